@@ -1,0 +1,36 @@
+package dev.natsjca.sample;
+
+/**
+ * The sample's NATS contract: what other clients may publish to and listen on.
+ */
+public final class SampleSubjects {
+
+    /** Greetings: the demo driver publishes here and {@link GreetingListener} consumes. */
+    public static final String GREETINGS = "sample.greetings";
+    /** {@link GreetingListener} confirms each greeting here: same payload, headers below. */
+    public static final String GREETINGS_RECEIVED = "sample.greetings.received";
+    /** {@link RelayListener} republishes what arrives here, through the connection factory, to {@link #RELAY_TO}. */
+    public static final String RELAY = "sample.relay";
+    /** Work items shared by the queue group {@link #WORKERS_QUEUE}. */
+    public static final String WORK = "sample.work";
+    /** Each worker confirms a work item here, naming itself in {@link #HEADER_WORKER}. */
+    public static final String WORK_DONE = "sample.work.done";
+    public static final String WORKERS_QUEUE = "sample-workers";
+
+    /** On a relay request: the subject to republish the payload to. */
+    public static final String RELAY_TO = "Sample-Relay-To";
+    /** On a confirmation: the subject the listener received the message on. */
+    public static final String HEADER_RECEIVED_SUBJECT = "Sample-Received-Subject";
+    /** On a confirmation: the node that received it. */
+    public static final String HEADER_NODE = "Sample-Node";
+    /** On a work confirmation: which worker activation processed it. */
+    public static final String HEADER_WORKER = "Sample-Worker";
+
+    /** Where the adapter's connection factory is bound. */
+    public static final String CONNECTION_FACTORY = "java:/nats/ConnectionFactory";
+    /** How the MDBs name the adapter on WildFly: relative to the enclosing EAR. */
+    public static final String RESOURCE_ADAPTER = "#nats-ra.rar";
+
+    private SampleSubjects() {
+    }
+}

@@ -1,0 +1,238 @@
+package dev.natsjca.adapter;
+
+import java.io.Serializable;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.transaction.xa.XAResource;
+
+import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.inbound.CoreSubscriptionActivation;
+import dev.natsjca.inbound.NatsActivationSpec;
+import jakarta.resource.NotSupportedException;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.ActivationSpec;
+import jakarta.resource.spi.BootstrapContext;
+import jakarta.resource.spi.ConfigProperty;
+import jakarta.resource.spi.Connector;
+import jakarta.resource.spi.ResourceAdapter;
+import jakarta.resource.spi.ResourceAdapterInternalException;
+import jakarta.resource.spi.TransactionSupport.TransactionSupportLevel;
+import jakarta.resource.spi.endpoint.MessageEndpointFactory;
+import jakarta.resource.spi.work.WorkManager;
+
+/**
+ * The NATS resource adapter. Thin by design: it keeps the server's {@link WorkManager}, the
+ * registry of endpoint activations, and the connection defaults (server URLs, credentials) that
+ * connection definitions and activations inherit unless they set their own.
+ *
+ * <p>Threads: each activation owns one NATS connection whose client threads only hand messages
+ * over; every delivery to an endpoint runs on a {@code WorkManager} thread. {@link #stop()}
+ * deactivates every endpoint, waiting a bounded time for in-flight deliveries.
+ */
+@Connector(
+        displayName = "NATS Resource Adapter",
+        description = "Jakarta Connectors resource adapter for NATS core and JetStream",
+        vendorName = "nats-jca",
+        eisType = "NATS",
+        version = "0.1",
+        transactionSupport = TransactionSupportLevel.NoTransaction)
+public class NatsResourceAdapter implements ResourceAdapter, Serializable {
+
+    private static final long serialVersionUID = 1L;
+    private static final System.Logger LOG = System.getLogger(NatsResourceAdapter.class.getName());
+
+    /** How long deactivation waits for in-flight deliveries before it closes the connection. */
+    static final Duration DEACTIVATION_BOUND = Duration.ofSeconds(30);
+
+    @ConfigProperty(defaultValue = ConnectionSettings.DEFAULT_SERVER_URLS,
+            description = "Comma-separated NATS server URLs; ${key} / ${key:default} resolve through MicroProfile Config")
+    private String serverUrls = ConnectionSettings.DEFAULT_SERVER_URLS;
+
+    @ConfigProperty(description = "Client connection name shown in the NATS server's monitoring")
+    private String connectionName;
+
+    @ConfigProperty(description = "User for user/password authentication")
+    private String user;
+
+    @ConfigProperty(description = "Password for user/password authentication", confidential = true)
+    private String password;
+
+    @ConfigProperty(description = "Connect timeout: milliseconds or ISO-8601 (PT5S)")
+    private String connectTimeout;
+
+    private transient volatile WorkManager workManager;
+    private final transient Map<ActivationKey, CoreSubscriptionActivation> activations = new ConcurrentHashMap<>();
+
+    @Override
+    public void start(BootstrapContext ctx) throws ResourceAdapterInternalException {
+        this.workManager = Objects.requireNonNull(ctx, "BootstrapContext").getWorkManager();
+        try {
+            LOG.log(Level.INFO, "NATS resource adapter started; default servers {0}",
+                    connectionDefaults().build().redactedServers());
+        } catch (ResourceException e) {
+            throw new ResourceAdapterInternalException("Invalid NATS resource adapter configuration: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        List<ActivationKey> keys = new ArrayList<>(activations.keySet());
+        for (ActivationKey key : keys) {
+            CoreSubscriptionActivation activation = activations.remove(key);
+            if (activation != null) {
+                activation.stop(DEACTIVATION_BOUND);
+            }
+        }
+        workManager = null;
+        LOG.log(Level.INFO, "NATS resource adapter stopped");
+    }
+
+    @Override
+    public void endpointActivation(MessageEndpointFactory endpointFactory, ActivationSpec spec)
+            throws ResourceException {
+        if (!(spec instanceof NatsActivationSpec)) {
+            throw new NotSupportedException("Not a NATS activation spec: "
+                    + (spec == null ? "null" : spec.getClass().getName()));
+        }
+        WorkManager wm = workManager;
+        if (wm == null) {
+            throw new ResourceAdapterInternalException("The NATS resource adapter is not started");
+        }
+        NatsActivationSpec natsSpec = (NatsActivationSpec) spec;
+        natsSpec.validate();
+        ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
+        CoreSubscriptionActivation activation =
+                new CoreSubscriptionActivation(endpointFactory, natsSpec.resolved(), settings, wm);
+        activation.start();
+        CoreSubscriptionActivation previous = activations.put(new ActivationKey(endpointFactory, spec), activation);
+        if (previous != null) {
+            previous.stop(DEACTIVATION_BOUND);
+        }
+    }
+
+    @Override
+    public void endpointDeactivation(MessageEndpointFactory endpointFactory, ActivationSpec spec) {
+        CoreSubscriptionActivation activation = activations.remove(new ActivationKey(endpointFactory, spec));
+        if (activation != null) {
+            activation.stop(DEACTIVATION_BOUND);
+        }
+    }
+
+    @Override
+    public XAResource[] getXAResources(ActivationSpec[] specs) {
+        return new XAResource[0];
+    }
+
+    /**
+     * @return a settings builder holding this adapter's connection properties, for connection
+     *         definitions and activations to layer their own values on
+     */
+    public ConnectionSettings.Builder connectionDefaults() {
+        return ConnectionSettings.builder()
+                .serverUrls(serverUrls)
+                .connectionName(connectionName)
+                .user(user)
+                .password(password)
+                .connectTimeout(connectTimeout);
+    }
+
+    /** @return the number of active endpoint activations */
+    public int activationCount() {
+        return activations.size();
+    }
+
+    public String getServerUrls() {
+        return serverUrls;
+    }
+
+    public void setServerUrls(String serverUrls) {
+        this.serverUrls = serverUrls;
+    }
+
+    public String getConnectionName() {
+        return connectionName;
+    }
+
+    public void setConnectionName(String connectionName) {
+        this.connectionName = connectionName;
+    }
+
+    public String getUser() {
+        return user;
+    }
+
+    public void setUser(String user) {
+        this.user = user;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
+    }
+
+    public String getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(String connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    // A ResourceAdapter is a JavaBean compared by its configuration (Connectors spec 5.3.1).
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || o.getClass() != getClass()) {
+            return false;
+        }
+        NatsResourceAdapter other = (NatsResourceAdapter) o;
+        return Objects.equals(serverUrls, other.serverUrls) && Objects.equals(connectionName, other.connectionName)
+                && Objects.equals(user, other.user) && Objects.equals(password, other.password)
+                && Objects.equals(connectTimeout, other.connectTimeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(serverUrls, connectionName, user, connectTimeout);
+    }
+
+    @Override
+    public String toString() {
+        return "NatsResourceAdapter[serverUrls=" + ConnectionSettings.redactUrls(serverUrls) + ", connectionName=" + connectionName
+                + ", user=" + user + ", password=" + (password == null ? "<none>" : "***") + "]";
+    }
+
+    /** Servers hand back the same factory and spec instances on deactivation: compare by identity. */
+    private static final class ActivationKey {
+        private final MessageEndpointFactory factory;
+        private final ActivationSpec spec;
+
+        ActivationKey(MessageEndpointFactory factory, ActivationSpec spec) {
+            this.factory = factory;
+            this.spec = spec;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ActivationKey && ((ActivationKey) o).factory == factory
+                    && ((ActivationKey) o).spec == spec;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * System.identityHashCode(factory) + System.identityHashCode(spec);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.natsjca.config;
+
+import jakarta.resource.spi.InvalidPropertyException;
+
+/**
+ * NATS subject and name rules, checked where a property or an argument enters the adapter so
+ * that the error names the property (or argument) and the value, instead of surfacing later as a
+ * protocol error from the server.
+ *
+ * <p>A subject is one or more non-empty tokens separated by {@code .}, without whitespace or
+ * control characters. When subscribing, a token may be the wildcard {@code *}, and the last token
+ * may be {@code >}; a publish subject contains no wildcard.
+ */
+public final class Subjects {
+
+    private Subjects() {
+    }
+
+    /**
+     * @return {@code null} when {@code subject} is a valid subscription subject, else why not
+     */
+    public static String subscribeProblem(String subject) {
+        return problem(subject, true);
+    }
+
+    /**
+     * @return {@code null} when {@code subject} is a valid publish subject, else why not
+     */
+    public static String publishProblem(String subject) {
+        return problem(subject, false);
+    }
+
+    /**
+     * Checks a property that holds a subscription subject.
+     *
+     * @throws InvalidPropertyException naming the property and the value
+     */
+    public static String requireSubscribeSubject(String property, String value) throws InvalidPropertyException {
+        String why = subscribeProblem(value);
+        if (why != null) {
+            throw PropertyResolver.invalid(property, value, why);
+        }
+        return value;
+    }
+
+    /**
+     * Checks a property that holds a queue group (or other single-token name): non-empty, no
+     * whitespace, no wildcard.
+     *
+     * @return {@code null} when the value is valid, else why not
+     */
+    public static String queueGroupProblem(String value) {
+        if (value == null || value.isEmpty()) {
+            return "it is empty";
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+                return "it contains whitespace or a control character at index " + i;
+            }
+            if (c == '*' || c == '>') {
+                return "it contains the wildcard '" + c + "'";
+            }
+        }
+        return null;
+    }
+
+    private static String problem(String subject, boolean wildcardsAllowed) {
+        if (subject == null || subject.isEmpty()) {
+            return "a subject is required and this one is empty";
+        }
+        int tokenStart = 0;
+        for (int i = 0; i <= subject.length(); i++) {
+            if (i < subject.length() && subject.charAt(i) != '.') {
+                char c = subject.charAt(i);
+                if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+                    return "it contains whitespace or a control character at index " + i;
+                }
+                continue;
+            }
+            String token = subject.substring(tokenStart, i);
+            if (token.isEmpty()) {
+                return "it has an empty token at index " + tokenStart
+                        + " (a subject is tokens separated by single dots, e.g. orders.placed)";
+            }
+            boolean last = i == subject.length();
+            if (token.indexOf('*') >= 0 || token.indexOf('>') >= 0) {
+                if (!wildcardsAllowed) {
+                    return "a publish subject cannot contain the wildcards '*' or '>'";
+                }
+                if (!token.equals("*") && !(token.equals(">") && last)) {
+                    return "wildcard misplaced in token '" + token
+                            + "' ('*' must be a whole token, '>' must be the whole last token)";
+                }
+            }
+            tokenStart = i + 1;
+        }
+        return null;
+    }
+}

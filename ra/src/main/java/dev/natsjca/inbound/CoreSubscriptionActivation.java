@@ -1,0 +1,273 @@
+package dev.natsjca.inbound;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import dev.natsjca.api.NatsMessageListener;
+import dev.natsjca.config.ClientErrorLogger;
+import dev.natsjca.config.ConnectionSettings;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.UnavailableException;
+import jakarta.resource.spi.endpoint.MessageEndpoint;
+import jakarta.resource.spi.endpoint.MessageEndpointFactory;
+import jakarta.resource.spi.work.Work;
+import jakarta.resource.spi.work.WorkEvent;
+import jakarta.resource.spi.work.WorkException;
+import jakarta.resource.spi.work.WorkListener;
+import jakarta.resource.spi.work.WorkManager;
+
+/**
+ * One activation of a message-driven bean on a core NATS subject: one NATS connection, one
+ * subscription (in a queue group when configured), and at most {@code maxConcurrency} deliveries
+ * in flight on {@link WorkManager} threads.
+ *
+ * <p>Threads and bounds: the jnats dispatcher thread of this activation's connection receives each
+ * message and waits for a delivery permit before scheduling a {@link Work}; while all permits are
+ * taken it waits, so the backlog stays in jnats' bounded pending buffer (beyond which jnats reports
+ * a slow consumer and the server drops messages: core NATS is at-most-once). No thread is created
+ * per message and no queue of ours grows without bound.
+ *
+ * <p>Shutdown: {@link #stop(Duration)} unsubscribes first (nothing new is taken), then waits up to
+ * the bound for in-flight deliveries, then closes the connection.
+ */
+public final class CoreSubscriptionActivation {
+
+    private static final System.Logger LOG = System.getLogger(CoreSubscriptionActivation.class.getName());
+    private static final Method ON_MESSAGE;
+
+    static {
+        try {
+            ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
+        } catch (NoSuchMethodException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** How long one wait for a free delivery slot lasts before re-checking that we still run. */
+    private static final long PERMIT_WAIT_MILLIS = 250;
+    /** Endpoint creation: how long one attempt may block, and the pause after the pool said no. */
+    private static final long CREATE_ENDPOINT_TIMEOUT_MILLIS = 5_000;
+    private static final long UNAVAILABLE_RETRY_MILLIS = 100;
+
+    private final MessageEndpointFactory endpointFactory;
+    private final ResolvedActivation spec;
+    private final ConnectionSettings settings;
+    private final WorkManager workManager;
+    private final Semaphore permits;
+    private final boolean transacted;
+
+    private volatile boolean running;
+    private Connection connection;
+    private Dispatcher dispatcher;
+
+    /**
+     * @param endpointFactory the server's factory for the message-driven bean's endpoints
+     * @param spec the validated activation properties
+     * @param settings the connection settings of this activation
+     * @param workManager the adapter's work manager; deliveries run on its threads
+     */
+    public CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
+                                      ConnectionSettings settings, WorkManager workManager) throws ResourceException {
+        this.endpointFactory = endpointFactory;
+        this.spec = spec;
+        this.settings = settings;
+        this.workManager = workManager;
+        this.permits = new Semaphore(spec.maxConcurrency());
+        try {
+            this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
+        } catch (NoSuchMethodException e) {
+            throw new ResourceException("The endpoint does not implement " + ON_MESSAGE, e);
+        }
+    }
+
+    /**
+     * Connects and subscribes. When the server cannot be reached yet, the connection keeps trying
+     * in the background (logged) and the subscription takes effect once it connects, so that a
+     * deployment does not depend on the order in which NATS and the application server start.
+     *
+     * @throws ResourceException when the connection cannot even be attempted
+     */
+    public synchronized void start() throws ResourceException {
+        running = true;
+        try {
+            connection = Nats.connectReconnectOnConnect(settings
+                    .toOptions("mdb:" + spec.describe(), new StateLogger(), new ClientErrorLogger("NATS endpoint on " + spec.describe()), -1)
+                    .build());
+        } catch (IOException e) {
+            running = false;
+            throw new ResourceException("Cannot connect to NATS at " + settings.redactedServers()
+                    + " for subject '" + spec.subject() + "': " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            running = false;
+            Thread.currentThread().interrupt();
+            throw new ResourceException("Interrupted while connecting to NATS for subject '" + spec.subject() + "'", e);
+        }
+        dispatcher = connection.createDispatcher(this::onNatsMessage);
+        if (spec.queueGroup() == null) {
+            dispatcher.subscribe(spec.subject());
+        } else {
+            dispatcher.subscribe(spec.subject(), spec.queueGroup());
+        }
+        LOG.log(Level.INFO, "NATS endpoint activated on {0} via {1}, maxConcurrency {2}",
+                spec.describe(), settings.redactedServers(), spec.maxConcurrency());
+    }
+
+    /**
+     * Stops taking messages, waits up to {@code bound} for in-flight deliveries, closes the connection.
+     *
+     * @param bound the longest wait for in-flight deliveries
+     */
+    public synchronized void stop(Duration bound) {
+        if (!running) {
+            return;
+        }
+        running = false;
+        if (dispatcher != null) {
+            connection.closeDispatcher(dispatcher); // unsubscribes: nothing new arrives
+        }
+        try {
+            if (!permits.tryAcquire(spec.maxConcurrency(), bound.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, "NATS endpoint on {0}: deliveries still in flight after {1}; closing anyway",
+                        spec.describe(), bound);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(Level.INFO, "NATS endpoint deactivated on {0}", spec.describe());
+    }
+
+    /** Runs on the jnats dispatcher thread: wait (bounded, re-checked) for a slot, then hand over. */
+    private void onNatsMessage(Message message) throws InterruptedException {
+        while (!permits.tryAcquire(PERMIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (!running) {
+                return;
+            }
+        }
+        if (!running) {
+            permits.release();
+            return;
+        }
+        Delivery delivery = new Delivery(message);
+        try {
+            workManager.scheduleWork(delivery, WorkManager.INDEFINITE, null, delivery);
+        } catch (WorkException e) {
+            permits.release();
+            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager refused a delivery; "
+                    + "message on subject '" + message.getSubject() + "' not delivered", e);
+        }
+    }
+
+    /** One message to one endpoint. Releases its permit exactly once, whatever happens. */
+    private final class Delivery implements Work, WorkListener {
+        private final Message message;
+        private volatile boolean released;
+
+        Delivery(Message message) {
+            this.message = message;
+        }
+
+        @Override
+        public void run() {
+            try {
+                deliver();
+            } finally {
+                permits.release();
+            }
+        }
+
+        private void deliver() {
+            MessageEndpoint endpoint = createEndpoint();
+            if (endpoint == null) {
+                return;
+            }
+            try {
+                if (transacted) {
+                    endpoint.beforeDelivery(ON_MESSAGE);
+                }
+                try {
+                    ((NatsMessageListener) endpoint).onMessage(new DeliveredMessage(message));
+                } finally {
+                    if (transacted) {
+                        endpoint.afterDelivery();
+                    }
+                }
+            } catch (Throwable e) { // an endpoint may throw anything; core NATS cannot redeliver
+                LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + " failed on a message on subject '"
+                        + message.getSubject() + "'; core NATS is at-most-once, the message is not redelivered", e);
+            } finally {
+                endpoint.release();
+            }
+        }
+
+        /** @return an endpoint, or {@code null} when the activation stopped while the pool was exhausted */
+        private MessageEndpoint createEndpoint() {
+            while (running && !released) {
+                try {
+                    return endpointFactory.createEndpoint(null, CREATE_ENDPOINT_TIMEOUT_MILLIS);
+                } catch (UnavailableException e) {
+                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: no endpoint available yet, retrying", spec.describe());
+                    try {
+                        Thread.sleep(UNAVAILABLE_RETRY_MILLIS);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            LOG.log(Level.WARNING, "NATS endpoint on {0} stopped before a message on subject ''{1}'' could be delivered",
+                    spec.describe(), message.getSubject());
+            return null;
+        }
+
+        @Override
+        public void release() {
+            released = true;
+        }
+
+        @Override
+        public void workAccepted(WorkEvent e) {
+        }
+
+        @Override
+        public void workRejected(WorkEvent e) {
+            permits.release();
+            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager rejected a delivery; "
+                    + "message on subject '" + message.getSubject() + "' not delivered", e.getException());
+        }
+
+        @Override
+        public void workStarted(WorkEvent e) {
+        }
+
+        @Override
+        public void workCompleted(WorkEvent e) {
+        }
+    }
+
+    /** Logs connection state changes of this activation once per change. */
+    private final class StateLogger implements ConnectionListener {
+        @Override
+        public void connectionEvent(Connection conn, Events type) {
+            Level level = switch (type) {
+                case DISCONNECTED -> running ? Level.WARNING : Level.DEBUG;
+                case CONNECTED, RECONNECTED, RESUBSCRIBED -> Level.INFO;
+                default -> Level.DEBUG;
+            };
+            LOG.log(level, "NATS endpoint on {0}: connection {1}", spec.describe(), type.getEvent());
+        }
+    }
+}

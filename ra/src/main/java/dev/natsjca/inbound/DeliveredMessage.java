@@ -1,0 +1,45 @@
+package dev.natsjca.inbound;
+
+import dev.natsjca.api.NatsMessage;
+import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+
+/** A received jnats message as endpoints see it. */
+final class DeliveredMessage implements NatsMessage {
+
+    private static final byte[] EMPTY = new byte[0];
+    private static final Headers NO_HEADERS = new Headers(null, true);
+
+    private final Message message;
+
+    DeliveredMessage(Message message) {
+        this.message = message;
+    }
+
+    @Override
+    public String subject() {
+        return message.getSubject();
+    }
+
+    @Override
+    public String replyTo() {
+        return message.getReplyTo();
+    }
+
+    @Override
+    public Headers headers() {
+        Headers h = message.getHeaders();
+        return h == null ? NO_HEADERS : h.isReadOnly() ? h : new Headers(h, true);
+    }
+
+    @Override
+    public byte[] data() {
+        byte[] d = message.getData();
+        return d == null ? EMPTY : d;
+    }
+
+    @Override
+    public String toString() {
+        return "NatsMessage[subject=" + subject() + ", replyTo=" + replyTo() + ", bytes=" + data().length + "]";
+    }
+}

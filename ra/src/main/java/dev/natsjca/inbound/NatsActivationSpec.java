@@ -1,0 +1,192 @@
+package dev.natsjca.inbound;
+
+import java.io.Serializable;
+
+import dev.natsjca.api.NatsMessageListener;
+import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.config.PropertyResolver;
+import dev.natsjca.config.Subjects;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.Activation;
+import jakarta.resource.spi.ActivationSpec;
+import jakarta.resource.spi.ConfigProperty;
+import jakarta.resource.spi.InvalidPropertyException;
+import jakarta.resource.spi.ResourceAdapter;
+
+/**
+ * Activation properties of a NATS message-driven bean.
+ *
+ * <table>
+ *   <caption>Properties</caption>
+ *   <tr><th>property</th><th>meaning</th></tr>
+ *   <tr><td>{@code subject}</td><td>required; the subject to subscribe to, wildcards allowed</td></tr>
+ *   <tr><td>{@code queueGroup}</td><td>optional; activations sharing a queue group share the
+ *       messages, each message going to one of them</td></tr>
+ *   <tr><td>{@code maxConcurrency}</td><td>deliveries in flight at once for this activation
+ *       (default 1, which keeps publish order)</td></tr>
+ *   <tr><td>{@code serverUrls}, {@code connectionName}, {@code user}, {@code password}</td>
+ *       <td>override the adapter's connection defaults for this activation</td></tr>
+ * </table>
+ *
+ * Every value may be a {@code ${key}} / {@code ${key:default}} MicroProfile Config placeholder.
+ * {@link #validate()} rejects bad values naming the property and the value.
+ */
+@Activation(messageListeners = NatsMessageListener.class)
+public class NatsActivationSpec implements ActivationSpec, Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    static final String SUBJECT = "subject";
+    static final String QUEUE_GROUP = "queueGroup";
+    static final String MAX_CONCURRENCY = "maxConcurrency";
+
+    @ConfigProperty(description = "Subject to subscribe to (required; wildcards * and > allowed)")
+    private String subject;
+
+    @ConfigProperty(description = "Queue group shared by competing activations (optional)")
+    private String queueGroup;
+
+    @ConfigProperty(description = "Maximum deliveries in flight for this activation", defaultValue = "1")
+    private String maxConcurrency = "1";
+
+    @ConfigProperty(description = "Overrides the adapter's server URLs for this activation")
+    private String serverUrls;
+
+    @ConfigProperty(description = "Overrides the adapter's connection name for this activation")
+    private String connectionName;
+
+    @ConfigProperty(description = "Overrides the adapter's user for this activation")
+    private String user;
+
+    @ConfigProperty(description = "Overrides the adapter's password for this activation", confidential = true)
+    private String password;
+
+    private transient ResourceAdapter resourceAdapter;
+
+    /**
+     * Checks every property; placeholders are resolved first.
+     *
+     * @throws InvalidPropertyException naming the property and its value
+     */
+    @Override
+    public void validate() throws InvalidPropertyException {
+        resolved();
+    }
+
+    /**
+     * @return the resolved, validated properties
+     * @throws InvalidPropertyException naming the property and its value
+     */
+    public ResolvedActivation resolved() throws InvalidPropertyException {
+        String s = PropertyResolver.resolve(SUBJECT, subject);
+        Subjects.requireSubscribeSubject(SUBJECT, s == null ? "" : s);
+        String q = PropertyResolver.resolve(QUEUE_GROUP, queueGroup);
+        if (q != null && q.isEmpty()) {
+            q = null;
+        }
+        if (q != null) {
+            String why = Subjects.queueGroupProblem(q);
+            if (why != null) {
+                throw new InvalidPropertyException("Invalid value for property '" + QUEUE_GROUP + "': '" + q
+                        + "': " + why);
+            }
+        }
+        int concurrency = positiveInt(MAX_CONCURRENCY, PropertyResolver.resolve(MAX_CONCURRENCY, maxConcurrency));
+        return new ResolvedActivation(s, q, concurrency);
+    }
+
+    /**
+     * @param defaults the adapter's connection defaults
+     * @return the connection settings of this activation: the defaults with this spec's overrides
+     * @throws ResourceException naming an invalid property and its value
+     */
+    public ConnectionSettings connectionSettings(ConnectionSettings.Builder defaults) throws ResourceException {
+        return defaults.serverUrls(serverUrls).connectionName(connectionName).user(user).password(password).build();
+    }
+
+    private static int positiveInt(String property, String value) throws InvalidPropertyException {
+        try {
+            int v = Integer.parseInt(value == null ? "" : value.trim());
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the property and value
+        }
+        throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
+                + "': must be a whole number of at least 1");
+    }
+
+    @Override
+    public ResourceAdapter getResourceAdapter() {
+        return resourceAdapter;
+    }
+
+    @Override
+    public void setResourceAdapter(ResourceAdapter ra) {
+        this.resourceAdapter = ra;
+    }
+
+    public String getSubject() {
+        return subject;
+    }
+
+    public void setSubject(String subject) {
+        this.subject = subject;
+    }
+
+    public String getQueueGroup() {
+        return queueGroup;
+    }
+
+    public void setQueueGroup(String queueGroup) {
+        this.queueGroup = queueGroup;
+    }
+
+    public String getMaxConcurrency() {
+        return maxConcurrency;
+    }
+
+    public void setMaxConcurrency(String maxConcurrency) {
+        this.maxConcurrency = maxConcurrency;
+    }
+
+    public String getServerUrls() {
+        return serverUrls;
+    }
+
+    public void setServerUrls(String serverUrls) {
+        this.serverUrls = serverUrls;
+    }
+
+    public String getConnectionName() {
+        return connectionName;
+    }
+
+    public void setConnectionName(String connectionName) {
+        this.connectionName = connectionName;
+    }
+
+    public String getUser() {
+        return user;
+    }
+
+    public void setUser(String user) {
+        this.user = user;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
+    }
+
+    @Override
+    public String toString() {
+        return "NatsActivationSpec[subject=" + subject + ", queueGroup=" + queueGroup + ", maxConcurrency="
+                + maxConcurrency + ", serverUrls=" + ConnectionSettings.redactUrls(serverUrls)
+                + ", user=" + user + ", password=" + (password == null ? "<none>" : "***") + "]";
+    }
+}

@@ -1,0 +1,68 @@
+package dev.natsjca.outbound;
+
+import dev.natsjca.api.NatsConnection;
+import io.nats.client.impl.Headers;
+
+/**
+ * The application's view of a pooled connection. Cheap; meant for one thread; unusable after
+ * {@link #close()} or after the server cleaned up its managed connection.
+ */
+public final class NatsConnectionHandle implements NatsConnection {
+
+    private volatile NatsManagedConnection managed;
+    private volatile boolean closed;
+
+    NatsConnectionHandle(NatsManagedConnection managed) {
+        this.managed = managed;
+    }
+
+    @Override
+    public void publish(String subject, byte[] data) {
+        publish(subject, null, data);
+    }
+
+    @Override
+    public void publish(String subject, Headers headers, byte[] data) {
+        live().publish(subject, headers, data);
+    }
+
+    @Override
+    public void close() {
+        NatsManagedConnection mc = managed;
+        if (closed || mc == null) {
+            closed = true;
+            return;
+        }
+        closed = true;
+        managed = null;
+        mc.handleClosed(this);
+    }
+
+    /** Called by the managed connection on cleanup: the handle becomes unusable. */
+    void invalidate() {
+        closed = true;
+        managed = null;
+    }
+
+    /** Moves this handle to another managed connection (connection sharing / lazy association). */
+    NatsManagedConnection reassign(NatsManagedConnection to) {
+        NatsManagedConnection previous = managed;
+        managed = to;
+        closed = false;
+        return previous;
+    }
+
+    private NatsManagedConnection live() {
+        NatsManagedConnection mc = managed;
+        if (closed || mc == null) {
+            throw new IllegalStateException("This NATS connection handle is closed; get a new one from the "
+                    + "NatsConnectionFactory");
+        }
+        return mc;
+    }
+
+    @Override
+    public String toString() {
+        return "NatsConnection[" + (closed ? "closed" : "open") + "]";
+    }
+}

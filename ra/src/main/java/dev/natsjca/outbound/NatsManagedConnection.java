@@ -1,0 +1,234 @@
+package dev.natsjca.outbound;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+
+import javax.security.auth.Subject;
+import javax.transaction.xa.XAResource;
+
+import dev.natsjca.api.NatsException;
+import dev.natsjca.config.ClientErrorLogger;
+import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.config.Subjects;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Nats;
+import io.nats.client.impl.Headers;
+import jakarta.resource.NotSupportedException;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.ConnectionEvent;
+import jakarta.resource.spi.ConnectionEventListener;
+import jakarta.resource.spi.ConnectionRequestInfo;
+import jakarta.resource.spi.LocalTransaction;
+import jakarta.resource.spi.ManagedConnection;
+import jakarta.resource.spi.ManagedConnectionMetaData;
+
+/**
+ * One pooled physical NATS connection. Handles share it while the pool hands this managed
+ * connection out; {@link #cleanup()} invalidates them, {@link #destroy()} closes the jnats
+ * connection.
+ *
+ * <p>Temporary disconnects are left to jnats (reconnect with its buffer). A connection that jnats
+ * closes for good fires {@code CONNECTION_ERROR_OCCURRED}, so the pool discards it and the next
+ * {@code getConnection()} gets a fresh one.
+ */
+public final class NatsManagedConnection implements ManagedConnection {
+
+    private static final System.Logger LOG = System.getLogger(NatsManagedConnection.class.getName());
+
+    /** The longest {@link #destroy()} waits for buffered messages to reach the server. */
+    static final Duration FLUSH_ON_DESTROY = Duration.ofSeconds(5);
+    /** jnats default: about two minutes of reconnect attempts (60 x 2 s) before it gives up. */
+    private static final int MAX_RECONNECTS = 60;
+
+    private final NatsManagedConnectionFactory factory;
+    private final ConnectionSettings settings;
+    private final Connection connection;
+    private final Set<NatsConnectionHandle> handles = ConcurrentHashMap.newKeySet();
+    private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean destroyed;
+    private PrintWriter logWriter;
+
+    NatsManagedConnection(NatsManagedConnectionFactory factory, ConnectionSettings settings)
+            throws IOException, InterruptedException {
+        this.factory = factory;
+        this.settings = settings;
+        this.connection = Nats.connect(settings.toOptions(null, new ClosedForGood(),
+                new ClientErrorLogger("NATS outbound connection"), MAX_RECONNECTS).build());
+    }
+
+    NatsManagedConnectionFactory factory() {
+        return factory;
+    }
+
+    boolean isUsable() {
+        return !destroyed && connection.getStatus() != Connection.Status.CLOSED;
+    }
+
+    @Override
+    public Object getConnection(Subject subject, ConnectionRequestInfo info) throws ResourceException {
+        if (destroyed) {
+            throw new jakarta.resource.spi.IllegalStateException("Managed connection is destroyed");
+        }
+        NatsConnectionHandle handle = new NatsConnectionHandle(this);
+        handles.add(handle);
+        return handle;
+    }
+
+    @Override
+    public void associateConnection(Object handle) throws ResourceException {
+        if (!(handle instanceof NatsConnectionHandle)) {
+            throw new jakarta.resource.spi.IllegalStateException("Not a NATS connection handle: " + handle);
+        }
+        NatsConnectionHandle h = (NatsConnectionHandle) handle;
+        NatsManagedConnection previous = h.reassign(this);
+        if (previous != null) {
+            previous.handles.remove(h);
+        }
+        handles.add(h);
+    }
+
+    /** Invalidates every handle still out: using one afterwards throws {@link IllegalStateException}. */
+    @Override
+    public void cleanup() {
+        for (NatsConnectionHandle h : handles) {
+            h.invalidate();
+        }
+        handles.clear();
+    }
+
+    @Override
+    public void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        cleanup();
+        try {
+            if (connection.getStatus() == Connection.Status.CONNECTED) {
+                connection.flush(FLUSH_ON_DESTROY);
+            }
+        } catch (TimeoutException e) {
+            LOG.log(Level.WARNING, "NATS outbound connection: buffered messages not confirmed flushed within {0} "
+                    + "before close", FLUSH_ON_DESTROY);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void publish(String subject, Headers headers, byte[] data) {
+        String problem = Subjects.publishProblem(subject);
+        if (problem != null) {
+            throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
+        }
+        try {
+            connection.publish(subject, headers, data);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new NatsException("NATS refused a message on subject '" + subject + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** A handle was closed by the application: the pool may take this connection back. */
+    void handleClosed(NatsConnectionHandle handle) {
+        handles.remove(handle);
+        ConnectionEvent event = new ConnectionEvent(this, ConnectionEvent.CONNECTION_CLOSED);
+        event.setConnectionHandle(handle);
+        for (ConnectionEventListener l : listeners) {
+            l.connectionClosed(event);
+        }
+    }
+
+    @Override
+    public void addConnectionEventListener(ConnectionEventListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeConnectionEventListener(ConnectionEventListener listener) {
+        listeners.remove(listener);
+    }
+
+    @Override
+    public XAResource getXAResource() throws ResourceException {
+        throw new NotSupportedException("NATS connections do not take part in XA transactions yet");
+    }
+
+    @Override
+    public LocalTransaction getLocalTransaction() throws ResourceException {
+        throw new NotSupportedException("NATS connections do not support local transactions");
+    }
+
+    @Override
+    public ManagedConnectionMetaData getMetaData() {
+        return new ManagedConnectionMetaData() {
+            @Override
+            public String getEISProductName() {
+                return "NATS";
+            }
+
+            @Override
+            public String getEISProductVersion() {
+                return connection.getServerInfo() == null ? "unknown" : connection.getServerInfo().getVersion();
+            }
+
+            @Override
+            public int getMaxConnections() {
+                return 0;
+            }
+
+            @Override
+            public String getUserName() {
+                return null;
+            }
+        };
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return logWriter;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        this.logWriter = out;
+    }
+
+    @Override
+    public String toString() {
+        return "NatsManagedConnection[" + settings.redactedServers() + ", " + connection.getStatus() + "]";
+    }
+
+    /** jnats gave up (reconnects exhausted, or closed under us): tell the pool to drop this one. */
+    private final class ClosedForGood implements ConnectionListener {
+        @Override
+        public void connectionEvent(Connection conn, Events type) {
+            if (type == Events.DISCONNECTED) {
+                LOG.log(Level.WARNING, "NATS outbound connection to {0} lost; jnats is reconnecting",
+                        settings.redactedServers());
+            } else if (type == Events.RECONNECTED) {
+                LOG.log(Level.INFO, "NATS outbound connection to {0} reconnected", settings.redactedServers());
+            } else if (type == Events.CLOSED && !destroyed) {
+                LOG.log(Level.WARNING, "NATS outbound connection to {0} closed for good; the pool will replace it",
+                        settings.redactedServers());
+                ConnectionEvent event = new ConnectionEvent(NatsManagedConnection.this,
+                        ConnectionEvent.CONNECTION_ERROR_OCCURRED,
+                        new IOException("NATS connection closed for good"));
+                for (ConnectionEventListener l : listeners) {
+                    l.connectionErrorOccurred(event);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.natsjca.outbound;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Objects;
+import java.util.Set;
+
+import javax.security.auth.Subject;
+
+import dev.natsjca.adapter.NatsResourceAdapter;
+import dev.natsjca.api.NatsConnection;
+import dev.natsjca.api.NatsConnectionFactory;
+import dev.natsjca.config.ConnectionSettings;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.ConfigProperty;
+import jakarta.resource.spi.ConnectionDefinition;
+import jakarta.resource.spi.ConnectionManager;
+import jakarta.resource.spi.ConnectionRequestInfo;
+import jakarta.resource.spi.ManagedConnection;
+import jakarta.resource.spi.ManagedConnectionFactory;
+import jakarta.resource.spi.ResourceAdapter;
+import jakarta.resource.spi.ResourceAdapterAssociation;
+import jakarta.resource.spi.ResourceAdapterInternalException;
+
+/**
+ * Creates the pooled physical connections behind {@link NatsConnectionFactory}. Its properties
+ * override the adapter's connection defaults; unset ones are inherited. The settings are
+ * resolved and validated when the server associates the factory with the adapter, so a bad value
+ * fails the deployment, naming the property and the value.
+ *
+ * <p>Equality is over the configured properties: two factories with the same settings create
+ * interchangeable connections (the server's pool relies on this).
+ */
+@ConnectionDefinition(
+        connectionFactory = NatsConnectionFactory.class,
+        connectionFactoryImpl = NatsConnectionFactoryImpl.class,
+        connection = NatsConnection.class,
+        connectionImpl = NatsConnectionHandle.class)
+public class NatsManagedConnectionFactory implements ManagedConnectionFactory, ResourceAdapterAssociation {
+
+    private static final long serialVersionUID = 1L;
+
+    @ConfigProperty(description = "Comma-separated NATS server URLs; unset = the adapter's")
+    private String serverUrls;
+
+    @ConfigProperty(description = "Client connection name; unset = the adapter's")
+    private String connectionName;
+
+    @ConfigProperty(description = "User for user/password authentication; unset = the adapter's")
+    private String user;
+
+    @ConfigProperty(description = "Password for user/password authentication; unset = the adapter's", confidential = true)
+    private String password;
+
+    @ConfigProperty(description = "Connect timeout: milliseconds or ISO-8601 (PT5S); unset = the adapter's")
+    private String connectTimeout;
+
+    private transient NatsResourceAdapter resourceAdapter;
+    private transient volatile ConnectionSettings settings;
+    private transient PrintWriter logWriter;
+
+    @Override
+    public Object createConnectionFactory(ConnectionManager connectionManager) {
+        return new NatsConnectionFactoryImpl(this, connectionManager);
+    }
+
+    /** Outside an application server: each handle gets its own connection, closed with the handle. */
+    @Override
+    public Object createConnectionFactory() {
+        return new NatsConnectionFactoryImpl(this, new UnpooledConnectionManager());
+    }
+
+    @Override
+    public ManagedConnection createManagedConnection(Subject subject, ConnectionRequestInfo info)
+            throws ResourceException {
+        try {
+            return new NatsManagedConnection(this, settings());
+        } catch (IOException e) {
+            throw new ResourceException("Cannot connect to NATS at " + settings().redactedServers() + ": "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ResourceException("Interrupted while connecting to NATS", e);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("rawtypes")
+    public ManagedConnection matchManagedConnections(Set candidates, Subject subject, ConnectionRequestInfo info) {
+        for (Object candidate : candidates) {
+            if (candidate instanceof NatsManagedConnection) {
+                NatsManagedConnection mc = (NatsManagedConnection) candidate;
+                if (mc.factory().equals(this) && mc.isUsable()) {
+                    return mc;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @return the resolved and validated settings of the connections this factory creates
+     * @throws ResourceException naming an invalid property and its value
+     */
+    public ConnectionSettings settings() throws ResourceException {
+        ConnectionSettings s = settings;
+        if (s == null) {
+            ConnectionSettings.Builder b = resourceAdapter != null
+                    ? resourceAdapter.connectionDefaults() : ConnectionSettings.builder();
+            s = b.serverUrls(serverUrls).connectionName(connectionName).user(user).password(password)
+                    .connectTimeout(connectTimeout).build();
+            settings = s;
+        }
+        return s;
+    }
+
+    @Override
+    public ResourceAdapter getResourceAdapter() {
+        return resourceAdapter;
+    }
+
+    /** Associates the adapter and validates the settings now, so bad values fail the deployment. */
+    @Override
+    public void setResourceAdapter(ResourceAdapter ra) throws ResourceException {
+        if (!(ra instanceof NatsResourceAdapter)) {
+            throw new ResourceAdapterInternalException("Not the NATS resource adapter: " + ra);
+        }
+        this.resourceAdapter = (NatsResourceAdapter) ra;
+        this.settings = null;
+        settings();
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return logWriter;
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        this.logWriter = out;
+    }
+
+    public String getServerUrls() {
+        return serverUrls;
+    }
+
+    public void setServerUrls(String serverUrls) {
+        this.serverUrls = serverUrls;
+        this.settings = null;
+    }
+
+    public String getConnectionName() {
+        return connectionName;
+    }
+
+    public void setConnectionName(String connectionName) {
+        this.connectionName = connectionName;
+        this.settings = null;
+    }
+
+    public String getUser() {
+        return user;
+    }
+
+    public void setUser(String user) {
+        this.user = user;
+        this.settings = null;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public void setPassword(String password) {
+        this.password = password;
+        this.settings = null;
+    }
+
+    public String getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(String connectTimeout) {
+        this.connectTimeout = connectTimeout;
+        this.settings = null;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || o.getClass() != getClass()) {
+            return false;
+        }
+        NatsManagedConnectionFactory other = (NatsManagedConnectionFactory) o;
+        return Objects.equals(serverUrls, other.serverUrls) && Objects.equals(connectionName, other.connectionName)
+                && Objects.equals(user, other.user) && Objects.equals(password, other.password)
+                && Objects.equals(connectTimeout, other.connectTimeout)
+                && Objects.equals(resourceAdapter, other.resourceAdapter);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(serverUrls, connectionName, user, connectTimeout);
+    }
+
+    @Override
+    public String toString() {
+        return "NatsManagedConnectionFactory[serverUrls=" + ConnectionSettings.redactUrls(serverUrls)
+                + ", connectionName=" + connectionName + ", user=" + user
+                + ", password=" + (password == null ? "<none>" : "***") + "]";
+    }
+}
