@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.transaction.xa.XAResource;
@@ -67,11 +68,17 @@ public class NatsResourceAdapter implements ResourceAdapter, Serializable {
     private String connectTimeout;
 
     private transient volatile WorkManager workManager;
+    private transient volatile Timer timer;
     private final transient Map<ActivationKey, CoreSubscriptionActivation> activations = new ConcurrentHashMap<>();
 
     @Override
     public void start(BootstrapContext ctx) throws ResourceAdapterInternalException {
         this.workManager = Objects.requireNonNull(ctx, "BootstrapContext").getWorkManager();
+        try {
+            this.timer = ctx.createTimer();
+        } catch (jakarta.resource.spi.UnavailableException e) {
+            throw new ResourceAdapterInternalException("The server gave the NATS resource adapter no timer", e);
+        }
         try {
             LOG.log(Level.INFO, "NATS resource adapter started; default servers {0}",
                     connectionDefaults().build().redactedServers());
@@ -91,6 +98,11 @@ public class NatsResourceAdapter implements ResourceAdapter, Serializable {
             }
         }
         workManager = null;
+        Timer t = timer;
+        timer = null;
+        if (t != null) {
+            t.cancel();
+        }
         LOG.log(Level.INFO, "NATS resource adapter stopped");
     }
 
@@ -102,14 +114,15 @@ public class NatsResourceAdapter implements ResourceAdapter, Serializable {
                     + (spec == null ? "null" : spec.getClass().getName()));
         }
         WorkManager wm = workManager;
-        if (wm == null) {
+        Timer t = timer;
+        if (wm == null || t == null) {
             throw new ResourceAdapterInternalException("The NATS resource adapter is not started");
         }
         NatsActivationSpec natsSpec = (NatsActivationSpec) spec;
         natsSpec.validate();
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
         CoreSubscriptionActivation activation =
-                new CoreSubscriptionActivation(endpointFactory, natsSpec.resolved(), settings, wm);
+                new CoreSubscriptionActivation(endpointFactory, natsSpec.resolved(), settings, wm, t);
         activation.start();
         CoreSubscriptionActivation previous = activations.put(new ActivationKey(endpointFactory, spec), activation);
         if (previous != null) {

@@ -147,6 +147,14 @@ public final class ConnectionSettings {
         return String.join(",", out);
     }
 
+    /**
+     * @param text free text that may contain URLs, e.g. a jnats exception message
+     * @return the same with the user-info part of every URL replaced by {@code ***}
+     */
+    public static String redactText(String text) {
+        return text == null ? null : text.replaceAll("//[^/@\\s]+@", "//***@");
+    }
+
     private static String redact(String url) {
         int scheme = url.indexOf("://");
         int at = url.lastIndexOf('@');

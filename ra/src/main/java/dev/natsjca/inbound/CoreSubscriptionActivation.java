@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.Timer;
+import java.util.TimerTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +17,7 @@ import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.UnavailableException;
 import jakarta.resource.spi.endpoint.MessageEndpoint;
@@ -36,6 +39,8 @@ import jakarta.resource.spi.work.WorkManager;
  * a slow consumer and the server drops messages: core NATS is at-most-once). No thread is created
  * per message and no queue of ours grows without bound.
  *
+ * <p>Connecting: see {@link #start()}; connection retries run on the adapter's timer thread.
+ *
  * <p>Shutdown: {@link #stop(Duration)} unsubscribes first (nothing new is taken), then waits up to
  * the bound for in-flight deliveries, then closes the connection.
  */
@@ -52,6 +57,8 @@ public final class CoreSubscriptionActivation {
         }
     }
 
+    /** Pause between connection attempts until the first connect succeeds. */
+    static final Duration CONNECT_RETRY = Duration.ofSeconds(2);
     /** How long one wait for a free delivery slot lasts before re-checking that we still run. */
     private static final long PERMIT_WAIT_MILLIS = 250;
     /** Endpoint creation: how long one attempt may block, and the pause after the pool said no. */
@@ -65,22 +72,33 @@ public final class CoreSubscriptionActivation {
     private final Semaphore permits;
     private final boolean transacted;
 
+    private final Timer timer;
+    private final Options options;
+
     private volatile boolean running;
     private Connection connection;
     private Dispatcher dispatcher;
+    private TimerTask retry;
+    private int failedAttempts;
 
     /**
      * @param endpointFactory the server's factory for the message-driven bean's endpoints
      * @param spec the validated activation properties
      * @param settings the connection settings of this activation
      * @param workManager the adapter's work manager; deliveries run on its threads
+     * @param timer the adapter's timer, for connection retries before the first connect
+     * @throws ResourceException when the endpoint does not implement the listener interface
      */
     public CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                                      ConnectionSettings settings, WorkManager workManager) throws ResourceException {
+                                      ConnectionSettings settings, WorkManager workManager, Timer timer)
+            throws ResourceException {
         this.endpointFactory = endpointFactory;
         this.spec = spec;
         this.settings = settings;
         this.workManager = workManager;
+        this.timer = timer;
+        this.options = settings.toOptions("mdb:" + spec.describe(), new StateLogger(),
+                new ClientErrorLogger("NATS endpoint on " + spec.describe()), -1).build();
         this.permits = new Semaphore(spec.maxConcurrency());
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
@@ -90,26 +108,42 @@ public final class CoreSubscriptionActivation {
     }
 
     /**
-     * Connects and subscribes. When the server cannot be reached yet, the connection keeps trying
-     * in the background (logged) and the subscription takes effect once it connects, so that a
-     * deployment does not depend on the order in which NATS and the application server start.
-     *
-     * @throws ResourceException when the connection cannot even be attempted
+     * Connects and subscribes. When no server can be reached yet, it logs that once and retries
+     * every {@link #CONNECT_RETRY} on the adapter's timer until it connects or the activation is
+     * stopped, so that a deployment does not depend on the order in which NATS and the
+     * application server start. Once connected, jnats reconnects by itself, without limit.
      */
-    public synchronized void start() throws ResourceException {
+    public synchronized void start() {
         running = true;
+        if (!connectAndSubscribe()) {
+            retry = new TimerTask() {
+                @Override
+                public void run() {
+                    if (connectAndSubscribe()) {
+                        cancel();
+                    }
+                }
+            };
+            timer.schedule(retry, CONNECT_RETRY.toMillis(), CONNECT_RETRY.toMillis());
+        }
+    }
+
+    /** @return true when connected and subscribed, or when there is nothing more to do (stopped) */
+    private synchronized boolean connectAndSubscribe() {
+        if (!running || connection != null) {
+            return true;
+        }
         try {
-            connection = Nats.connectReconnectOnConnect(settings
-                    .toOptions("mdb:" + spec.describe(), new StateLogger(), new ClientErrorLogger("NATS endpoint on " + spec.describe()), -1)
-                    .build());
+            connection = Nats.connect(options);
         } catch (IOException e) {
-            running = false;
-            throw new ResourceException("Cannot connect to NATS at " + settings.redactedServers()
-                    + " for subject '" + spec.subject() + "': " + e.getMessage(), e);
+            Level level = failedAttempts++ == 0 ? Level.WARNING : Level.DEBUG;
+            LOG.log(level, "NATS endpoint on {0}: cannot connect to {1} ({2}); retrying every {3}",
+                    spec.describe(), settings.redactedServers(), ConnectionSettings.redactText(e.getMessage()),
+                    CONNECT_RETRY);
+            return false;
         } catch (InterruptedException e) {
-            running = false;
             Thread.currentThread().interrupt();
-            throw new ResourceException("Interrupted while connecting to NATS for subject '" + spec.subject() + "'", e);
+            return false;
         }
         dispatcher = connection.createDispatcher(this::onNatsMessage);
         if (spec.queueGroup() == null) {
@@ -119,6 +153,7 @@ public final class CoreSubscriptionActivation {
         }
         LOG.log(Level.INFO, "NATS endpoint activated on {0} via {1}, maxConcurrency {2}",
                 spec.describe(), settings.redactedServers(), spec.maxConcurrency());
+        return true;
     }
 
     /**
@@ -131,9 +166,14 @@ public final class CoreSubscriptionActivation {
             return;
         }
         running = false;
-        if (dispatcher != null) {
-            connection.closeDispatcher(dispatcher); // unsubscribes: nothing new arrives
+        if (retry != null) {
+            retry.cancel();
         }
+        if (connection == null) {
+            LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
+            return;
+        }
+        connection.closeDispatcher(dispatcher); // unsubscribes: nothing new arrives
         try {
             if (!permits.tryAcquire(spec.maxConcurrency(), bound.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.log(Level.WARNING, "NATS endpoint on {0}: deliveries still in flight after {1}; closing anyway",

@@ -77,7 +77,7 @@ public class NatsManagedConnectionFactory implements ManagedConnectionFactory, R
             return new NatsManagedConnection(this, settings());
         } catch (IOException e) {
             throw new ResourceException("Cannot connect to NATS at " + settings().redactedServers() + ": "
-                    + e.getMessage(), e);
+                    + ConnectionSettings.redactText(e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ResourceException("Interrupted while connecting to NATS", e);

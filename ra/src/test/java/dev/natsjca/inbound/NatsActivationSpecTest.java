@@ -1,0 +1,90 @@
+package dev.natsjca.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import jakarta.resource.spi.InvalidPropertyException;
+
+class NatsActivationSpecTest {
+
+    private static NatsActivationSpec spec(String subject) {
+        NatsActivationSpec spec = new NatsActivationSpec();
+        spec.setSubject(subject);
+        return spec;
+    }
+
+    @Test
+    void subjectIsRequired() {
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, () -> spec(null).validate());
+        assertTrue(e.getMessage().contains("'subject'"), e.getMessage());
+    }
+
+    @Test
+    void malformedSubjectIsNamedWithItsValue() {
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, () -> spec("orders..placed").validate());
+        assertTrue(e.getMessage().contains("'subject'") && e.getMessage().contains("'orders..placed'"), e.getMessage());
+        e = assertThrows(InvalidPropertyException.class, () -> spec("orders.>.late").validate());
+        assertTrue(e.getMessage().contains("'orders.>.late'"), e.getMessage());
+    }
+
+    @Test
+    void wildcardsAndQueueGroupAreAccepted() throws Exception {
+        NatsActivationSpec s = spec("orders.*.placed");
+        s.setQueueGroup("auditors");
+        ResolvedActivation r = s.resolved();
+        assertEquals("orders.*.placed", r.subject());
+        assertEquals("auditors", r.queueGroup());
+        assertEquals(1, r.maxConcurrency());
+    }
+
+    @Test
+    void blankQueueGroupMeansNone() throws Exception {
+        NatsActivationSpec s = spec("orders");
+        s.setQueueGroup("");
+        assertNull(s.resolved().queueGroup());
+    }
+
+    @Test
+    void badQueueGroupIsNamedWithItsValue() {
+        NatsActivationSpec s = spec("orders");
+        s.setQueueGroup("audit ors");
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, s::validate);
+        assertTrue(e.getMessage().contains("'queueGroup'") && e.getMessage().contains("'audit ors'"), e.getMessage());
+    }
+
+    @Test
+    void maxConcurrencyMustBePositive() {
+        NatsActivationSpec s = spec("orders");
+        s.setMaxConcurrency("0");
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, s::validate);
+        assertTrue(e.getMessage().contains("'maxConcurrency'") && e.getMessage().contains("'0'"), e.getMessage());
+        s.setMaxConcurrency("many");
+        assertThrows(InvalidPropertyException.class, s::validate);
+    }
+
+    @Test
+    void placeholdersResolveBeforeValidation() throws Exception {
+        System.setProperty("test.spec.subject", "orders.placed");
+        try {
+            assertEquals("orders.placed", spec("${test.spec.subject}").resolved().subject());
+            assertEquals("fallback.subject", spec("${test.spec.unset:fallback.subject}").resolved().subject());
+        } finally {
+            System.clearProperty("test.spec.subject");
+        }
+    }
+
+    @Test
+    void toStringHidesPassword() {
+        NatsActivationSpec s = spec("orders");
+        s.setUser("svc");
+        s.setPassword("hunter2");
+        s.setServerUrls("nats://svc:tok3n@h:4222");
+        assertFalse(s.toString().contains("hunter2"), s.toString());
+        assertFalse(s.toString().contains("tok3n"), s.toString());
+    }
+}

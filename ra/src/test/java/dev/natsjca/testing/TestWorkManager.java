@@ -1,0 +1,94 @@
+package dev.natsjca.testing;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.resource.spi.work.ExecutionContext;
+import jakarta.resource.spi.work.Work;
+import jakarta.resource.spi.work.WorkEvent;
+import jakarta.resource.spi.work.WorkException;
+import jakarta.resource.spi.work.WorkListener;
+import jakarta.resource.spi.work.WorkManager;
+import jakarta.resource.spi.work.WorkRejectedException;
+
+/**
+ * A bounded work manager for contract tests: a fixed pool of threads named {@code test-wm-N}
+ * and a bounded queue; past that, work is rejected as a real server's would be.
+ */
+public final class TestWorkManager implements WorkManager {
+
+    public static final String THREAD_PREFIX = "test-wm-";
+
+    private final ThreadPoolExecutor executor;
+
+    public TestWorkManager(int threads, int queue) {
+        AtomicInteger n = new AtomicInteger();
+        executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
+                r -> {
+                    Thread t = new Thread(r, THREAD_PREFIX + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    @Override
+    public void doWork(Work work) throws WorkException {
+        work.run();
+    }
+
+    @Override
+    public void doWork(Work work, long startTimeout, ExecutionContext ctx, WorkListener listener) throws WorkException {
+        work.run();
+    }
+
+    @Override
+    public long startWork(Work work) throws WorkException {
+        scheduleWork(work, INDEFINITE, null, null);
+        return 0;
+    }
+
+    @Override
+    public long startWork(Work work, long startTimeout, ExecutionContext ctx, WorkListener listener)
+            throws WorkException {
+        scheduleWork(work, startTimeout, ctx, listener);
+        return 0;
+    }
+
+    @Override
+    public void scheduleWork(Work work) throws WorkException {
+        scheduleWork(work, INDEFINITE, null, null);
+    }
+
+    @Override
+    public void scheduleWork(Work work, long startTimeout, ExecutionContext ctx, WorkListener listener)
+            throws WorkException {
+        try {
+            executor.execute(() -> {
+                if (listener != null) {
+                    listener.workStarted(new WorkEvent(this, WorkEvent.WORK_STARTED, work, null));
+                }
+                try {
+                    work.run();
+                } finally {
+                    if (listener != null) {
+                        listener.workCompleted(new WorkEvent(this, WorkEvent.WORK_COMPLETED, work, null));
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            throw new WorkRejectedException("test work manager full", e);
+        }
+        if (listener != null) {
+            listener.workAccepted(new WorkEvent(this, WorkEvent.WORK_ACCEPTED, work, null));
+        }
+    }
+
+    /** Stops the threads, waiting a bounded time. */
+    public void shutdown() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+}
