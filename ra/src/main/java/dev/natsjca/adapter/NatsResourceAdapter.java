@@ -51,9 +51,12 @@ public class NatsResourceAdapter implements ResourceAdapter, Serializable {
     /** How long deactivation waits for in-flight deliveries before it closes the connection. */
     static final Duration DEACTIVATION_BOUND = Duration.ofSeconds(30);
 
-    @ConfigProperty(defaultValue = ConnectionSettings.DEFAULT_SERVER_URLS,
-            description = "Comma-separated NATS server URLs; ${key} / ${key:default} resolve through MicroProfile Config")
-    private String serverUrls = ConnectionSettings.DEFAULT_SERVER_URLS;
+    // No defaultValue in the annotation: WildFly resolves ${...} in annotation defaults itself, from
+    // system properties only, before the adapter sees them. Unset means ConnectionSettings' default,
+    // ${nats.url:nats://127.0.0.1:4222}, resolved by the adapter through MicroProfile Config.
+    @ConfigProperty(description = "Comma-separated NATS server URLs; default ${nats.url:nats://127.0.0.1:4222} "
+            + "(MicroProfile Config key nats.url, environment NATS_URL)")
+    private String serverUrls;
 
     @ConfigProperty(description = "Client connection name shown in the NATS server's monitoring")
     private String connectionName;

@@ -242,16 +242,8 @@ class CoreDeliveryTest {
         Await.until(WAIT, "subscriptions on " + subject, () -> subscriptionCount(subject) == count);
     }
 
-    /** Counts the server's subscriptions on exactly this subject, from its monitoring endpoint. */
     private static int subscriptionCount(String subject) {
-        String json = NATS.server().monitor("/subsz?subs=1&limit=1000");
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("\"subject\":\\s*\"" + java.util.regex.Pattern.quote(subject) + "\"").matcher(json);
-        int count = 0;
-        while (m.find()) {
-            count++;
-        }
-        return count;
+        return NATS.server().subscriptionCount(subject);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -142,6 +142,19 @@ public final class NatsServer implements AutoCloseable {
         }
     }
 
+    /**
+     * @return how many subscriptions the server holds on exactly this subject (from {@code /subsz})
+     */
+    public int subscriptionCount(String subject) {
+        Matcher m = Pattern.compile("\"subject\":\\s*\"" + Pattern.quote(subject) + "\"")
+                .matcher(monitor("/subsz?subs=1&limit=100000"));
+        int found = 0;
+        while (m.find()) {
+            found++;
+        }
+        return found;
+    }
+
     /** @return the server's log so far, for failure messages */
     public String log() {
         try {

@@ -3,39 +3,41 @@ package dev.natsjca.testing;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Starts a {@link NatsServer} before a test class and stops it (deleting its store) after.
- * Register it with {@code @RegisterExtension static} and, with Arquillian, <em>before</em> the
- * Arquillian extension: the deployment happens in Arquillian's {@code beforeAll}, and the
- * message-driven beans connect while it runs.
+ * Starts a {@link NatsServer} before a test class and stops it (deleting its store) after; test
+ * methods may take the running {@link NatsServer} as a parameter.
+ *
+ * <p>With Arquillian, list it <em>before</em> the Arquillian extension,
+ * {@code @ExtendWith({NatsServerExtension.class, ArquillianExtension.class})}: the deployment
+ * happens in Arquillian's {@code beforeAll}, and the message-driven beans connect while it runs.
+ * Used that way it listens on the port in system property {@value #PORT_PROPERTY}, which the build
+ * reserved and handed to the application server as {@code NATS_URL}.
  */
-public final class NatsServerExtension implements BeforeAllCallback, AfterAllCallback {
+public final class NatsServerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+
+    /** The system property naming the port the build reserved for the tests' nats-server. */
+    public static final String PORT_PROPERTY = "nats.test.port";
 
     private final int port;
     private final String[] args;
     private NatsServer server;
+
+    /** A server on the port in {@value #PORT_PROPERTY}, or on a free port when it is not set. */
+    public NatsServerExtension() {
+        this(Integer.parseInt(System.getProperty(PORT_PROPERTY, "0")));
+    }
 
     private NatsServerExtension(int port, String... args) {
         this.port = port;
         this.args = args;
     }
 
-    /** A server on a free port. */
+    /** A server on a free port, started with extra nats-server arguments. */
     public static NatsServerExtension onFreePort(String... args) {
         return new NatsServerExtension(0, args);
-    }
-
-    /**
-     * A server on the port named by a system property, e.g. {@code nats.test.port}: the port the
-     * build reserved and handed to the application server as {@code NATS_URL}.
-     */
-    public static NatsServerExtension onPortFromSystemProperty(String property, String... args) {
-        String value = System.getProperty(property);
-        if (value == null) {
-            throw new IllegalStateException("System property " + property + " is not set (the build sets it)");
-        }
-        return new NatsServerExtension(Integer.parseInt(value), args);
     }
 
     /** @return the running server */
@@ -57,5 +59,15 @@ public final class NatsServerExtension implements BeforeAllCallback, AfterAllCal
             server.close();
             server = null;
         }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == NatsServer.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        return server();
     }
 }
