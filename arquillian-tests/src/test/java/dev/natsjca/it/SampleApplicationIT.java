@@ -2,6 +2,7 @@ package dev.natsjca.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,7 @@ class SampleApplicationIT {
             Message sent = published.await(WAIT, "the factory's publish on sample.greetings",
                     m -> Arrays.equals(payload, m.getData()));
             assertEquals("sample.greetings", sent.getSubject());
+            assertNotNull(sent.getHeaders(), "headers lost on the way out");
             assertEquals("t-42", sent.getHeaders().getFirst("Trace-Id"), "headers lost on the way out");
             assertNull(sent.getHeaders().getFirst("Sample-Relay-To"), "relay instruction leaked");
 
