@@ -8,6 +8,7 @@ import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.natsjca.api.NatsMessageListener;
 import dev.natsjca.config.ClientErrorLogger;
@@ -205,19 +206,29 @@ public final class CoreSubscriptionActivation {
         try {
             workManager.scheduleWork(delivery, WorkManager.INDEFINITE, null, delivery);
         } catch (WorkException e) {
-            permits.release();
+            delivery.releasePermit();
             LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager refused a delivery; "
                     + "message on subject '" + message.getSubject() + "' not delivered", e);
         }
     }
 
-    /** One message to one endpoint. Releases its permit exactly once, whatever happens. */
+    /**
+     * One message to one endpoint. Releases its permit exactly once, whatever happens: a work
+     * manager may both throw on rejection and report it to the listener.
+     */
     private final class Delivery implements Work, WorkListener {
         private final Message message;
+        private final AtomicBoolean permitHeld = new AtomicBoolean(true);
         private volatile boolean released;
 
         Delivery(Message message) {
             this.message = message;
+        }
+
+        void releasePermit() {
+            if (permitHeld.compareAndSet(true, false)) {
+                permits.release();
+            }
         }
 
         @Override
@@ -225,7 +236,7 @@ public final class CoreSubscriptionActivation {
             try {
                 deliver();
             } finally {
-                permits.release();
+                releasePermit();
             }
         }
 
@@ -284,7 +295,7 @@ public final class CoreSubscriptionActivation {
 
         @Override
         public void workRejected(WorkEvent e) {
-            permits.release();
+            releasePermit();
             LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager rejected a delivery; "
                     + "message on subject '" + message.getSubject() + "' not delivered", e.getException());
         }
@@ -301,13 +312,20 @@ public final class CoreSubscriptionActivation {
     /** Logs connection state changes of this activation once per change. */
     private final class StateLogger implements ConnectionListener {
         @Override
+        @Deprecated // jnats still declares this one abstract; the four-argument form is called
         public void connectionEvent(Connection conn, Events type) {
+            connectionEvent(conn, type, null, null);
+        }
+
+        @Override
+        public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
             Level level = switch (type) {
                 case DISCONNECTED -> running ? Level.WARNING : Level.DEBUG;
                 case CONNECTED, RECONNECTED, RESUBSCRIBED -> Level.INFO;
                 default -> Level.DEBUG;
             };
-            LOG.log(level, "NATS endpoint on {0}: connection {1}", spec.describe(), type.getEvent());
+            LOG.log(level, "NATS endpoint on {0}: connection {1} {2}", spec.describe(), type.getEvent(),
+                    uriDetails == null ? "" : ConnectionSettings.redactText(uriDetails));
         }
     }
 }

@@ -213,7 +213,13 @@ public final class NatsManagedConnection implements ManagedConnection {
     /** jnats gave up (reconnects exhausted, or closed under us): tell the pool to drop this one. */
     private final class ClosedForGood implements ConnectionListener {
         @Override
+        @Deprecated // jnats still declares this one abstract; the four-argument form is called
         public void connectionEvent(Connection conn, Events type) {
+            connectionEvent(conn, type, null, null);
+        }
+
+        @Override
+        public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
             if (type == Events.DISCONNECTED) {
                 LOG.log(Level.WARNING, "NATS outbound connection to {0} lost; jnats is reconnecting",
                         settings.redactedServers());
