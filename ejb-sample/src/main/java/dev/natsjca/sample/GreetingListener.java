@@ -9,7 +9,6 @@ import io.nats.client.impl.Headers;
 import jakarta.ejb.ActivationConfigProperty;
 import jakarta.ejb.EJB;
 import jakarta.ejb.MessageDriven;
-import org.jboss.ejb3.annotation.ResourceAdapter;
 
 /**
  * Consumes greetings, logs each one, and confirms it on {@value SampleSubjects#GREETINGS_RECEIVED}
@@ -17,7 +16,6 @@ import org.jboss.ejb3.annotation.ResourceAdapter;
  */
 @MessageDriven(messageListenerInterface = NatsMessageListener.class, activationConfig = {
         @ActivationConfigProperty(propertyName = "subject", propertyValue = SampleSubjects.GREETINGS) })
-@ResourceAdapter(SampleSubjects.RESOURCE_ADAPTER)
 public class GreetingListener implements NatsMessageListener {
 
     private static final System.Logger LOG = System.getLogger(GreetingListener.class.getName());

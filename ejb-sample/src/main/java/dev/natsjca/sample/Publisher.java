@@ -8,11 +8,12 @@ import jakarta.ejb.Stateless;
 
 /**
  * Publishes through the injected NATS connection factory: take a pooled handle, publish, close.
+ * The factory is a logical reference, mapped to the server's binding by its own descriptor.
  */
 @Stateless
 public class Publisher {
 
-    @Resource(lookup = SampleSubjects.CONNECTION_FACTORY)
+    @Resource(name = SampleSubjects.CONNECTION_FACTORY)
     private NatsConnectionFactory nats;
 
     /**

@@ -6,7 +6,6 @@ import io.nats.client.impl.Headers;
 import jakarta.ejb.ActivationConfigProperty;
 import jakarta.ejb.EJB;
 import jakarta.ejb.MessageDriven;
-import org.jboss.ejb3.annotation.ResourceAdapter;
 
 /**
  * Republishes each message it receives, through the injected connection factory, to the subject
@@ -15,7 +14,6 @@ import org.jboss.ejb3.annotation.ResourceAdapter;
  */
 @MessageDriven(messageListenerInterface = NatsMessageListener.class, activationConfig = {
         @ActivationConfigProperty(propertyName = "subject", propertyValue = SampleSubjects.RELAY) })
-@ResourceAdapter(SampleSubjects.RESOURCE_ADAPTER)
 public class RelayListener implements NatsMessageListener {
 
     private static final System.Logger LOG = System.getLogger(RelayListener.class.getName());

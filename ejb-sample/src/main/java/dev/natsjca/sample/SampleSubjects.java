@@ -26,10 +26,11 @@ public final class SampleSubjects {
     /** On a work confirmation: which worker activation processed it. */
     public static final String HEADER_WORKER = "Sample-Worker";
 
-    /** Where the adapter's connection factory is bound. */
-    public static final String CONNECTION_FACTORY = "java:/nats/ConnectionFactory";
-    /** How the MDBs name the adapter on WildFly: relative to the enclosing EAR. */
-    public static final String RESOURCE_ADAPTER = "#nats-ra.rar";
+    /**
+     * The logical reference to the connection factory; each server's descriptor maps it
+     * ({@code META-INF/jboss-ejb3.xml}, {@code META-INF/glassfish-ejb-jar.xml}).
+     */
+    public static final String CONNECTION_FACTORY = "nats/ConnectionFactory";
 
     private SampleSubjects() {
     }

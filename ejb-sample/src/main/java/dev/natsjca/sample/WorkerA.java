@@ -5,7 +5,6 @@ import dev.natsjca.api.NatsMessageListener;
 import jakarta.ejb.ActivationConfigProperty;
 import jakarta.ejb.EJB;
 import jakarta.ejb.MessageDriven;
-import org.jboss.ejb3.annotation.ResourceAdapter;
 
 /**
  * One of two competing consumers of {@value SampleSubjects#WORK} in queue group
@@ -15,7 +14,6 @@ import org.jboss.ejb3.annotation.ResourceAdapter;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = SampleSubjects.WORK),
         @ActivationConfigProperty(propertyName = "queueGroup", propertyValue = SampleSubjects.WORKERS_QUEUE),
         @ActivationConfigProperty(propertyName = "maxConcurrency", propertyValue = "2") })
-@ResourceAdapter(SampleSubjects.RESOURCE_ADAPTER)
 public class WorkerA extends Worker implements NatsMessageListener {
 
     @EJB
