@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the sample EAR in WildFly against NATS, with the log showing messages flowing.
+# Runs the sample EAR in an application server against NATS, the log showing messages flowing.
 #
-#   ear/demo.sh            build, then run on WildFly (the default)
+#   ear/demo.sh            build, then run on WildFly 39 (the default)
+#   ear/demo.sh payara     build, then run on Payara 6
 #
 # NATS: uses $NATS_URL (default nats://127.0.0.1:4222). When nothing answers there, starts a
 # local nats-server (JetStream on, storage in a temp dir) and points the sample at it.
@@ -11,19 +12,25 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 server=${1:-wildfly}
 case "$server" in
-  wildfly) ;;
-  *) echo "demo.sh: unknown server '$server' (supported: wildfly)" >&2; exit 2 ;;
+  wildfly|payara) ;;
+  *) echo "demo.sh: unknown server '$server' (supported: wildfly, payara)" >&2; exit 2 ;;
 esac
 
 log() { printf '\033[1m[demo]\033[0m %s\n' "$*"; }
 
 nats_pid=""
 server_pid=""
+server_home=""
 nats_dir=""
 cleanup() {
-  trap - INT TERM EXIT
+  trap '' INT TERM   # a second Ctrl-C must not cut the clean-up short
+  trap - EXIT
+  if [ "$server" = payara ] && [ -n "$server_home" ]; then
+    log "stopping Payara"
+    timeout 60 "$server_home/bin/asadmin" stop-domain domain1 >/dev/null 2>&1 || true
+  fi
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    log "stopping WildFly"
+    log "stopping $server"
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
@@ -38,10 +45,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 0' INT TERM
 
-# 1. Build the RAR, the sample and the EAR; unpack a WildFly for the demo (only the first time).
-log "building (mvn -Pdemo package; the first run downloads WildFly, ~260 MB)"
-(cd "$root" && mvn -B -q -Pdemo -DskipTests package -pl ear -am)
-jboss_home=$(ls -d "$root"/ear/target/demo/wildfly-* | head -n 1)
+# 1. Build the RAR, the sample and the EAR; unpack the server for the demo (only the first time).
+log "building (mvn -Pdemo-$server package; the first run downloads the server, 170-260 MB)"
+(cd "$root" && mvn -B -q "-Pdemo-$server" -DskipTests package -pl ear -am)
 
 # 2. NATS: use the one at NATS_URL, or start a local one.
 nats_url=${NATS_URL:-nats://127.0.0.1:4222}
@@ -74,14 +80,32 @@ else
 fi
 export NATS_URL=$nats_url
 
-# 3. WildFly: the EJB settings MDBs need on the default profile, then the EAR, then boot.
-log "configuring WildFly for MDBs (ear/src/main/wildfly/nats-jca.cli)"
-JBOSS_HOME="$jboss_home" "$jboss_home/bin/jboss-cli.sh" --file="$root/ear/src/main/wildfly/nats-jca.cli" >/dev/null
-rm -f "$jboss_home"/standalone/deployments/natsapp.ear*
-cp "$root/ear/target/natsapp.ear" "$jboss_home/standalone/deployments/"
-log "starting WildFly with natsapp.ear; NATS_URL=$NATS_URL; Ctrl-C to stop"
-log "watch for 'Published on sample.greetings' and 'Received on sample.greetings'"
-LAUNCH_JBOSS_IN_BACKGROUND=1 JBOSS_HOME="$jboss_home" "$jboss_home/bin/standalone.sh" &
-server_pid=$!
+ear="$root/ear/target/natsapp.ear"
+if [ "$server" = wildfly ]; then
+  # 3. WildFly: the EJB settings MDBs need on the default profile, then the EAR, then boot.
+  server_home=$(ls -d "$root"/ear/target/demo/wildfly-* | head -n 1)
+  log "configuring WildFly for MDBs (ear/src/main/wildfly/nats-jca.cli)"
+  JBOSS_HOME="$server_home" "$server_home/bin/jboss-cli.sh" --file="$root/ear/src/main/wildfly/nats-jca.cli" >/dev/null
+  rm -f "$server_home"/standalone/deployments/natsapp.ear*
+  cp "$ear" "$server_home/standalone/deployments/"
+  log "starting WildFly with natsapp.ear; NATS_URL=$NATS_URL; Ctrl-C to stop"
+  log "watch for 'Published on sample.greetings' and 'Received on sample.greetings'"
+  LAUNCH_JBOSS_IN_BACKGROUND=1 JBOSS_HOME="$server_home" "$server_home/bin/standalone.sh" &
+  server_pid=$!
+else
+  # 3. Payara: domain1 (configured by the build: HTTP 28080, Hazelcast off), then the EAR.
+  server_home="$root/ear/target/demo/payara6"
+  log "starting Payara domain1; NATS_URL=$NATS_URL; Ctrl-C to stop"
+  "$server_home/bin/asadmin" start-domain --verbose domain1 &
+  server_pid=$!
+  for _ in $(seq 1 120); do
+    "$server_home/bin/asadmin" list-applications >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || exit 1
+    sleep 1
+  done
+  log "deploying natsapp.ear"
+  "$server_home/bin/asadmin" deploy --force=true "$ear"
+  log "watch for 'Published on sample.greetings' and 'Received on sample.greetings'"
+fi
 wait "$server_pid" || true
 server_pid=""
