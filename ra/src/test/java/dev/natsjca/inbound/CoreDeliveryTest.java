@@ -23,7 +23,7 @@ import dev.natsjca.adapter.NatsResourceAdapter;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
-import dev.natsjca.testing.TestBootstrapContext;
+import dev.natsjca.testing.StartedAdapter;
 import dev.natsjca.testing.TestEndpointFactory;
 import dev.natsjca.testing.TestWorkManager;
 import io.nats.client.Connection;
@@ -42,24 +42,21 @@ class CoreDeliveryTest {
     @RegisterExtension
     static final NatsServerExtension NATS = NatsServerExtension.onFreePort();
 
-    private TestWorkManager workManager;
+    private StartedAdapter started;
     private NatsResourceAdapter adapter;
     private Connection client;
 
     @BeforeEach
     void startAdapter() throws Exception {
-        workManager = new TestWorkManager(8, 16);
-        adapter = new NatsResourceAdapter();
-        adapter.setServerUrls(NATS.server().url());
-        adapter.start(new TestBootstrapContext(workManager));
+        started = new StartedAdapter(NATS.server().url(), 8);
+        adapter = started.adapter();
         client = Nats.connect(NATS.server().url());
     }
 
     @AfterEach
     void stopAdapter() throws Exception {
-        adapter.stop();
+        started.close();
         client.close();
-        workManager.shutdown();
     }
 
     /** A spec with only a subject: every other property at its default. */

@@ -24,8 +24,7 @@ import dev.natsjca.api.NatsConnection;
 import dev.natsjca.api.NatsConnectionFactory;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServerExtension;
-import dev.natsjca.testing.TestBootstrapContext;
-import dev.natsjca.testing.TestWorkManager;
+import dev.natsjca.testing.StartedAdapter;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
@@ -43,17 +42,15 @@ class OutboundPublishTest {
     @RegisterExtension
     static final NatsServerExtension NATS = NatsServerExtension.onFreePort();
 
-    private TestWorkManager workManager;
+    private StartedAdapter started;
     private NatsResourceAdapter adapter;
     private NatsManagedConnectionFactory mcf;
     private Connection client;
 
     @BeforeEach
     void start() throws Exception {
-        workManager = new TestWorkManager(2, 4);
-        adapter = new NatsResourceAdapter();
-        adapter.setServerUrls(NATS.server().url());
-        adapter.start(new TestBootstrapContext(workManager));
+        started = new StartedAdapter(NATS.server().url(), 2);
+        adapter = started.adapter();
         mcf = new NatsManagedConnectionFactory();
         mcf.setResourceAdapter(adapter);
         client = Nats.connect(NATS.server().url());
@@ -62,8 +59,7 @@ class OutboundPublishTest {
     @AfterEach
     void stop() throws Exception {
         client.close();
-        adapter.stop();
-        workManager.shutdown();
+        started.close();
     }
 
     @Test

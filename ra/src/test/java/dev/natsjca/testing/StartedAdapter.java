@@ -1,0 +1,35 @@
+package dev.natsjca.testing;
+
+import dev.natsjca.adapter.NatsResourceAdapter;
+
+/**
+ * The resource adapter started outside a server, as a test fixture: the in-test bootstrap
+ * context with a bounded work manager, the adapter's default servers pointed at a test
+ * nats-server. {@link #close()} stops the adapter, then the work manager's threads.
+ */
+public final class StartedAdapter implements AutoCloseable {
+
+    private final TestWorkManager workManager;
+    private final NatsResourceAdapter adapter;
+
+    /**
+     * @param serverUrl the adapter's default server
+     * @param threads work manager threads (its queue holds twice as many)
+     */
+    public StartedAdapter(String serverUrl, int threads) throws Exception {
+        workManager = new TestWorkManager(threads, threads * 2);
+        adapter = new NatsResourceAdapter();
+        adapter.setServerUrls(serverUrl);
+        adapter.start(new TestBootstrapContext(workManager));
+    }
+
+    public NatsResourceAdapter adapter() {
+        return adapter;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        adapter.stop();
+        workManager.shutdown();
+    }
+}
