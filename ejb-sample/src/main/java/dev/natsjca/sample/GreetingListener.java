@@ -15,7 +15,8 @@ import jakarta.ejb.MessageDriven;
  * with the same payload, so that anyone can watch the round trip over NATS.
  */
 @MessageDriven(messageListenerInterface = NatsMessageListener.class, activationConfig = {
-        @ActivationConfigProperty(propertyName = "subject", propertyValue = SampleSubjects.GREETINGS) })
+        @ActivationConfigProperty(propertyName = "subject", propertyValue = SampleSubjects.GREETINGS),
+        @ActivationConfigProperty(propertyName = "connectionName", propertyValue = "sample greetings") })
 public class GreetingListener implements NatsMessageListener {
 
     private static final System.Logger LOG = System.getLogger(GreetingListener.class.getName());

@@ -1,6 +1,5 @@
 package dev.natsjca.adapter;
 
-import java.io.Serializable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.transaction.xa.XAResource;
 
+import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.inbound.CoreSubscriptionActivation;
 import dev.natsjca.inbound.NatsActivationSpec;
@@ -19,7 +19,6 @@ import jakarta.resource.NotSupportedException;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.ActivationSpec;
 import jakarta.resource.spi.BootstrapContext;
-import jakarta.resource.spi.ConfigProperty;
 import jakarta.resource.spi.Connector;
 import jakarta.resource.spi.ResourceAdapter;
 import jakarta.resource.spi.ResourceAdapterInternalException;
@@ -43,32 +42,13 @@ import jakarta.resource.spi.work.WorkManager;
         eisType = "NATS",
         version = "0.1",
         transactionSupport = TransactionSupportLevel.NoTransaction)
-public class NatsResourceAdapter implements ResourceAdapter, Serializable {
+public class NatsResourceAdapter extends ConnectionProperties implements ResourceAdapter {
 
     private static final long serialVersionUID = 1L;
     private static final System.Logger LOG = System.getLogger(NatsResourceAdapter.class.getName());
 
     /** How long deactivation waits for in-flight deliveries before it closes the connection. */
     static final Duration DEACTIVATION_BOUND = Duration.ofSeconds(30);
-
-    // No defaultValue in the annotation: WildFly resolves ${...} in annotation defaults itself, from
-    // system properties only, before the adapter sees them. Unset means ConnectionSettings' default,
-    // ${nats.url:nats://127.0.0.1:4222}, resolved by the adapter through MicroProfile Config.
-    @ConfigProperty(description = "Comma-separated NATS server URLs; default ${nats.url:nats://127.0.0.1:4222} "
-            + "(MicroProfile Config key nats.url, environment NATS_URL)")
-    private String serverUrls;
-
-    @ConfigProperty(description = "Client connection name shown in the NATS server's monitoring")
-    private String connectionName;
-
-    @ConfigProperty(description = "User for user/password authentication")
-    private String user;
-
-    @ConfigProperty(description = "Password for user/password authentication", confidential = true)
-    private String password;
-
-    @ConfigProperty(description = "Connect timeout: milliseconds or ISO-8601 (PT5S)")
-    private String connectTimeout;
 
     private transient volatile WorkManager workManager;
     private transient volatile Timer timer;
@@ -151,57 +131,12 @@ public class NatsResourceAdapter implements ResourceAdapter, Serializable {
      *         definitions and activations to layer their own values on
      */
     public ConnectionSettings.Builder connectionDefaults() {
-        return ConnectionSettings.builder()
-                .serverUrls(serverUrls)
-                .connectionName(connectionName)
-                .user(user)
-                .password(password)
-                .connectTimeout(connectTimeout);
+        return applyTo(ConnectionSettings.builder());
     }
 
     /** @return the number of active endpoint activations */
     public int activationCount() {
         return activations.size();
-    }
-
-    public String getServerUrls() {
-        return serverUrls;
-    }
-
-    public void setServerUrls(String serverUrls) {
-        this.serverUrls = serverUrls;
-    }
-
-    public String getConnectionName() {
-        return connectionName;
-    }
-
-    public void setConnectionName(String connectionName) {
-        this.connectionName = connectionName;
-    }
-
-    public String getUser() {
-        return user;
-    }
-
-    public void setUser(String user) {
-        this.user = user;
-    }
-
-    public String getPassword() {
-        return password;
-    }
-
-    public void setPassword(String password) {
-        this.password = password;
-    }
-
-    public String getConnectTimeout() {
-        return connectTimeout;
-    }
-
-    public void setConnectTimeout(String connectTimeout) {
-        this.connectTimeout = connectTimeout;
     }
 
     // A ResourceAdapter is a JavaBean compared by its configuration (Connectors spec 5.3.1).
@@ -213,21 +148,17 @@ public class NatsResourceAdapter implements ResourceAdapter, Serializable {
         if (o == null || o.getClass() != getClass()) {
             return false;
         }
-        NatsResourceAdapter other = (NatsResourceAdapter) o;
-        return Objects.equals(serverUrls, other.serverUrls) && Objects.equals(connectionName, other.connectionName)
-                && Objects.equals(user, other.user) && Objects.equals(password, other.password)
-                && Objects.equals(connectTimeout, other.connectTimeout);
+        return sameConnectionProperties((NatsResourceAdapter) o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(serverUrls, connectionName, user, connectTimeout);
+        return connectionPropertiesHash();
     }
 
     @Override
     public String toString() {
-        return "NatsResourceAdapter[serverUrls=" + ConnectionSettings.redactUrls(serverUrls) + ", connectionName=" + connectionName
-                + ", user=" + user + ", password=" + (password == null ? "<none>" : "***") + "]";
+        return "NatsResourceAdapter[" + describeConnectionProperties() + "]";
     }
 
     /** Servers hand back the same factory and spec instances on deactivation: compare by identity. */

@@ -1,8 +1,7 @@
 package dev.natsjca.inbound;
 
-import java.io.Serializable;
-
 import dev.natsjca.api.NatsMessageListener;
+import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.PropertyResolver;
 import dev.natsjca.config.Subjects;
@@ -24,7 +23,7 @@ import jakarta.resource.spi.ResourceAdapter;
  *       messages, each message going to one of them</td></tr>
  *   <tr><td>{@code maxConcurrency}</td><td>deliveries in flight at once for this activation
  *       (default 1, which keeps publish order)</td></tr>
- *   <tr><td>{@code serverUrls}, {@code connectionName}, {@code user}, {@code password}</td>
+ *   <tr><td>the {@link ConnectionProperties}</td>
  *       <td>override the adapter's connection defaults for this activation</td></tr>
  * </table>
  *
@@ -32,7 +31,7 @@ import jakarta.resource.spi.ResourceAdapter;
  * {@link #validate()} rejects bad values naming the property and the value.
  */
 @Activation(messageListeners = NatsMessageListener.class)
-public class NatsActivationSpec implements ActivationSpec, Serializable {
+public class NatsActivationSpec extends ConnectionProperties implements ActivationSpec {
 
     private static final long serialVersionUID = 1L;
 
@@ -48,18 +47,6 @@ public class NatsActivationSpec implements ActivationSpec, Serializable {
 
     @ConfigProperty(description = "Maximum deliveries in flight for this activation", defaultValue = "1")
     private String maxConcurrency = "1";
-
-    @ConfigProperty(description = "Overrides the adapter's server URLs for this activation")
-    private String serverUrls;
-
-    @ConfigProperty(description = "Overrides the adapter's connection name for this activation")
-    private String connectionName;
-
-    @ConfigProperty(description = "Overrides the adapter's user for this activation")
-    private String user;
-
-    @ConfigProperty(description = "Overrides the adapter's password for this activation", confidential = true)
-    private String password;
 
     private transient ResourceAdapter resourceAdapter;
 
@@ -101,7 +88,7 @@ public class NatsActivationSpec implements ActivationSpec, Serializable {
      * @throws ResourceException naming an invalid property and its value
      */
     public ConnectionSettings connectionSettings(ConnectionSettings.Builder defaults) throws ResourceException {
-        return defaults.serverUrls(serverUrls).connectionName(connectionName).user(user).password(password).build();
+        return applyTo(defaults).build();
     }
 
     private static int positiveInt(String property, String value) throws InvalidPropertyException {
@@ -151,42 +138,9 @@ public class NatsActivationSpec implements ActivationSpec, Serializable {
         this.maxConcurrency = maxConcurrency;
     }
 
-    public String getServerUrls() {
-        return serverUrls;
-    }
-
-    public void setServerUrls(String serverUrls) {
-        this.serverUrls = serverUrls;
-    }
-
-    public String getConnectionName() {
-        return connectionName;
-    }
-
-    public void setConnectionName(String connectionName) {
-        this.connectionName = connectionName;
-    }
-
-    public String getUser() {
-        return user;
-    }
-
-    public void setUser(String user) {
-        this.user = user;
-    }
-
-    public String getPassword() {
-        return password;
-    }
-
-    public void setPassword(String password) {
-        this.password = password;
-    }
-
     @Override
     public String toString() {
         return "NatsActivationSpec[subject=" + subject + ", queueGroup=" + queueGroup + ", maxConcurrency="
-                + maxConcurrency + ", serverUrls=" + ConnectionSettings.redactUrls(serverUrls)
-                + ", user=" + user + ", password=" + (password == null ? "<none>" : "***") + "]";
+                + maxConcurrency + ", " + describeConnectionProperties() + "]";
     }
 }

@@ -10,9 +10,9 @@ import javax.security.auth.Subject;
 import dev.natsjca.adapter.NatsResourceAdapter;
 import dev.natsjca.api.NatsConnection;
 import dev.natsjca.api.NatsConnectionFactory;
+import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import jakarta.resource.ResourceException;
-import jakarta.resource.spi.ConfigProperty;
 import jakarta.resource.spi.ConnectionDefinition;
 import jakarta.resource.spi.ConnectionManager;
 import jakarta.resource.spi.ConnectionRequestInfo;
@@ -36,24 +36,10 @@ import jakarta.resource.spi.ResourceAdapterInternalException;
         connectionFactoryImpl = NatsConnectionFactoryImpl.class,
         connection = NatsConnection.class,
         connectionImpl = NatsConnectionHandle.class)
-public class NatsManagedConnectionFactory implements ManagedConnectionFactory, ResourceAdapterAssociation {
+public class NatsManagedConnectionFactory extends ConnectionProperties
+        implements ManagedConnectionFactory, ResourceAdapterAssociation {
 
     private static final long serialVersionUID = 1L;
-
-    @ConfigProperty(description = "Comma-separated NATS server URLs; unset = the adapter's")
-    private String serverUrls;
-
-    @ConfigProperty(description = "Client connection name; unset = the adapter's")
-    private String connectionName;
-
-    @ConfigProperty(description = "User for user/password authentication; unset = the adapter's")
-    private String user;
-
-    @ConfigProperty(description = "Password for user/password authentication; unset = the adapter's", confidential = true)
-    private String password;
-
-    @ConfigProperty(description = "Connect timeout: milliseconds or ISO-8601 (PT5S); unset = the adapter's")
-    private String connectTimeout;
 
     private transient NatsResourceAdapter resourceAdapter;
     private transient volatile ConnectionSettings settings;
@@ -107,8 +93,7 @@ public class NatsManagedConnectionFactory implements ManagedConnectionFactory, R
         if (s == null) {
             ConnectionSettings.Builder b = resourceAdapter != null
                     ? resourceAdapter.connectionDefaults() : ConnectionSettings.builder();
-            s = b.serverUrls(serverUrls).connectionName(connectionName).user(user).password(password)
-                    .connectTimeout(connectTimeout).build();
+            s = applyTo(b).build();
             settings = s;
         }
         return s;
@@ -140,49 +125,9 @@ public class NatsManagedConnectionFactory implements ManagedConnectionFactory, R
         this.logWriter = out;
     }
 
-    public String getServerUrls() {
-        return serverUrls;
-    }
-
-    public void setServerUrls(String serverUrls) {
-        this.serverUrls = serverUrls;
-        this.settings = null;
-    }
-
-    public String getConnectionName() {
-        return connectionName;
-    }
-
-    public void setConnectionName(String connectionName) {
-        this.connectionName = connectionName;
-        this.settings = null;
-    }
-
-    public String getUser() {
-        return user;
-    }
-
-    public void setUser(String user) {
-        this.user = user;
-        this.settings = null;
-    }
-
-    public String getPassword() {
-        return password;
-    }
-
-    public void setPassword(String password) {
-        this.password = password;
-        this.settings = null;
-    }
-
-    public String getConnectTimeout() {
-        return connectTimeout;
-    }
-
-    public void setConnectTimeout(String connectTimeout) {
-        this.connectTimeout = connectTimeout;
-        this.settings = null;
+    @Override
+    protected void propertiesChanged() {
+        settings = null;
     }
 
     @Override
@@ -194,21 +139,16 @@ public class NatsManagedConnectionFactory implements ManagedConnectionFactory, R
             return false;
         }
         NatsManagedConnectionFactory other = (NatsManagedConnectionFactory) o;
-        return Objects.equals(serverUrls, other.serverUrls) && Objects.equals(connectionName, other.connectionName)
-                && Objects.equals(user, other.user) && Objects.equals(password, other.password)
-                && Objects.equals(connectTimeout, other.connectTimeout)
-                && Objects.equals(resourceAdapter, other.resourceAdapter);
+        return sameConnectionProperties(other) && Objects.equals(resourceAdapter, other.resourceAdapter);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(serverUrls, connectionName, user, connectTimeout);
+        return connectionPropertiesHash();
     }
 
     @Override
     public String toString() {
-        return "NatsManagedConnectionFactory[serverUrls=" + ConnectionSettings.redactUrls(serverUrls)
-                + ", connectionName=" + connectionName + ", user=" + user
-                + ", password=" + (password == null ? "<none>" : "***") + "]";
+        return "NatsManagedConnectionFactory[" + describeConnectionProperties() + "]";
     }
 }

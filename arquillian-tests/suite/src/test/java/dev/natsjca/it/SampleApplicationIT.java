@@ -86,6 +86,26 @@ class SampleApplicationIT {
     }
 
     /**
+     * Connection properties set where each server takes them (the connection definition in
+     * ironjacamar.xml or glassfish-resources.xml; an MDB's activation config) reach the adapter:
+     * the NATS server sees the connection names they give.
+     */
+    @Test
+    void connectionPropertiesFromDescriptorsAndActivationConfigReachTheAdapter(NatsServer nats) throws Exception {
+        awaitSubscribed(nats, "sample.relay");
+        try (Receiver published = new Receiver(client, "sample.greetings.received")) {
+            byte[] payload = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
+            client.publish("sample.relay", new Headers().put("Sample-Relay-To", "sample.greetings"), payload);
+            published.await(WAIT, "a round trip that uses the pool", m -> Arrays.equals(payload, m.getData()));
+        }
+        String connz = nats.monitor("/connz?limit=1000");
+        assertTrue(connz.matches("(?s).*\"name\":\\s*\"nats-jca outbound\".*"),
+                "no pooled connection named by the connection definition's connectionName: " + connz);
+        assertTrue(connz.matches("(?s).*\"name\":\\s*\"sample greetings mdb:sample.greetings\".*"),
+                "the MDB's activation connectionName did not reach its connection: " + connz);
+    }
+
+    /**
      * Two MDB activations share queue group {@code sample-workers}: every work item is processed by
      * exactly one of them, and both take part.
      */
