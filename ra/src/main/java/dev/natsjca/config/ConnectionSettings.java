@@ -1,17 +1,32 @@
 package dev.natsjca.config;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
 import io.nats.client.Options;
 import jakarta.resource.spi.InvalidPropertyException;
 
@@ -21,16 +36,29 @@ import jakarta.resource.spi.InvalidPropertyException;
  * {@link #toOptions}. Equal settings mean interchangeable connections, which is what the
  * connection pool relies on.
  *
- * <p>{@link #toString()} never shows a password, nor credentials embedded in a server URL.
+ * <p>{@link #toString()} never shows a password, token or key-store password, nor credentials
+ * embedded in a server URL.
  */
 public final class ConnectionSettings {
 
     /** Property names, as they appear on the adapter, connection definition and activation. */
     public static final String SERVER_URLS = "serverUrls";
     public static final String CONNECTION_NAME = "connectionName";
+    public static final String CONNECT_TIMEOUT = "connectTimeout";
+    public static final String MAX_RECONNECTS = "maxReconnects";
+    public static final String RECONNECT_WAIT = "reconnectWait";
+    public static final String PING_INTERVAL = "pingInterval";
+    public static final String RECONNECT_BUFFER_SIZE = "reconnectBufferSize";
     public static final String USER = "user";
     public static final String PASSWORD = "password";
-    public static final String CONNECT_TIMEOUT = "connectTimeout";
+    public static final String TOKEN = "token";
+    public static final String CREDENTIALS_FILE = "credentialsFile";
+    public static final String NKEY_SEED_FILE = "nkeySeedFile";
+    public static final String TLS_TRUST_STORE = "tlsTrustStore";
+    public static final String TLS_TRUST_STORE_PASSWORD = "tlsTrustStorePassword";
+    public static final String TLS_KEY_STORE = "tlsKeyStore";
+    public static final String TLS_KEY_STORE_PASSWORD = "tlsKeyStorePassword";
+    public static final String TLS_DEFAULT_CONTEXT = "tlsDefaultContext";
 
     /** What the adapter uses when nothing is configured: MicroProfile key {@code nats.url}. */
     public static final String DEFAULT_SERVER_URLS = "${nats.url:nats://127.0.0.1:4222}";
@@ -39,16 +67,35 @@ public final class ConnectionSettings {
 
     private final List<String> servers;
     private final String connectionName;
+    private final Duration connectTimeout;
+    private final int maxReconnects;
+    private final Duration reconnectWait;
+    private final Duration pingInterval;
+    private final long reconnectBufferSize;
     private final String user;
     private final String password;
-    private final Duration connectTimeout;
+    private final String token;
+    private final Path credentialsFile;
+    private final Path nkeySeedFile;
+    /** Raw TLS values, for equality; the context built from them is {@link #sslContext}. */
+    private final List<String> tls;
+    private final SSLContext sslContext;
 
-    private ConnectionSettings(Builder b, List<String> servers, String user, String password) {
-        this.servers = Collections.unmodifiableList(servers);
-        this.connectionName = b.connectionName;
-        this.user = user;
-        this.password = password;
-        this.connectTimeout = b.connectTimeout;
+    private ConnectionSettings(Resolved r) {
+        this.servers = Collections.unmodifiableList(r.servers);
+        this.connectionName = r.connectionName;
+        this.connectTimeout = r.connectTimeout;
+        this.maxReconnects = r.maxReconnects;
+        this.reconnectWait = r.reconnectWait;
+        this.pingInterval = r.pingInterval;
+        this.reconnectBufferSize = r.reconnectBufferSize;
+        this.user = r.user;
+        this.password = r.password;
+        this.token = r.token;
+        this.credentialsFile = r.credentialsFile;
+        this.nkeySeedFile = r.nkeySeedFile;
+        this.tls = r.tls;
+        this.sslContext = r.sslContext;
     }
 
     /** @return a builder; every setter takes the raw property value */
@@ -71,21 +118,48 @@ public final class ConnectionSettings {
         return connectTimeout;
     }
 
+    /** @return reconnect attempts before the connection closes for good; -1 = forever */
+    public int maxReconnects() {
+        return maxReconnects;
+    }
+
+    /** @return the pause between reconnect attempts */
+    public Duration reconnectWait() {
+        return reconnectWait;
+    }
+
+    /** @return the client ping interval */
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
+    /** @return bytes buffered while reconnecting */
+    public long reconnectBufferSize() {
+        return reconnectBufferSize;
+    }
+
+    /** @return whether connections use TLS with a context from these settings */
+    public boolean tls() {
+        return sslContext != null;
+    }
+
     /**
      * Builds jnats options for these settings.
      *
      * @param nameSuffix appended to the connection name (e.g. the activation's subject), or {@code null}
      * @param connectionListener receives connection state changes
      * @param errorListener receives asynchronous errors
-     * @param maxReconnects jnats' reconnect attempts before the connection closes for good; -1 = forever
      * @return a builder the caller may refine further
      */
     public Options.Builder toOptions(String nameSuffix, ConnectionListener connectionListener,
-                                     ErrorListener errorListener, int maxReconnects) {
+                                     ErrorListener errorListener) {
         Options.Builder b = new Options.Builder()
                 .servers(servers.toArray(new String[0]))
                 .connectionTimeout(connectTimeout)
                 .maxReconnects(maxReconnects)
+                .reconnectWait(reconnectWait)
+                .pingInterval(pingInterval)
+                .reconnectBufferSize(reconnectBufferSize)
                 .connectionListener(connectionListener)
                 .errorListener(errorListener);
         String name = connectionName;
@@ -96,7 +170,16 @@ public final class ConnectionSettings {
             b.connectionName(name);
         }
         if (user != null) {
-            b.userInfo(user, password == null ? "" : password);
+            b.userInfo(user.toCharArray(), password == null ? new char[0] : password.toCharArray());
+        } else if (token != null) {
+            b.token(token.toCharArray());
+        } else if (credentialsFile != null) {
+            b.authHandler(Nats.credentials(credentialsFile.toString()));
+        } else if (nkeySeedFile != null) {
+            b.authHandler(Nats.credentials(null, nkeySeedFile.toString()));
+        }
+        if (sslContext != null) {
+            b.sslContext(sslContext);
         }
         return b;
     }
@@ -116,20 +199,42 @@ public final class ConnectionSettings {
         }
         ConnectionSettings other = (ConnectionSettings) o;
         return servers.equals(other.servers) && Objects.equals(connectionName, other.connectionName)
-                && Objects.equals(user, other.user) && Objects.equals(password, other.password)
-                && connectTimeout.equals(other.connectTimeout);
+                && connectTimeout.equals(other.connectTimeout) && maxReconnects == other.maxReconnects
+                && reconnectWait.equals(other.reconnectWait) && pingInterval.equals(other.pingInterval)
+                && reconnectBufferSize == other.reconnectBufferSize && Objects.equals(user, other.user)
+                && Objects.equals(password, other.password) && Objects.equals(token, other.token)
+                && Objects.equals(credentialsFile, other.credentialsFile)
+                && Objects.equals(nkeySeedFile, other.nkeySeedFile) && tls.equals(other.tls);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(servers, connectionName, user, connectTimeout);
+        return Objects.hash(servers, connectionName, user, connectTimeout, maxReconnects);
     }
 
     @Override
     public String toString() {
         return "ConnectionSettings[servers=" + redactedServers() + ", connectionName=" + connectionName
-                + ", user=" + user + ", password=" + (password == null ? "<none>" : "***")
-                + ", connectTimeout=" + connectTimeout + "]";
+                + ", connectTimeout=" + connectTimeout + ", maxReconnects=" + maxReconnects
+                + ", reconnectWait=" + reconnectWait + ", pingInterval=" + pingInterval
+                + ", reconnectBufferSize=" + reconnectBufferSize + ", auth=" + authDescription()
+                + ", tls=" + (sslContext == null ? "off" : "on") + "]";
+    }
+
+    private String authDescription() {
+        if (user != null) {
+            return "user " + user + " password " + (password == null ? "<none>" : "***");
+        }
+        if (token != null) {
+            return "token ***";
+        }
+        if (credentialsFile != null) {
+            return "credentials file " + credentialsFile;
+        }
+        if (nkeySeedFile != null) {
+            return "nkey seed file " + nkeySeedFile;
+        }
+        return "none";
     }
 
     /**
@@ -165,94 +270,279 @@ public final class ConnectionSettings {
         return at > start ? url.substring(0, start) + "***" + url.substring(at) : url;
     }
 
+    /** The resolved, checked values {@link Builder#build()} hands to the constructor. */
+    private static final class Resolved {
+        List<String> servers;
+        String connectionName;
+        Duration connectTimeout;
+        int maxReconnects;
+        Duration reconnectWait;
+        Duration pingInterval;
+        long reconnectBufferSize;
+        String user;
+        String password;
+        String token;
+        Path credentialsFile;
+        Path nkeySeedFile;
+        List<String> tls;
+        SSLContext sslContext;
+    }
+
     /**
      * Collects raw property values; {@link #build()} resolves and validates them. Setters ignore
      * {@code null}, so layers can be applied in order: adapter defaults, then the connection
      * definition's or activation's own values.
      */
     public static final class Builder {
-        private String rawServers = DEFAULT_SERVER_URLS;
-        private String connectionName;
-        private String rawUser;
-        private String rawPassword;
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private String rawConnectTimeout;
+        private final Map<String, String> raw = new LinkedHashMap<>();
 
         private Builder() {
+            raw.put(SERVER_URLS, DEFAULT_SERVER_URLS);
         }
 
-        /**
-         * @param value comma-separated URLs such as {@code nats://host1:4222,nats://host2:4222};
-         *              {@code null} or blank keeps the default ({@value #DEFAULT_SERVER_URLS})
-         */
+        private Builder set(String property, String value) {
+            if (value != null && !(property.equals(SERVER_URLS) && value.isBlank())) {
+                raw.put(property, value);
+            }
+            return this;
+        }
+
+        /** @param value comma-separated URLs; {@code null} or blank keeps what was set before (default {@value #DEFAULT_SERVER_URLS}) */
         public Builder serverUrls(String value) {
-            if (value != null && !value.isBlank()) {
-                this.rawServers = value;
-            }
-            return this;
+            return set(SERVER_URLS, value);
         }
 
-        /** @param value the client connection name; {@code null} keeps what was set before */
+        /** @param value the client connection name */
         public Builder connectionName(String value) {
-            if (value != null) {
-                this.connectionName = value;
-            }
-            return this;
+            return set(CONNECTION_NAME, value);
         }
 
-        /** @param value user name for user/password authentication; {@code null} keeps what was set before */
-        public Builder user(String value) {
-            if (value != null) {
-                this.rawUser = value;
-            }
-            return this;
-        }
-
-        /** @param value password for user/password authentication; {@code null} keeps what was set before */
-        public Builder password(String value) {
-            if (value != null) {
-                this.rawPassword = value;
-            }
-            return this;
-        }
-
-        /**
-         * @param value milliseconds, or an ISO-8601 duration such as {@code PT5S};
-         *              {@code null} keeps what was set before (5 s by default)
-         */
+        /** @param value milliseconds or ISO-8601 (default 5 s) */
         public Builder connectTimeout(String value) {
-            if (value != null) {
-                this.rawConnectTimeout = value;
-            }
-            return this;
+            return set(CONNECT_TIMEOUT, value);
+        }
+
+        /** @param value reconnect attempts, -1 = forever (default 60) */
+        public Builder maxReconnects(String value) {
+            return set(MAX_RECONNECTS, value);
+        }
+
+        /** @param value milliseconds or ISO-8601 (default 2 s) */
+        public Builder reconnectWait(String value) {
+            return set(RECONNECT_WAIT, value);
+        }
+
+        /** @param value milliseconds or ISO-8601 (default 2 min) */
+        public Builder pingInterval(String value) {
+            return set(PING_INTERVAL, value);
+        }
+
+        /** @param value bytes, 0 or more (default 8 MiB) */
+        public Builder reconnectBufferSize(String value) {
+            return set(RECONNECT_BUFFER_SIZE, value);
+        }
+
+        /** @param value user for user/password authentication */
+        public Builder user(String value) {
+            return set(USER, value);
+        }
+
+        /** @param value password for user/password authentication */
+        public Builder password(String value) {
+            return set(PASSWORD, value);
+        }
+
+        /** @param value token for token authentication */
+        public Builder token(String value) {
+            return set(TOKEN, value);
+        }
+
+        /** @param value path of a .creds file */
+        public Builder credentialsFile(String value) {
+            return set(CREDENTIALS_FILE, value);
+        }
+
+        /** @param value path of a file holding an NKey seed */
+        public Builder nkeySeedFile(String value) {
+            return set(NKEY_SEED_FILE, value);
+        }
+
+        /** @param value path of a trust store (PKCS12 or JKS) */
+        public Builder tlsTrustStore(String value) {
+            return set(TLS_TRUST_STORE, value);
+        }
+
+        /** @param value the trust store's password */
+        public Builder tlsTrustStorePassword(String value) {
+            return set(TLS_TRUST_STORE_PASSWORD, value);
+        }
+
+        /** @param value path of a key store (PKCS12 or JKS) for mutual TLS */
+        public Builder tlsKeyStore(String value) {
+            return set(TLS_KEY_STORE, value);
+        }
+
+        /** @param value the key store's password */
+        public Builder tlsKeyStorePassword(String value) {
+            return set(TLS_KEY_STORE_PASSWORD, value);
+        }
+
+        /** @param value {@code true} to use the JVM's default SSLContext */
+        public Builder tlsDefaultContext(String value) {
+            return set(TLS_DEFAULT_CONTEXT, value);
         }
 
         /**
          * @return the validated settings
-         * @throws InvalidPropertyException naming the first invalid property and its value
+         * @throws InvalidPropertyException naming the first invalid property and its value (secrets masked)
          */
         public ConnectionSettings build() throws InvalidPropertyException {
-            String servers = PropertyResolver.resolve(SERVER_URLS, rawServers);
-            List<String> urls = new ArrayList<>();
+            Resolved r = new Resolved();
+            String servers = resolve(SERVER_URLS);
+            r.servers = new ArrayList<>();
             for (String part : servers.split(",")) {
                 String url = part.trim();
                 if (url.isEmpty()) {
                     throw PropertyResolver.invalid(SERVER_URLS, redactUrls(servers), "it contains an empty entry");
                 }
                 checkUrl(url);
-                urls.add(url);
+                r.servers.add(url);
             }
-            connectionName = emptyToNull(PropertyResolver.resolve(CONNECTION_NAME, connectionName));
-            String user = emptyToNull(PropertyResolver.resolve(USER, rawUser));
-            String password = emptyToNull(PropertyResolver.resolve(PASSWORD, rawPassword));
-            if (password != null && user == null) {
-                throw PropertyResolver.invalid(USER, "", "a password is set but no user");
+            r.connectionName = resolve(CONNECTION_NAME);
+            r.connectTimeout = duration(CONNECT_TIMEOUT, Duration.ofSeconds(5));
+            r.maxReconnects = (int) number(MAX_RECONNECTS, Options.DEFAULT_MAX_RECONNECT, -1, Integer.MAX_VALUE);
+            r.reconnectWait = duration(RECONNECT_WAIT, Options.DEFAULT_RECONNECT_WAIT);
+            r.pingInterval = duration(PING_INTERVAL, Options.DEFAULT_PING_INTERVAL);
+            r.reconnectBufferSize = number(RECONNECT_BUFFER_SIZE, Options.DEFAULT_RECONNECT_BUF_SIZE, 0, Long.MAX_VALUE);
+
+            r.user = resolve(USER);
+            r.password = resolve(PASSWORD);
+            r.token = resolve(TOKEN);
+            r.credentialsFile = readableFile(CREDENTIALS_FILE);
+            r.nkeySeedFile = readableFile(NKEY_SEED_FILE);
+            if (r.password != null && r.user == null) {
+                throw new InvalidPropertyException("Invalid value for property '" + USER
+                        + "': none: a password is set but no user");
             }
-            if (rawConnectTimeout != null && !rawConnectTimeout.isBlank()) {
-                connectTimeout = Durations.parsePositive(CONNECT_TIMEOUT,
-                        PropertyResolver.resolve(CONNECT_TIMEOUT, rawConnectTimeout));
+            List<String> methods = new ArrayList<>();
+            if (r.user != null) {
+                methods.add(USER + "/" + PASSWORD);
             }
-            return new ConnectionSettings(this, urls, user, password);
+            if (r.token != null) {
+                methods.add(TOKEN);
+            }
+            if (r.credentialsFile != null) {
+                methods.add(CREDENTIALS_FILE);
+            }
+            if (r.nkeySeedFile != null) {
+                methods.add(NKEY_SEED_FILE);
+            }
+            if (methods.size() > 1) {
+                throw new InvalidPropertyException("Conflicting authentication properties " + methods
+                        + ": set only one way to authenticate");
+            }
+
+            Path trustStore = readableFile(TLS_TRUST_STORE);
+            String trustStorePassword = resolve(TLS_TRUST_STORE_PASSWORD);
+            Path keyStore = readableFile(TLS_KEY_STORE);
+            String keyStorePassword = resolve(TLS_KEY_STORE_PASSWORD);
+            String defaultContext = resolve(TLS_DEFAULT_CONTEXT);
+            boolean useDefault = false;
+            if (defaultContext != null) {
+                String d = defaultContext.trim().toLowerCase(Locale.ROOT);
+                if (!d.equals("true") && !d.equals("false")) {
+                    throw PropertyResolver.invalid(TLS_DEFAULT_CONTEXT, defaultContext, "must be true or false");
+                }
+                useDefault = d.equals("true");
+            }
+            if (useDefault && (trustStore != null || keyStore != null)) {
+                throw new InvalidPropertyException("Conflicting TLS properties: " + TLS_DEFAULT_CONTEXT
+                        + "=true uses the JVM's SSLContext; do not also set " + TLS_TRUST_STORE + " or " + TLS_KEY_STORE);
+            }
+            r.tls = Arrays.asList(String.valueOf(trustStore), trustStorePassword, String.valueOf(keyStore),
+                    keyStorePassword, String.valueOf(useDefault));
+            r.sslContext = sslContext(useDefault, trustStore, trustStorePassword, keyStore, keyStorePassword);
+            return new ConnectionSettings(r);
+        }
+
+        /** @return the resolved value, {@code null} when unset or blank */
+        private String resolve(String property) throws InvalidPropertyException {
+            String v = PropertyResolver.resolve(property, raw.get(property));
+            return v == null || v.isBlank() ? null : v;
+        }
+
+        private Duration duration(String property, Duration fallback) throws InvalidPropertyException {
+            String v = resolve(property);
+            return v == null ? fallback : Durations.parsePositive(property, v);
+        }
+
+        private long number(String property, long fallback, long min, long max) throws InvalidPropertyException {
+            String v = resolve(property);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                long n = Long.parseLong(v.trim());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below, with the property and value
+            }
+            throw PropertyResolver.invalid(property, v, "must be a whole number from " + min + " to " + max);
+        }
+
+        private Path readableFile(String property) throws InvalidPropertyException {
+            String v = resolve(property);
+            if (v == null) {
+                return null;
+            }
+            Path p = Path.of(v.trim());
+            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+                throw PropertyResolver.invalid(property, v, "no readable file at that path");
+            }
+            return p;
+        }
+
+        private static SSLContext sslContext(boolean useDefault, Path trustStore, String trustStorePassword,
+                                             Path keyStore, String keyStorePassword) throws InvalidPropertyException {
+            try {
+                if (useDefault) {
+                    return SSLContext.getDefault();
+                }
+                if (trustStore == null && keyStore == null) {
+                    return null;
+                }
+                TrustManager[] trust = null;
+                if (trustStore != null) {
+                    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                    tmf.init(load(TLS_TRUST_STORE, trustStore, TLS_TRUST_STORE_PASSWORD, trustStorePassword));
+                    trust = tmf.getTrustManagers();
+                }
+                KeyManager[] keys = null;
+                if (keyStore != null) {
+                    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                    kmf.init(load(TLS_KEY_STORE, keyStore, TLS_KEY_STORE_PASSWORD, keyStorePassword),
+                            keyStorePassword == null ? new char[0] : keyStorePassword.toCharArray());
+                    keys = kmf.getKeyManagers();
+                }
+                SSLContext ctx = SSLContext.getInstance("TLS");
+                ctx.init(keys, trust, null);
+                return ctx;
+            } catch (GeneralSecurityException e) {
+                throw new InvalidPropertyException("Cannot set up TLS from the tls* properties: " + e.getMessage());
+            }
+        }
+
+        private static KeyStore load(String property, Path file, String passwordProperty, String password)
+                throws InvalidPropertyException {
+            try {
+                return KeyStore.getInstance(file.toFile(), password == null ? null : password.toCharArray());
+            } catch (IOException | GeneralSecurityException e) {
+                throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + file
+                        + "': cannot open it as a PKCS12 or JKS store with the given '" + passwordProperty + "' ("
+                        + e.getMessage() + ")");
+            }
         }
 
         private static void checkUrl(String url) throws InvalidPropertyException {
@@ -274,10 +564,6 @@ public final class ConnectionSettings {
             if (uri.getPort() == 0 || uri.getPort() > 65535) {
                 throw PropertyResolver.invalid(SERVER_URLS, redact(url), "port out of range 1-65535");
             }
-        }
-
-        private static String emptyToNull(String s) {
-            return s == null || s.isBlank() ? null : s;
         }
     }
 }

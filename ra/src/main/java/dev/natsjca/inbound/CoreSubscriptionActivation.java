@@ -98,8 +98,9 @@ public final class CoreSubscriptionActivation {
         this.settings = settings;
         this.workManager = workManager;
         this.timer = timer;
+        // An activation never gives up reconnecting: closed for good, its MDB would silently starve.
         this.options = settings.toOptions("mdb:" + spec.describe(), new StateLogger(),
-                new ClientErrorLogger("NATS endpoint on " + spec.describe()), -1).build();
+                new ClientErrorLogger("NATS endpoint on " + spec.describe())).maxReconnects(-1).build();
         this.permits = new Semaphore(spec.maxConcurrency());
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);

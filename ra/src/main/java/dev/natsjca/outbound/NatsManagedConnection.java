@@ -45,8 +45,6 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     /** The longest {@link #destroy()} waits for buffered messages to reach the server. */
     static final Duration FLUSH_ON_DESTROY = Duration.ofSeconds(5);
-    /** jnats default: about two minutes of reconnect attempts (60 x 2 s) before it gives up. */
-    private static final int MAX_RECONNECTS = 60;
 
     private final NatsManagedConnectionFactory factory;
     private final ConnectionSettings settings;
@@ -61,11 +59,16 @@ public final class NatsManagedConnection implements ManagedConnection {
         this.factory = factory;
         this.settings = settings;
         this.connection = Nats.connect(settings.toOptions(null, new ClosedForGood(),
-                new ClientErrorLogger("NATS outbound connection"), MAX_RECONNECTS).build());
+                new ClientErrorLogger("NATS outbound connection")).build());
     }
 
     NatsManagedConnectionFactory factory() {
         return factory;
+    }
+
+    /** @return whether the jnats connection is connected right now (not reconnecting) */
+    boolean connected() {
+        return connection.getStatus() == Connection.Status.CONNECTED;
     }
 
     boolean isUsable() {

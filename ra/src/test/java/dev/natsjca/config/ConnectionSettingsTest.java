@@ -110,6 +110,36 @@ class ConnectionSettingsTest {
     }
 
     @Test
+    void reconnectSettingsAreValidatedAndApplied() throws Exception {
+        ConnectionSettings s = ConnectionSettings.builder().maxReconnects("-1").reconnectWait("PT0.5S")
+                .pingInterval("30000").reconnectBufferSize("0").build();
+        assertEquals(-1, s.maxReconnects());
+        assertEquals(Duration.ofMillis(500), s.reconnectWait());
+        assertEquals(Duration.ofSeconds(30), s.pingInterval());
+        assertEquals(0, s.reconnectBufferSize());
+        ConnectionSettings defaults = ConnectionSettings.builder().build();
+        assertEquals(60, defaults.maxReconnects());
+        assertEquals(8_388_608, defaults.reconnectBufferSize());
+
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class,
+                () -> ConnectionSettings.builder().maxReconnects("-2").build());
+        assertTrue(e.getMessage().contains("'maxReconnects'") && e.getMessage().contains("'-2'"), e.getMessage());
+        e = assertThrows(InvalidPropertyException.class,
+                () -> ConnectionSettings.builder().reconnectBufferSize("-1").build());
+        assertTrue(e.getMessage().contains("'reconnectBufferSize'"), e.getMessage());
+        e = assertThrows(InvalidPropertyException.class,
+                () -> ConnectionSettings.builder().tlsDefaultContext("yes").build());
+        assertTrue(e.getMessage().contains("'tlsDefaultContext'") && e.getMessage().contains("'yes'"), e.getMessage());
+    }
+
+    @Test
+    void tokenNeverAppearsInToString() throws Exception {
+        ConnectionSettings s = ConnectionSettings.builder().token("t0ken-value").build();
+        assertFalse(s.toString().contains("t0ken-value"), s.toString());
+        assertTrue(s.toString().contains("token ***"), s.toString());
+    }
+
+    @Test
     void layersKeepEarlierValuesWhereLaterOnesAreUnset() throws Exception {
         ConnectionSettings s = ConnectionSettings.builder().serverUrls("nats://a:1").connectionName("ra")
                 .serverUrls(null).connectionName(null).build();

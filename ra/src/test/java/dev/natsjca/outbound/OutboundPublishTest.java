@@ -23,6 +23,7 @@ import dev.natsjca.adapter.NatsResourceAdapter;
 import dev.natsjca.api.NatsConnection;
 import dev.natsjca.api.NatsConnectionFactory;
 import dev.natsjca.testing.Await;
+import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
 import dev.natsjca.testing.StartedAdapter;
 import io.nats.client.Connection;
@@ -166,6 +167,67 @@ class OutboundPublishTest {
         own.setServerUrls("nats://elsewhere:4222");
         own.setResourceAdapter(adapter);
         assertEquals(List.of("nats://elsewhere:4222"), own.settings().servers());
+    }
+
+    /**
+     * jnats gives up after maxReconnects: the managed connection reports
+     * CONNECTION_ERROR_OCCURRED (so a pool drops it) and a new one works once the server is back.
+     */
+    @Test
+    void connectionClosedForGoodIsReportedAndReplaced() throws Exception {
+        try (NatsServer own = NatsServer.start()) {
+            NatsManagedConnectionFactory f = new NatsManagedConnectionFactory();
+            f.setServerUrls(own.url());
+            f.setMaxReconnects("1");
+            f.setReconnectWait("100");
+            f.setResourceAdapter(adapter);
+            NatsManagedConnection mc = (NatsManagedConnection) f.createManagedConnection(null, null);
+            List<ConnectionEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            mc.addConnectionEventListener(new Recorder(events));
+
+            own.kill();
+            Await.until(WAIT, () -> "CONNECTION_ERROR_OCCURRED after reconnects ran out, events: " + events.size(),
+                    () -> events.stream().anyMatch(e -> e.getId() == ConnectionEvent.CONNECTION_ERROR_OCCURRED));
+            assertFalse(mc.isUsable());
+            assertEquals(null, f.matchManagedConnections(Set.of(mc), null, null), "a dead connection was matched");
+            mc.destroy();
+
+            own.startAgain();
+            NatsManagedConnection fresh = (NatsManagedConnection) f.createManagedConnection(null, null);
+            try {
+                assertTrue(fresh.isUsable());
+            } finally {
+                fresh.destroy();
+            }
+        }
+    }
+
+    /** A short outage is bridged by jnats' reconnect: the same handle keeps publishing, no error event. */
+    @Test
+    void temporaryOutageIsBridgedByReconnect() throws Exception {
+        try (NatsServer own = NatsServer.start()) {
+            NatsManagedConnectionFactory f = new NatsManagedConnectionFactory();
+            f.setServerUrls(own.url());
+            f.setReconnectWait("100");
+            f.setResourceAdapter(adapter);
+            NatsManagedConnection mc = (NatsManagedConnection) f.createManagedConnection(null, null);
+            List<ConnectionEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            mc.addConnectionEventListener(new Recorder(events));
+            try (NatsConnection handle = (NatsConnection) mc.getConnection(null, null)) {
+                own.kill();
+                own.startAgain();
+                try (Connection observer = Nats.connect(own.url())) {
+                    Subscription sub = observer.subscribe("out.after");
+                    observer.flush(WAIT);
+                    Await.until(WAIT, "reconnected", () -> mc.isUsable() && mc.connected());
+                    handle.publish("out.after", new byte[] {7});
+                    assertNotNull(sub.nextMessage(WAIT), "publish after reconnect not received");
+                }
+            } finally {
+                mc.destroy();
+            }
+            assertTrue(events.stream().noneMatch(e -> e.getId() == ConnectionEvent.CONNECTION_ERROR_OCCURRED));
+        }
     }
 
     private record Recorder(List<ConnectionEvent> events) implements ConnectionEventListener {

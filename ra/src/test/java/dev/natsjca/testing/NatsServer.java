@@ -29,7 +29,7 @@ public final class NatsServer implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern CLIENT_PORT = Pattern.compile("\"nats\"\\s*:\\s*\\[\\s*\"nats://[^\"]*:(\\d+)\"");
+    private static final Pattern CLIENT_PORT = Pattern.compile("\"nats\"\\s*:\\s*\\[\\s*\"(?:nats|tls)://[^\"]*:(\\d+)\"");
     private static final Pattern MONITOR_PORT = Pattern.compile("\"monitoring\"\\s*:\\s*\\[\\s*\"http://[^\"]*:(\\d+)\"");
 
     private final Path workDir;
