@@ -39,6 +39,32 @@ public interface NatsConnection extends AutoCloseable {
     void publish(String subject, Headers headers, byte[] data);
 
     /**
+     * Publishes a protobuf message: its bytes, with headers {@value NatsHeaders#CONTENT_TYPE}
+     * {@code application/protobuf} and {@value NatsHeaders#PROTOBUF_TYPE} naming its full type.
+     *
+     * @param subject a NATS subject without wildcards
+     * @param message the message
+     * @throws IllegalArgumentException when the subject is not a valid publish subject
+     * @throws IllegalStateException when this handle is closed
+     * @throws NatsException when the NATS client refuses the message
+     */
+    default void publish(String subject, com.google.protobuf.Message message) {
+        publish(subject, null, message);
+    }
+
+    /**
+     * Publishes a protobuf message with the application's headers plus the two protobuf headers.
+     *
+     * @param subject a NATS subject without wildcards
+     * @param headers more headers, may be {@code null}; not modified
+     * @param message the message
+     * @throws IllegalArgumentException when the subject is not a valid publish subject
+     * @throws IllegalStateException when this handle is closed
+     * @throws NatsException when the NATS client refuses the message
+     */
+    void publish(String subject, Headers headers, com.google.protobuf.Message message);
+
+    /**
      * Returns the handle to the pool. Closing twice is harmless.
      */
     @Override

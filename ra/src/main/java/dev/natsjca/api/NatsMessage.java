@@ -18,4 +18,16 @@ public interface NatsMessage {
 
     /** @return the payload; an empty array when the message has none */
     byte[] data();
+
+    /**
+     * Parses the payload as a protobuf message. When the message names its type (header
+     * {@value NatsHeaders#PROTOBUF_TYPE}, set by {@link NatsConnection#publish(String, com.google.protobuf.Message)}),
+     * it must be {@code type}'s; a message without that header is parsed as {@code type} on trust.
+     *
+     * @param type the generated message class, e.g. {@code OrderPlaced.class}
+     * @return the parsed message
+     * @throws NatsPayloadException when the message names another type or its bytes are malformed;
+     *         the message names the subject and both types
+     */
+    <T extends com.google.protobuf.Message> T payload(Class<T> type);
 }

@@ -1,6 +1,7 @@
 package dev.natsjca.inbound;
 
 import dev.natsjca.api.NatsMessage;
+import dev.natsjca.payload.Protobuf;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 
@@ -36,6 +37,11 @@ final class DeliveredMessage implements NatsMessage {
     public byte[] data() {
         byte[] d = message.getData();
         return d == null ? EMPTY : d;
+    }
+
+    @Override
+    public <T extends com.google.protobuf.Message> T payload(Class<T> type) {
+        return Protobuf.parse(subject(), message.getHeaders(), data(), type);
     }
 
     @Override

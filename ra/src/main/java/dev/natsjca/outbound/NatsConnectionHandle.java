@@ -1,6 +1,7 @@
 package dev.natsjca.outbound;
 
 import dev.natsjca.api.NatsConnection;
+import dev.natsjca.payload.Protobuf;
 import io.nats.client.impl.Headers;
 
 /**
@@ -24,6 +25,11 @@ public final class NatsConnectionHandle implements NatsConnection {
     @Override
     public void publish(String subject, Headers headers, byte[] data) {
         live().publish(subject, headers, data);
+    }
+
+    @Override
+    public void publish(String subject, Headers headers, com.google.protobuf.Message message) {
+        publish(subject, Protobuf.headersFor(headers, message), message.toByteArray());
     }
 
     @Override
