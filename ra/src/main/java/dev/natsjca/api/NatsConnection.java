@@ -65,6 +65,58 @@ public interface NatsConnection extends AutoCloseable {
     void publish(String subject, Headers headers, com.google.protobuf.Message message);
 
     /**
+     * Publishes to a JetStream stream and waits for the stream's acknowledgement. The message
+     * always carries a {@code Nats-Msg-Id}: the one in {@code options} or in {@code headers}, else a
+     * generated one, so that the stream's duplicate window can drop a repeated publish.
+     *
+     * @param subject a subject bound to a stream
+     * @param headers headers, may be {@code null}; not modified
+     * @param data the payload
+     * @param options jnats publish options (message id, expected last subject sequence, expected
+     *        stream, stream timeout), may be {@code null}
+     * @return the acknowledgement (stream, sequence, duplicate flag), already complete
+     * @throws NatsExpectedSequenceException when the expected last subject sequence does not match
+     * @throws NatsException when no stream acknowledges within the timeout or the stream refuses
+     * @throws IllegalStateException when this handle is closed
+     */
+    java.util.concurrent.CompletionStage<io.nats.client.api.PublishAck> jetStreamPublish(String subject,
+            Headers headers, byte[] data, io.nats.client.PublishOptions options);
+
+    /**
+     * Sends a request and waits for the first reply. Never staged: it runs at once, also inside a
+     * transaction.
+     *
+     * @param subject the service's subject
+     * @param headers headers, may be {@code null}
+     * @param data the request payload
+     * @param timeout how long to wait for the reply
+     * @return the reply
+     * @throws NatsTimeoutException when no reply arrives within the timeout
+     * @throws IllegalStateException when this handle is closed
+     */
+    io.nats.client.Message request(String subject, Headers headers, byte[] data, java.time.Duration timeout);
+
+    /**
+     * @param bucket an existing key-value bucket
+     * @return jnats' view of the bucket, on this handle's physical connection: use it only while
+     *         the handle is open (after {@link #close()} the connection serves someone else)
+     * @throws IllegalStateException when this handle is closed
+     */
+    io.nats.client.KeyValue keyValue(String bucket);
+
+    /**
+     * @return jnats' key-value management (create, update, delete buckets); valid while the handle is open
+     * @throws IllegalStateException when this handle is closed
+     */
+    io.nats.client.KeyValueManagement keyValueManagement();
+
+    /**
+     * @return jnats' JetStream management (streams, consumers); valid while the handle is open
+     * @throws IllegalStateException when this handle is closed
+     */
+    io.nats.client.JetStreamManagement jetStreamManagement();
+
+    /**
      * Returns the handle to the pool. Closing twice is harmless.
      */
     @Override

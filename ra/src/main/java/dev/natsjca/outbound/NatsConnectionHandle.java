@@ -1,6 +1,17 @@
 package dev.natsjca.outbound;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 import dev.natsjca.api.NatsConnection;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
 import dev.natsjca.payload.Protobuf;
 import io.nats.client.impl.Headers;
 
@@ -30,6 +41,33 @@ public final class NatsConnectionHandle implements NatsConnection {
     @Override
     public void publish(String subject, Headers headers, com.google.protobuf.Message message) {
         publish(subject, Protobuf.headersFor(headers, message), message.toByteArray());
+    }
+
+    @Override
+    public CompletionStage<PublishAck> jetStreamPublish(String subject, Headers headers, byte[] data,
+                                                        PublishOptions options) {
+        return CompletableFuture.completedStage(live().jetStreamPublish(subject, headers, data, options));
+    }
+
+    @Override
+    public Message request(String subject, Headers headers, byte[] data, Duration timeout) {
+        return live().request(subject, headers, data, timeout);
+    }
+
+    @Override
+    public KeyValue keyValue(String bucket) {
+        NatsManagedConnection mc = live();
+        return mc.management("key-value bucket '" + bucket + "'", c -> c.keyValue(bucket));
+    }
+
+    @Override
+    public KeyValueManagement keyValueManagement() {
+        return live().management("key-value management", Connection::keyValueManagement);
+    }
+
+    @Override
+    public JetStreamManagement jetStreamManagement() {
+        return live().management("JetStream management", Connection::jetStreamManagement);
     }
 
     @Override

@@ -14,6 +14,15 @@ import javax.security.auth.Subject;
 import javax.transaction.xa.XAResource;
 
 import dev.natsjca.api.NatsException;
+import dev.natsjca.api.NatsExpectedSequenceException;
+import dev.natsjca.api.NatsTimeoutException;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Message;
+import io.nats.client.NUID;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.support.NatsJetStreamConstants;
 import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.Subjects;
@@ -43,6 +52,9 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     private static final System.Logger LOG = System.getLogger(NatsManagedConnection.class.getName());
 
+    /** The header JetStream deduplicates on. */
+    static final String MSG_ID = "Nats-Msg-Id";
+
     /** The longest {@link #destroy()} waits for buffered messages to reach the server. */
     static final Duration FLUSH_ON_DESTROY = Duration.ofSeconds(5);
 
@@ -52,6 +64,7 @@ public final class NatsManagedConnection implements ManagedConnection {
     private final Set<NatsConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean destroyed;
+    private volatile JetStream jetStream;
     private PrintWriter logWriter;
 
     NatsManagedConnection(NatsManagedConnectionFactory factory, ConnectionSettings settings)
@@ -141,6 +154,72 @@ public final class NatsManagedConnection implements ManagedConnection {
         } catch (IllegalStateException | IllegalArgumentException e) {
             throw new NatsException("NATS refused a message on subject '" + subject + "': " + e.getMessage(), e);
         }
+    }
+
+    PublishAck jetStreamPublish(String subject, Headers headers, byte[] data, PublishOptions options) {
+        String problem = Subjects.publishProblem(subject);
+        if (problem != null) {
+            throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
+        }
+        Headers h = headers == null ? new Headers() : new Headers(headers);
+        if ((options == null || options.getMessageId() == null) && !h.containsKey(MSG_ID)) {
+            h.put(MSG_ID, NUID.nextGlobal()); // lets the stream's duplicate window drop a retried publish
+        }
+        try {
+            return jetStream().publish(subject, h, data, options);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == NatsJetStreamConstants.JS_WRONG_LAST_SEQUENCE) {
+                throw new NatsExpectedSequenceException("JetStream refused the message on subject '" + subject
+                        + "': the expected last subject sequence does not match (" + e.getErrorDescription() + ")", e);
+            }
+            throw new NatsException("JetStream refused the message on subject '" + subject + "': "
+                    + e.getErrorDescription() + " (error " + e.getApiErrorCode() + ")", e);
+        } catch (IOException e) {
+            throw new NatsException("No JetStream acknowledgement for the message on subject '" + subject + "': "
+                    + e.getMessage() + " (is a stream bound to the subject?)", e);
+        }
+    }
+
+    Message request(String subject, Headers headers, byte[] data, Duration timeout) {
+        String problem = Subjects.publishProblem(subject);
+        if (problem != null) {
+            throw new IllegalArgumentException("Invalid request subject '" + subject + "': " + problem);
+        }
+        try {
+            Message reply = connection.request(subject, headers, data, timeout);
+            if (reply == null) {
+                throw new NatsTimeoutException("No reply on subject '" + subject + "' within " + timeout
+                        + " (no responder, or it was too slow)");
+            }
+            return reply;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NatsException("Interrupted waiting for a reply on subject '" + subject + "'", e);
+        }
+    }
+
+    /** Hands out jnats' own management views on this connection, wrapping only the checked exception. */
+    <T> T management(String what, IoFunction<T> getter) {
+        try {
+            return getter.apply(connection);
+        } catch (IOException e) {
+            throw new NatsException("Cannot get " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A jnats accessor that may throw {@link IOException}. */
+    @FunctionalInterface
+    interface IoFunction<T> {
+        T apply(Connection connection) throws IOException;
+    }
+
+    private JetStream jetStream() throws IOException {
+        JetStream js = jetStream;
+        if (js == null) {
+            js = connection.jetStream();
+            jetStream = js;
+        }
+        return js;
     }
 
     /** A handle was closed by the application: the pool may take this connection back. */
