@@ -41,7 +41,7 @@ import jakarta.resource.spi.work.WorkManager;
         vendorName = "nats-jca",
         eisType = "NATS",
         version = "0.1",
-        transactionSupport = TransactionSupportLevel.NoTransaction)
+        transactionSupport = TransactionSupportLevel.XATransaction)
 public class NatsResourceAdapter extends ConnectionProperties implements ResourceAdapter {
 
     private static final long serialVersionUID = 1L;

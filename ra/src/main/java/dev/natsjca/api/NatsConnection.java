@@ -9,6 +9,9 @@ import io.nats.client.impl.Headers;
  *
  * <p>A publish outside a transaction is handed to the NATS client at once (the client writes it
  * to the socket asynchronously; during a reconnect it is held in the client's reconnect buffer).
+ * Inside a JTA transaction, publishes (core and JetStream) are staged and sent when the
+ * transaction commits, in order; a rollback sends nothing; a send that fails rolls the
+ * transaction back. Requests and key-value calls are never staged.
  * Core NATS is at-most-once: a message published while no subscriber is interested is discarded
  * by the server.
  */
@@ -74,7 +77,9 @@ public interface NatsConnection extends AutoCloseable {
      * @param data the payload
      * @param options jnats publish options (message id, expected last subject sequence, expected
      *        stream, stream timeout), may be {@code null}
-     * @return the acknowledgement (stream, sequence, duplicate flag), already complete
+     * @return the acknowledgement (stream, sequence, duplicate flag): complete on return outside a
+     *         transaction; inside one the message is staged and this completes when the transaction
+     *         commits (exceptionally when it rolls back)
      * @throws NatsExpectedSequenceException when the expected last subject sequence does not match
      * @throws NatsException when no stream acknowledges within the timeout or the stream refuses
      * @throws IllegalStateException when this handle is closed

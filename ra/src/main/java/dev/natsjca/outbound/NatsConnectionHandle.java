@@ -1,7 +1,6 @@
 package dev.natsjca.outbound;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import dev.natsjca.api.NatsConnection;
@@ -46,7 +45,7 @@ public final class NatsConnectionHandle implements NatsConnection {
     @Override
     public CompletionStage<PublishAck> jetStreamPublish(String subject, Headers headers, byte[] data,
                                                         PublishOptions options) {
-        return CompletableFuture.completedStage(live().jetStreamPublish(subject, headers, data, options));
+        return live().jetStreamPublish(subject, headers, data, options).minimalCompletionStage();
     }
 
     @Override

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,6 +54,9 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     private static final System.Logger LOG = System.getLogger(NatsManagedConnection.class.getName());
 
+    /** How long a commit waits for the server to confirm the transaction's messages. */
+    static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
+
     /** The header JetStream deduplicates on. */
     static final String MSG_ID = "Nats-Msg-Id";
 
@@ -65,6 +70,7 @@ public final class NatsManagedConnection implements ManagedConnection {
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean destroyed;
     private volatile JetStream jetStream;
+    private final StagingXAResource xaResource = new StagingXAResource(this);
     private PrintWriter logWriter;
 
     NatsManagedConnection(NatsManagedConnectionFactory factory, ConnectionSettings settings)
@@ -118,6 +124,7 @@ public final class NatsManagedConnection implements ManagedConnection {
             h.invalidate();
         }
         handles.clear();
+        xaResource.cleanup();
     }
 
     @Override
@@ -149,6 +156,11 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (problem != null) {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
+        if (xaResource.inTransaction()) {
+            xaResource.stage(new StagingXAResource.Staged(subject, headers == null ? null : new Headers(headers),
+                    data, false, null, null));
+            return;
+        }
         try {
             connection.publish(subject, headers, data);
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -156,15 +168,31 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
     }
 
-    PublishAck jetStreamPublish(String subject, Headers headers, byte[] data, PublishOptions options) {
+    /**
+     * @return the acknowledgement: complete when sent now; completed at commit (or exceptionally at
+     *         rollback) when staged in a transaction
+     */
+    CompletableFuture<PublishAck> jetStreamPublish(String subject, Headers headers, byte[] data,
+                                                   PublishOptions options) {
         String problem = Subjects.publishProblem(subject);
         if (problem != null) {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
         Headers h = headers == null ? new Headers() : new Headers(headers);
         if ((options == null || options.getMessageId() == null) && !h.containsKey(MSG_ID)) {
-            h.put(MSG_ID, NUID.nextGlobal()); // lets the stream's duplicate window drop a retried publish
+            // Generated once, when staged: a retried commit carries the same id, and the stream's
+            // duplicate window drops the repeat.
+            h.put(MSG_ID, NUID.nextGlobal());
         }
+        if (xaResource.inTransaction()) {
+            CompletableFuture<PublishAck> ack = new CompletableFuture<>();
+            xaResource.stage(new StagingXAResource.Staged(subject, h, data, true, options, ack));
+            return ack;
+        }
+        return CompletableFuture.completedFuture(jetStreamPublishNow(subject, h, data, options));
+    }
+
+    private PublishAck jetStreamPublishNow(String subject, Headers h, byte[] data, PublishOptions options) {
         try {
             return jetStream().publish(subject, h, data, options);
         } catch (JetStreamApiException e) {
@@ -177,6 +205,58 @@ public final class NatsManagedConnection implements ManagedConnection {
         } catch (IOException e) {
             throw new NatsException("No JetStream acknowledgement for the message on subject '" + subject + "': "
                     + e.getMessage() + " (is a stream bound to the subject?)", e);
+        }
+    }
+
+    /**
+     * Sends a transaction's staged messages in order and waits until the server has them: a flush
+     * round trip for core messages, every stream acknowledgement for JetStream ones. Nothing is
+     * sent when the connection is not up right now: jnats would otherwise buffer the messages and
+     * send them after the transaction has already rolled back.
+     *
+     * @throws NatsException when the connection is down, a flush or an acknowledgement does not
+     *         come back in time, or a stream refuses a message
+     */
+    void sendStaged(List<StagingXAResource.Staged> staged) {
+        if (!connected()) {
+            throw new NatsException("Not connected to NATS (" + connection.getStatus() + ") at "
+                    + settings.redactedServers() + "; nothing of the transaction's " + staged.size()
+                    + " message(s) was sent");
+        }
+        List<CompletableFuture<PublishAck>> acks = new ArrayList<>();
+        List<StagingXAResource.Staged> jetStreamMessages = new ArrayList<>();
+        try {
+            for (StagingXAResource.Staged s : staged) {
+                if (s.jetStream()) {
+                    acks.add(jetStream().publishAsync(s.subject(), s.headers(), s.data(), s.options()));
+                    jetStreamMessages.add(s);
+                } else {
+                    connection.publish(s.subject(), s.headers(), s.data());
+                }
+            }
+            connection.flush(COMMIT_TIMEOUT);
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            throw new NatsException("Sending the transaction's messages failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NatsException("Interrupted sending the transaction's messages", e);
+        }
+        long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+        for (int i = 0; i < acks.size(); i++) {
+            StagingXAResource.Staged s = jetStreamMessages.get(i);
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                s.ack().complete(acks.get(i).get(left, java.util.concurrent.TimeUnit.NANOSECONDS));
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new NatsException("JetStream refused the message on subject '" + s.subject() + "': "
+                        + e.getCause().getMessage(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new NatsException("No JetStream acknowledgement within " + COMMIT_TIMEOUT
+                        + " for the message on subject '" + s.subject() + "'", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NatsException("Interrupted waiting for JetStream acknowledgements", e);
+            }
         }
     }
 
@@ -242,9 +322,10 @@ public final class NatsManagedConnection implements ManagedConnection {
         listeners.remove(listener);
     }
 
+    /** @return this connection's resource: publishes during an enlisted branch are staged, see {@link StagingXAResource} */
     @Override
-    public XAResource getXAResource() throws ResourceException {
-        throw new NotSupportedException("NATS connections do not take part in XA transactions yet");
+    public XAResource getXAResource() {
+        return xaResource;
     }
 
     @Override

@@ -1,0 +1,232 @@
+package dev.natsjca.outbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.natsjca.api.NatsConnection;
+import dev.natsjca.api.NatsException;
+import dev.natsjca.testing.Await;
+import dev.natsjca.testing.NatsServer;
+import dev.natsjca.testing.NatsServerExtension;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Nats;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StreamConfiguration;
+
+/**
+ * Transactional publishing, with the test calling the XAResource the way a transaction manager
+ * does. A sentinel published outside the transaction on the same connection proves what was (not)
+ * sent before it: one connection writes in order.
+ */
+class TransactionalPublishTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final AtomicInteger XIDS = new AtomicInteger();
+
+    @RegisterExtension
+    static final NatsServerExtension NATS = NatsServerExtension.onFreePort();
+
+    private NatsManagedConnection mc;
+    private NatsConnection handle;
+    private XAResource xa;
+    private Connection observer;
+    private final List<String> seen = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void open() throws Exception {
+        mc = connect(NATS.server().url());
+        handle = (NatsConnection) mc.getConnection(null, null);
+        xa = mc.getXAResource();
+        observer = Nats.connect(NATS.server().url());
+        Dispatcher d = observer.createDispatcher(m -> seen.add(new String(m.getData(), StandardCharsets.UTF_8)));
+        d.subscribe("tx.>");
+        observer.flush(WAIT);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        observer.close();
+        mc.destroy();
+    }
+
+    private static NatsManagedConnection connect(String url) throws Exception {
+        NatsManagedConnectionFactory mcf = new NatsManagedConnectionFactory();
+        mcf.setServerUrls(url);
+        mcf.setReconnectWait("100");
+        return (NatsManagedConnection) mcf.createManagedConnection(null, null);
+    }
+
+    private void publish(String body) {
+        handle.publish("tx.core", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Publishes outside any branch and waits until the observer has it. */
+    private void sentinel(String body) {
+        publish(body);
+        Await.until(WAIT, () -> "sentinel " + body + ", seen " + seen, () -> seen.contains(body));
+    }
+
+    @Test
+    void stagedUntilPrepareThenSentInOrder() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        publish("m1");
+        publish("m2");
+        publish("m3");
+        xa.end(xid, XAResource.TMSUCCESS);
+        sentinel("before-commit");
+        assertEquals(List.of("before-commit"), seen, "staged messages left before the commit");
+
+        assertEquals(XAResource.XA_OK, xa.prepare(xid));
+        Await.until(WAIT, () -> "all three after prepare, seen " + seen, () -> seen.size() == 4);
+        xa.commit(xid, false);
+        assertEquals(List.of("before-commit", "m1", "m2", "m3"), seen);
+    }
+
+    @Test
+    void onePhaseCommitSends() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        publish("only");
+        xa.end(xid, XAResource.TMSUCCESS);
+        xa.commit(xid, true);
+        Await.until(WAIT, () -> "sent at one-phase commit, seen " + seen, () -> seen.contains("only"));
+    }
+
+    @Test
+    void rollbackSendsNothing() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        publish("never1");
+        publish("never2");
+        xa.end(xid, XAResource.TMFAIL);
+        xa.rollback(xid);
+        sentinel("after-rollback");
+        assertEquals(List.of("after-rollback"), seen);
+    }
+
+    @Test
+    void branchWithoutPublishesIsReadOnly() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        xa.end(xid, XAResource.TMSUCCESS);
+        assertEquals(XAResource.XA_RDONLY, xa.prepare(xid));
+    }
+
+    @Test
+    void jetStreamPublishInATransactionCompletesAtCommit() throws Exception {
+        handle.jetStreamManagement().addStream(StreamConfiguration.builder().name("TXJS").subjects("txjs.>").build());
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        CompletionStage<PublishAck> first = handle.jetStreamPublish("txjs.a", null, new byte[] {1}, null);
+        CompletionStage<PublishAck> second = handle.jetStreamPublish("txjs.a", null, new byte[] {2}, null);
+        xa.end(xid, XAResource.TMSUCCESS);
+        assertFalse(first.toCompletableFuture().isDone(), "acknowledged before the commit");
+        assertEquals(XAResource.XA_OK, xa.prepare(xid));
+        xa.commit(xid, false);
+        assertEquals(1, first.toCompletableFuture().getNow(null).getSeqno());
+        assertEquals(2, second.toCompletableFuture().getNow(null).getSeqno());
+    }
+
+    @Test
+    void rolledBackJetStreamPublishCompletesExceptionally() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        CompletableFuture<PublishAck> ack = handle.jetStreamPublish("txjs.b", null, new byte[] {1}, null)
+                .toCompletableFuture();
+        xa.end(xid, XAResource.TMFAIL);
+        xa.rollback(xid);
+        assertTrue(ack.isCompletedExceptionally());
+    }
+
+    @Test
+    void missingStreamAcknowledgementVotesRollback() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        handle.jetStreamPublish("nostream.tx", null, new byte[] {1}, null);
+        xa.end(xid, XAResource.TMSUCCESS);
+        XAException e = assertThrows(XAException.class, () -> xa.prepare(xid));
+        assertEquals(XAException.XA_RBCOMMFAIL, e.errorCode);
+        assertInstanceOf(NatsException.class, e.getCause());
+    }
+
+    @Test
+    void serverGoneAtCommitVotesRollbackAndNothingLeaksLater() throws Exception {
+        try (NatsServer own = NatsServer.start()) {
+            NatsManagedConnection ownMc = connect(own.url());
+            try {
+                NatsConnection ownHandle = (NatsConnection) ownMc.getConnection(null, null);
+                XAResource ownXa = ownMc.getXAResource();
+                Xid xid = new TestXid();
+                ownXa.start(xid, XAResource.TMNOFLAGS);
+                ownHandle.publish("tx.lost", "staged".getBytes(StandardCharsets.UTF_8));
+                ownXa.end(xid, XAResource.TMSUCCESS);
+                own.kill();
+                // The deterministic case: the client knows the server is gone. (If the connection
+                // dies while the messages are being written, jnats may still deliver what it had
+                // buffered after a reconnect: the README states that window.)
+                Await.until(WAIT, "the client noticed the server is gone", () -> !ownMc.connected());
+                XAException e = assertThrows(XAException.class, () -> ownXa.commit(xid, true));
+                assertEquals(XAException.XA_RBCOMMFAIL, e.errorCode);
+                assertTrue(e.getCause().getMessage().contains("nothing of the transaction"), e.getCause().getMessage());
+
+                own.startAgain();
+                List<String> later = new CopyOnWriteArrayList<>();
+                try (Connection watcher = Nats.connect(own.url())) {
+                    watcher.createDispatcher(m -> later.add(new String(m.getData(), StandardCharsets.UTF_8)))
+                            .subscribe("tx.lost");
+                    watcher.flush(WAIT);
+                    Await.until(WAIT, "reconnected", ownMc::connected);
+                    ownHandle.publish("tx.lost", "sentinel".getBytes(StandardCharsets.UTF_8));
+                    Await.until(WAIT, () -> "sentinel after reconnect, seen " + later, () -> later.contains("sentinel"));
+                    assertEquals(List.of("sentinel"), later.stream().collect(Collectors.toList()),
+                            "a rolled-back message was sent after the reconnect");
+                }
+            } finally {
+                ownMc.destroy();
+            }
+        }
+    }
+
+    /** A minimal Xid; each one is a new global transaction. */
+    private static final class TestXid implements Xid {
+        private final byte[] gtrid = ("gtrid-" + XIDS.incrementAndGet()).getBytes(StandardCharsets.US_ASCII);
+
+        @Override
+        public int getFormatId() {
+            return 4242;
+        }
+
+        @Override
+        public byte[] getGlobalTransactionId() {
+            return gtrid;
+        }
+
+        @Override
+        public byte[] getBranchQualifier() {
+            return new byte[] {1};
+        }
+    }
+}
