@@ -134,6 +134,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
         destroyed = true;
         cleanup();
+        xaResource.discardAll();
         try {
             if (connection.getStatus() == Connection.Status.CONNECTED) {
                 connection.flush(FLUSH_ON_DESTROY);

@@ -143,9 +143,20 @@ final class StagingXAResource implements XAResource {
         }
     }
 
-    /** Discards any association (the pool is taking the connection back). */
+    /**
+     * The pool is taking the connection back: drop the association. Staged branches stay: they
+     * belong to transactions the transaction manager will still commit or roll back.
+     */
     void cleanup() {
         current = null;
+    }
+
+    /** The connection is being destroyed: whatever is still staged will never be sent. */
+    void discardAll() {
+        current = null;
+        for (Xid xid : List.copyOf(branches.keySet())) {
+            rollback(xid);
+        }
     }
 
     @Override

@@ -128,6 +128,17 @@ class TransactionalPublishTest {
     }
 
     @Test
+    void destroyDiscardsWhatIsStillStaged() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        CompletableFuture<PublishAck> ack = handle.jetStreamPublish("txjs.c", null, new byte[] {1}, null)
+                .toCompletableFuture();
+        xa.end(xid, XAResource.TMSUCCESS);
+        mc.destroy();
+        assertTrue(ack.isCompletedExceptionally(), "a staged publish outlived its connection");
+    }
+
+    @Test
     void branchWithoutPublishesIsReadOnly() throws Exception {
         Xid xid = new TestXid();
         xa.start(xid, XAResource.TMNOFLAGS);
