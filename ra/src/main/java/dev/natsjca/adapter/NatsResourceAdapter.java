@@ -13,7 +13,7 @@ import javax.transaction.xa.XAResource;
 
 import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
-import dev.natsjca.inbound.CoreSubscriptionActivation;
+import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.NatsActivationSpec;
 import jakarta.resource.NotSupportedException;
 import jakarta.resource.ResourceException;
@@ -52,7 +52,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
 
     private transient volatile WorkManager workManager;
     private transient volatile Timer timer;
-    private final transient Map<ActivationKey, CoreSubscriptionActivation> activations = new ConcurrentHashMap<>();
+    private final transient Map<ActivationKey, EndpointActivation> activations = new ConcurrentHashMap<>();
 
     @Override
     public void start(BootstrapContext ctx) throws ResourceAdapterInternalException {
@@ -75,7 +75,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     public void stop() {
         List<ActivationKey> keys = new ArrayList<>(activations.keySet());
         for (ActivationKey key : keys) {
-            CoreSubscriptionActivation activation = activations.remove(key);
+            EndpointActivation activation = activations.remove(key);
             if (activation != null) {
                 activation.stop(DEACTIVATION_BOUND);
             }
@@ -104,10 +104,10 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         NatsActivationSpec natsSpec = (NatsActivationSpec) spec;
         natsSpec.validate();
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
-        CoreSubscriptionActivation activation =
-                new CoreSubscriptionActivation(endpointFactory, natsSpec.resolved(), settings, wm, t);
+        EndpointActivation activation =
+                EndpointActivation.create(endpointFactory, natsSpec.resolved(), settings, wm, t);
         activation.start();
-        CoreSubscriptionActivation previous = activations.put(new ActivationKey(endpointFactory, spec), activation);
+        EndpointActivation previous = activations.put(new ActivationKey(endpointFactory, spec), activation);
         if (previous != null) {
             previous.stop(DEACTIVATION_BOUND);
         }
@@ -115,7 +115,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
 
     @Override
     public void endpointDeactivation(MessageEndpointFactory endpointFactory, ActivationSpec spec) {
-        CoreSubscriptionActivation activation = activations.remove(new ActivationKey(endpointFactory, spec));
+        EndpointActivation activation = activations.remove(new ActivationKey(endpointFactory, spec));
         if (activation != null) {
             activation.stop(DEACTIVATION_BOUND);
         }

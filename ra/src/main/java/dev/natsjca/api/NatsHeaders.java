@@ -17,6 +17,17 @@ public final class NatsHeaders {
      */
     public static final String PROTOBUF_TYPE = "Protobuf-Type";
 
+    /** On a dead letter: the subject the message was first published to. */
+    public static final String DEAD_LETTER_SUBJECT = "Dead-Letter-Subject";
+    /** On a dead letter: the stream it came from. */
+    public static final String DEAD_LETTER_STREAM = "Dead-Letter-Stream";
+    /** On a dead letter: its sequence in that stream. */
+    public static final String DEAD_LETTER_SEQUENCE = "Dead-Letter-Sequence";
+    /** On a dead letter: how many delivery attempts failed. */
+    public static final String DEAD_LETTER_DELIVERIES = "Dead-Letter-Deliveries";
+    /** On a dead letter: the last failure, exception class and message. */
+    public static final String DEAD_LETTER_REASON = "Dead-Letter-Reason";
+
     private NatsHeaders() {
     }
 }

@@ -1,332 +1,57 @@
 package dev.natsjca.inbound;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.Timer;
-import java.util.TimerTask;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.natsjca.api.NatsMessageListener;
-import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.config.ConnectionSettings;
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
-import io.nats.client.Nats;
-import io.nats.client.Options;
+import io.nats.client.MessageHandler;
 import jakarta.resource.ResourceException;
-import jakarta.resource.spi.UnavailableException;
-import jakarta.resource.spi.endpoint.MessageEndpoint;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
-import jakarta.resource.spi.work.Work;
-import jakarta.resource.spi.work.WorkEvent;
-import jakarta.resource.spi.work.WorkException;
-import jakarta.resource.spi.work.WorkListener;
 import jakarta.resource.spi.work.WorkManager;
 
 /**
- * One activation of a message-driven bean on a core NATS subject: one NATS connection, one
- * subscription (in a queue group when configured), and at most {@code maxConcurrency} deliveries
- * in flight on {@link WorkManager} threads.
- *
- * <p>Threads and bounds: the jnats dispatcher thread of this activation's connection receives each
- * message and waits for a delivery permit before scheduling a {@link Work}; while all permits are
- * taken it waits, so the backlog stays in jnats' bounded pending buffer (beyond which jnats reports
- * a slow consumer and the server drops messages: core NATS is at-most-once). No thread is created
- * per message and no queue of ours grows without bound.
- *
- * <p>Connecting: see {@link #start()}; connection retries run on the adapter's timer thread.
- *
- * <p>Shutdown: {@link #stop(Duration)} unsubscribes first (nothing new is taken), then waits up to
- * the bound for in-flight deliveries, then closes the connection.
+ * An activation on a core NATS subject, in a queue group when configured. Core NATS is
+ * at-most-once: a message whose delivery fails is logged and gone.
  */
-public final class CoreSubscriptionActivation {
+public final class CoreSubscriptionActivation extends EndpointActivation {
 
-    private static final System.Logger LOG = System.getLogger(CoreSubscriptionActivation.class.getName());
-    private static final Method ON_MESSAGE;
-
-    static {
-        try {
-            ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
-        } catch (NoSuchMethodException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** Pause between connection attempts until the first connect succeeds. */
-    static final Duration CONNECT_RETRY = Duration.ofSeconds(2);
-    /** How long one wait for a free delivery slot lasts before re-checking that we still run. */
-    private static final long PERMIT_WAIT_MILLIS = 250;
-    /** Endpoint creation: how long one attempt may block, and the pause after the pool said no. */
-    private static final long CREATE_ENDPOINT_TIMEOUT_MILLIS = 5_000;
-    private static final long UNAVAILABLE_RETRY_MILLIS = 100;
-
-    private final MessageEndpointFactory endpointFactory;
-    private final ResolvedActivation spec;
-    private final ConnectionSettings settings;
-    private final WorkManager workManager;
-    private final Semaphore permits;
-    private final boolean transacted;
-
-    private final Timer timer;
-    private final Options options;
-
-    private volatile boolean running;
-    private Connection connection;
     private Dispatcher dispatcher;
-    private TimerTask retry;
-    private int failedAttempts;
 
-    /**
-     * @param endpointFactory the server's factory for the message-driven bean's endpoints
-     * @param spec the validated activation properties
-     * @param settings the connection settings of this activation
-     * @param workManager the adapter's work manager; deliveries run on its threads
-     * @param timer the adapter's timer, for connection retries before the first connect
-     * @throws ResourceException when the endpoint does not implement the listener interface
-     */
-    public CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                                      ConnectionSettings settings, WorkManager workManager, Timer timer)
+    CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
+                               ConnectionSettings settings, WorkManager workManager, Timer timer)
             throws ResourceException {
-        this.endpointFactory = endpointFactory;
-        this.spec = spec;
-        this.settings = settings;
-        this.workManager = workManager;
-        this.timer = timer;
-        // An activation never gives up reconnecting: closed for good, its MDB would silently starve.
-        this.options = settings.toOptions("mdb:" + spec.describe(), new StateLogger(),
-                new ClientErrorLogger("NATS endpoint on " + spec.describe())).maxReconnects(-1).build();
-        this.permits = new Semaphore(spec.maxConcurrency());
-        try {
-            this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
-        } catch (NoSuchMethodException e) {
-            throw new ResourceException("The endpoint does not implement " + ON_MESSAGE, e);
-        }
+        super(endpointFactory, spec, settings, workManager, timer);
     }
 
-    /**
-     * Connects and subscribes. When no server can be reached yet, it logs that once and retries
-     * every {@link #CONNECT_RETRY} on the adapter's timer until it connects or the activation is
-     * stopped, so that a deployment does not depend on the order in which NATS and the
-     * application server start. Once connected, jnats reconnects by itself, without limit.
-     */
-    public synchronized void start() {
-        running = true;
-        if (!connectAndSubscribe()) {
-            retry = new TimerTask() {
-                @Override
-                public void run() {
-                    if (connectAndSubscribe()) {
-                        cancel();
-                    }
-                }
-            };
-            timer.schedule(retry, CONNECT_RETRY.toMillis(), CONNECT_RETRY.toMillis());
-        }
-    }
-
-    /** @return true when connected and subscribed, or when there is nothing more to do (stopped) */
-    private synchronized boolean connectAndSubscribe() {
-        if (!running || connection != null) {
-            return true;
-        }
-        try {
-            connection = Nats.connect(options);
-        } catch (IOException e) {
-            Level level = failedAttempts++ == 0 ? Level.WARNING : Level.DEBUG;
-            LOG.log(level, "NATS endpoint on {0}: cannot connect to {1} ({2}); retrying every {3}",
-                    spec.describe(), settings.redactedServers(), ConnectionSettings.redactText(e.getMessage()),
-                    CONNECT_RETRY);
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        dispatcher = connection.createDispatcher(this::onNatsMessage);
+    @Override
+    void consume(Connection connection, MessageHandler handler) {
+        dispatcher = connection.createDispatcher(handler);
         if (spec.queueGroup() == null) {
             dispatcher.subscribe(spec.subject());
         } else {
             dispatcher.subscribe(spec.subject(), spec.queueGroup());
         }
-        LOG.log(Level.INFO, "NATS endpoint activated on {0} via {1}, maxConcurrency {2}",
-                spec.describe(), settings.redactedServers(), spec.maxConcurrency());
-        return true;
     }
 
-    /**
-     * Stops taking messages, waits up to {@code bound} for in-flight deliveries, closes the connection.
-     *
-     * @param bound the longest wait for in-flight deliveries
-     */
-    public synchronized void stop(Duration bound) {
-        if (!running) {
-            return;
-        }
-        running = false;
-        if (retry != null) {
-            retry.cancel();
-        }
-        if (connection == null) {
-            LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
-            return;
-        }
-        connection.closeDispatcher(dispatcher); // unsubscribes: nothing new arrives
-        try {
-            if (!permits.tryAcquire(spec.maxConcurrency(), bound.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.log(Level.WARNING, "NATS endpoint on {0}: deliveries still in flight after {1}; closing anyway",
-                        spec.describe(), bound);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            connection.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        LOG.log(Level.INFO, "NATS endpoint deactivated on {0}", spec.describe());
+    @Override
+    void stopConsuming() {
+        connection().closeDispatcher(dispatcher); // unsubscribes
     }
 
-    /** Runs on the jnats dispatcher thread: wait (bounded, re-checked) for a slot, then hand over. */
-    private void onNatsMessage(Message message) throws InterruptedException {
-        while (!permits.tryAcquire(PERMIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-            if (!running) {
-                return;
-            }
-        }
-        if (!running) {
-            permits.release();
-            return;
-        }
-        Delivery delivery = new Delivery(message);
-        try {
-            workManager.scheduleWork(delivery, WorkManager.INDEFINITE, null, delivery);
-        } catch (WorkException e) {
-            delivery.releasePermit();
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager refused a delivery; "
-                    + "message on subject '" + message.getSubject() + "' not delivered", e);
-        }
+    @Override
+    void notTaken(Message message) {
     }
 
-    /**
-     * One message to one endpoint. Releases its permit exactly once, whatever happens: a work
-     * manager may both throw on rejection and report it to the listener.
-     */
-    private final class Delivery implements Work, WorkListener {
-        private final Message message;
-        private final AtomicBoolean permitHeld = new AtomicBoolean(true);
-        private volatile boolean released;
-
-        Delivery(Message message) {
-            this.message = message;
-        }
-
-        void releasePermit() {
-            if (permitHeld.compareAndSet(true, false)) {
-                permits.release();
-            }
-        }
-
-        @Override
-        public void run() {
-            try {
-                deliver();
-            } finally {
-                releasePermit();
-            }
-        }
-
-        private void deliver() {
-            MessageEndpoint endpoint = createEndpoint();
-            if (endpoint == null) {
-                return;
-            }
-            try {
-                if (transacted) {
-                    endpoint.beforeDelivery(ON_MESSAGE);
-                }
-                try {
-                    ((NatsMessageListener) endpoint).onMessage(new DeliveredMessage(message));
-                } finally {
-                    if (transacted) {
-                        endpoint.afterDelivery();
-                    }
-                }
-            } catch (Throwable e) { // an endpoint may throw anything; core NATS cannot redeliver
-                LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + " failed on a message on subject '"
-                        + message.getSubject() + "'; core NATS is at-most-once, the message is not redelivered", e);
-            } finally {
-                endpoint.release();
-            }
-        }
-
-        /** @return an endpoint, or {@code null} when the activation stopped while the pool was exhausted */
-        private MessageEndpoint createEndpoint() {
-            while (running && !released) {
-                try {
-                    return endpointFactory.createEndpoint(null, CREATE_ENDPOINT_TIMEOUT_MILLIS);
-                } catch (UnavailableException e) {
-                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: no endpoint available yet, retrying", spec.describe());
-                    try {
-                        Thread.sleep(UNAVAILABLE_RETRY_MILLIS);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-            LOG.log(Level.WARNING, "NATS endpoint on {0} stopped before a message on subject ''{1}'' could be delivered",
-                    spec.describe(), message.getSubject());
-            return null;
-        }
-
-        @Override
-        public void release() {
-            released = true;
-        }
-
-        @Override
-        public void workAccepted(WorkEvent e) {
-        }
-
-        @Override
-        public void workRejected(WorkEvent e) {
-            releasePermit();
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager rejected a delivery; "
-                    + "message on subject '" + message.getSubject() + "' not delivered", e.getException());
-        }
-
-        @Override
-        public void workStarted(WorkEvent e) {
-        }
-
-        @Override
-        public void workCompleted(WorkEvent e) {
-        }
+    @Override
+    void delivered(Message message) {
     }
 
-    /** Logs connection state changes of this activation once per change. */
-    private final class StateLogger implements ConnectionListener {
-        @Override
-        @Deprecated // jnats still declares this one abstract; the four-argument form is called
-        public void connectionEvent(Connection conn, Events type) {
-            connectionEvent(conn, type, null, null);
-        }
-
-        @Override
-        public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
-            Level level = switch (type) {
-                case DISCONNECTED -> running ? Level.WARNING : Level.DEBUG;
-                case CONNECTED, RECONNECTED, RESUBSCRIBED -> Level.INFO;
-                default -> Level.DEBUG;
-            };
-            LOG.log(level, "NATS endpoint on {0}: connection {1} {2}", spec.describe(), type.getEvent(),
-                    uriDetails == null ? "" : ConnectionSettings.redactText(uriDetails));
-        }
+    @Override
+    void failed(Message message, Throwable failure) {
+        LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + " failed on a message on subject '"
+                + message.getSubject() + "'; core NATS is at-most-once, the message is not redelivered", failure);
     }
 }

@@ -48,6 +48,45 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
     @ConfigProperty(description = "Maximum deliveries in flight for this activation", defaultValue = "1")
     private String maxConcurrency = "1";
 
+    @ConfigProperty(description = "JetStream stream to consume from; set = JetStream consumption (at-least-once)")
+    private String stream;
+
+    @ConfigProperty(description = "Durable consumer name; unset = an ephemeral consumer")
+    private String durable;
+
+    @ConfigProperty(description = "all, new, last, lastPerSubject, byStartSequence or byStartTime (default all)")
+    private String deliverPolicy;
+
+    @ConfigProperty(description = "First stream sequence, with deliverPolicy=byStartSequence")
+    private String startSequence;
+
+    @ConfigProperty(description = "First message time (ISO-8601 instant), with deliverPolicy=byStartTime")
+    private String startTime;
+
+    @ConfigProperty(description = "How long the server waits for an ack before redelivering: milliseconds or ISO-8601 (default 30 s)")
+    private String ackWait;
+
+    @ConfigProperty(description = "Delivery attempts before a message is dead-lettered and terminated (default 5)")
+    private String maxDeliver;
+
+    @ConfigProperty(description = "Comma-separated delays before redelivery after the 1st, 2nd, ... failure (milliseconds or ISO-8601); the last repeats; unset = at once")
+    private String backoff;
+
+    @ConfigProperty(description = "Most unacknowledged messages the server hands this consumer (default 1000)")
+    private String maxAckPending;
+
+    @ConfigProperty(description = "Messages per pull request (default 10)")
+    private String batchSize;
+
+    @ConfigProperty(description = "Where a message goes after maxDeliver failures (must be bound to a stream); unset = terminated and logged")
+    private String deadLetterSubject;
+
+    @ConfigProperty(description = "true = create the stream if it does not exist, with streamSubjects")
+    private String createStream;
+
+    @ConfigProperty(description = "Subjects of a stream created by createStream (comma-separated; default: subject)")
+    private String streamSubjects;
+
     private transient ResourceAdapter resourceAdapter;
 
     /**
@@ -79,7 +118,7 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
             }
         }
         int concurrency = positiveInt(MAX_CONCURRENCY, PropertyResolver.resolve(MAX_CONCURRENCY, maxConcurrency));
-        return new ResolvedActivation(s, q, concurrency);
+        return new ResolvedActivation(s, q, concurrency, JetStreamSettings.resolve(this, s, q, concurrency));
     }
 
     /**
@@ -102,6 +141,110 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
         }
         throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
                 + "': must be a whole number of at least 1");
+    }
+
+    public String getStream() {
+        return stream;
+    }
+
+    public void setStream(String stream) {
+        this.stream = stream;
+    }
+
+    public String getDurable() {
+        return durable;
+    }
+
+    public void setDurable(String durable) {
+        this.durable = durable;
+    }
+
+    public String getDeliverPolicy() {
+        return deliverPolicy;
+    }
+
+    public void setDeliverPolicy(String deliverPolicy) {
+        this.deliverPolicy = deliverPolicy;
+    }
+
+    public String getStartSequence() {
+        return startSequence;
+    }
+
+    public void setStartSequence(String startSequence) {
+        this.startSequence = startSequence;
+    }
+
+    public String getStartTime() {
+        return startTime;
+    }
+
+    public void setStartTime(String startTime) {
+        this.startTime = startTime;
+    }
+
+    public String getAckWait() {
+        return ackWait;
+    }
+
+    public void setAckWait(String ackWait) {
+        this.ackWait = ackWait;
+    }
+
+    public String getMaxDeliver() {
+        return maxDeliver;
+    }
+
+    public void setMaxDeliver(String maxDeliver) {
+        this.maxDeliver = maxDeliver;
+    }
+
+    public String getBackoff() {
+        return backoff;
+    }
+
+    public void setBackoff(String backoff) {
+        this.backoff = backoff;
+    }
+
+    public String getMaxAckPending() {
+        return maxAckPending;
+    }
+
+    public void setMaxAckPending(String maxAckPending) {
+        this.maxAckPending = maxAckPending;
+    }
+
+    public String getBatchSize() {
+        return batchSize;
+    }
+
+    public void setBatchSize(String batchSize) {
+        this.batchSize = batchSize;
+    }
+
+    public String getDeadLetterSubject() {
+        return deadLetterSubject;
+    }
+
+    public void setDeadLetterSubject(String deadLetterSubject) {
+        this.deadLetterSubject = deadLetterSubject;
+    }
+
+    public String getCreateStream() {
+        return createStream;
+    }
+
+    public void setCreateStream(String createStream) {
+        this.createStream = createStream;
+    }
+
+    public String getStreamSubjects() {
+        return streamSubjects;
+    }
+
+    public void setStreamSubjects(String streamSubjects) {
+        this.streamSubjects = streamSubjects;
     }
 
     @Override

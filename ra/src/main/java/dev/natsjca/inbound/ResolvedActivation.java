@@ -6,11 +6,16 @@ package dev.natsjca.inbound;
  * @param subject the subscription subject
  * @param queueGroup the queue group, or {@code null}
  * @param maxConcurrency deliveries in flight at most
+ * @param jetStream the JetStream consumer settings, or {@code null} for a core subscription
  */
-public record ResolvedActivation(String subject, String queueGroup, int maxConcurrency) {
+public record ResolvedActivation(String subject, String queueGroup, int maxConcurrency, JetStreamSettings jetStream) {
 
     /** @return a short description for logs and connection names */
     public String describe() {
+        if (jetStream != null) {
+            return subject + " (stream " + jetStream.stream() + ", "
+                    + (jetStream.durable() == null ? "ephemeral" : "durable " + jetStream.durable()) + ")";
+        }
         return queueGroup == null ? subject : subject + " (queue " + queueGroup + ")";
     }
 }

@@ -1,0 +1,203 @@
+package dev.natsjca.inbound;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import dev.natsjca.config.Durations;
+import dev.natsjca.config.PropertyResolver;
+import dev.natsjca.config.Subjects;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import jakarta.resource.spi.InvalidPropertyException;
+
+/**
+ * The validated JetStream properties of one activation, and the consumer configuration they make.
+ *
+ * @param stream the stream
+ * @param durable the durable consumer name, or {@code null} for an ephemeral consumer
+ * @param deliverPolicy where a new consumer starts
+ * @param startSequence with {@link DeliverPolicy#ByStartSequence}
+ * @param startTime with {@link DeliverPolicy#ByStartTime}
+ * @param ackWait how long the server waits for an ack
+ * @param maxDeliver delivery attempts before dead-lettering
+ * @param backoff delays before redelivery after the 1st, 2nd, ... failure; the last repeats
+ * @param maxAckPending unacknowledged messages at most
+ * @param batchSize messages per pull
+ * @param deadLetterSubject where exhausted messages go, or {@code null}
+ * @param createStream whether to create a missing stream
+ * @param streamSubjects the subjects of a created stream
+ */
+public record JetStreamSettings(String stream, String durable, DeliverPolicy deliverPolicy, long startSequence,
+                                ZonedDateTime startTime, Duration ackWait, int maxDeliver, List<Duration> backoff,
+                                int maxAckPending, int batchSize, String deadLetterSubject, boolean createStream,
+                                List<String> streamSubjects) {
+
+    /**
+     * @return the settings, or {@code null} when the spec names no stream (core NATS)
+     * @throws InvalidPropertyException naming the property and its value
+     */
+    static JetStreamSettings resolve(NatsActivationSpec spec, String subject, String queueGroup, int maxConcurrency)
+            throws InvalidPropertyException {
+        String stream = value(spec, "stream", spec.getStream());
+        if (stream == null) {
+            for (String[] p : new String[][] {{"durable", spec.getDurable()}, {"deadLetterSubject", spec.getDeadLetterSubject()},
+                    {"maxDeliver", spec.getMaxDeliver()}, {"backoff", spec.getBackoff()}, {"createStream", spec.getCreateStream()}}) {
+                if (p[1] != null && !p[1].isBlank()) {
+                    throw new InvalidPropertyException("Invalid value for property '" + p[0] + "': '" + p[1]
+                            + "': it applies to JetStream only; set 'stream' too");
+                }
+            }
+            return null;
+        }
+        name("stream", stream);
+        if (queueGroup != null) {
+            throw new InvalidPropertyException("Invalid value for property 'queueGroup': '" + queueGroup
+                    + "': JetStream activations share work through a common 'durable', not a queue group");
+        }
+        String durable = value(spec, "durable", spec.getDurable());
+        if (durable != null) {
+            name("durable", durable);
+        }
+        DeliverPolicy policy = DeliverPolicy.All;
+        long startSequence = 0;
+        ZonedDateTime startTime = null;
+        String dp = value(spec, "deliverPolicy", spec.getDeliverPolicy());
+        if (dp != null) {
+            switch (dp.trim().toLowerCase(Locale.ROOT)) {
+                case "all" -> policy = DeliverPolicy.All;
+                case "new" -> policy = DeliverPolicy.New;
+                case "last" -> policy = DeliverPolicy.Last;
+                case "lastpersubject" -> policy = DeliverPolicy.LastPerSubject;
+                case "bystartsequence" -> {
+                    policy = DeliverPolicy.ByStartSequence;
+                    startSequence = number("startSequence", value(spec, "startSequence", spec.getStartSequence()), 1, Long.MAX_VALUE, -1);
+                    if (startSequence < 0) {
+                        throw new InvalidPropertyException("Invalid value for property 'startSequence': none: "
+                                + "deliverPolicy=byStartSequence needs it");
+                    }
+                }
+                case "bystarttime" -> {
+                    policy = DeliverPolicy.ByStartTime;
+                    String t = value(spec, "startTime", spec.getStartTime());
+                    try {
+                        startTime = Instant.parse(t == null ? "" : t.trim()).atZone(ZoneOffset.UTC);
+                    } catch (DateTimeParseException e) {
+                        throw new InvalidPropertyException("Invalid value for property 'startTime': '" + t
+                                + "': deliverPolicy=byStartTime needs an ISO-8601 instant, e.g. 2026-01-31T12:00:00Z");
+                    }
+                }
+                default -> throw new InvalidPropertyException("Invalid value for property 'deliverPolicy': '" + dp
+                        + "': expected all, new, last, lastPerSubject, byStartSequence or byStartTime");
+            }
+        }
+        String aw = value(spec, "ackWait", spec.getAckWait());
+        Duration ackWait = aw == null ? Duration.ofSeconds(30) : Durations.parsePositive("ackWait", aw);
+        int maxDeliver = (int) number("maxDeliver", value(spec, "maxDeliver", spec.getMaxDeliver()), 1, 10_000, 5);
+        List<Duration> backoff = new ArrayList<>();
+        String bo = value(spec, "backoff", spec.getBackoff());
+        if (bo != null) {
+            for (String part : bo.split(",")) {
+                backoff.add(Durations.parsePositive("backoff", part.trim()));
+            }
+        }
+        int maxAckPending = (int) number("maxAckPending", value(spec, "maxAckPending", spec.getMaxAckPending()),
+                1, 1_000_000, 1000);
+        if (maxAckPending < maxConcurrency) {
+            throw new InvalidPropertyException("Invalid value for property 'maxAckPending': '" + maxAckPending
+                    + "': must be at least maxConcurrency (" + maxConcurrency + ")");
+        }
+        int batchSize = (int) number("batchSize", value(spec, "batchSize", spec.getBatchSize()), 1, 10_000, 10);
+        String dlq = value(spec, "deadLetterSubject", spec.getDeadLetterSubject());
+        if (dlq != null) {
+            String why = Subjects.publishProblem(dlq);
+            if (why != null) {
+                throw new InvalidPropertyException("Invalid value for property 'deadLetterSubject': '" + dlq + "': " + why);
+            }
+        }
+        String cs = value(spec, "createStream", spec.getCreateStream());
+        boolean create = false;
+        if (cs != null) {
+            if (!cs.equalsIgnoreCase("true") && !cs.equalsIgnoreCase("false")) {
+                throw new InvalidPropertyException("Invalid value for property 'createStream': '" + cs + "': must be true or false");
+            }
+            create = cs.equalsIgnoreCase("true");
+        }
+        List<String> streamSubjects = new ArrayList<>();
+        String ss = value(spec, "streamSubjects", spec.getStreamSubjects());
+        for (String part : (ss == null ? subject : ss).split(",")) {
+            Subjects.requireSubscribeSubject("streamSubjects", part.trim());
+            streamSubjects.add(part.trim());
+        }
+        return new JetStreamSettings(stream, durable, policy, startSequence, startTime, ackWait, maxDeliver,
+                List.copyOf(backoff), maxAckPending, batchSize, dlq, create, List.copyOf(streamSubjects));
+    }
+
+    /** @return the delay before redelivery after failure number {@code deliveryCount} (1-based) */
+    Duration backoffFor(long deliveryCount) {
+        if (backoff.isEmpty()) {
+            return Duration.ZERO;
+        }
+        int i = (int) Math.min(Math.max(deliveryCount, 1), backoff.size()) - 1;
+        return backoff.get(i);
+    }
+
+    /** @return the consumer configuration: explicit acks, filtered on the activation's subject */
+    ConsumerConfiguration consumerConfiguration(String subject) {
+        ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
+                .filterSubject(subject)
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(ackWait)
+                .maxDeliver(maxDeliver)
+                .maxAckPending(maxAckPending)
+                .deliverPolicy(deliverPolicy);
+        if (durable != null) {
+            b.durable(durable);
+        }
+        if (deliverPolicy == DeliverPolicy.ByStartSequence) {
+            b.startSequence(startSequence);
+        } else if (deliverPolicy == DeliverPolicy.ByStartTime) {
+            b.startTime(startTime);
+        }
+        return b.build();
+    }
+
+    private static String value(NatsActivationSpec spec, String property, String raw) throws InvalidPropertyException {
+        String v = PropertyResolver.resolve(property, raw);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static void name(String property, String value) throws InvalidPropertyException {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '.' || c == '*' || c == '>' || c == '/' || c == '\\' || Character.isWhitespace(c)
+                    || Character.isISOControl(c)) {
+                throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
+                        + "': a JetStream name may not contain '.', '*', '>', slashes or whitespace");
+            }
+        }
+    }
+
+    private static long number(String property, String value, long min, long max, long fallback)
+            throws InvalidPropertyException {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
+                + "': must be a whole number from " + min + " to " + max);
+    }
+}

@@ -1,0 +1,249 @@
+package dev.natsjca.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.natsjca.api.NatsHeaders;
+import dev.natsjca.testing.Await;
+import dev.natsjca.testing.NatsServerExtension;
+import dev.natsjca.testing.StartedAdapter;
+import dev.natsjca.testing.TestEndpointFactory;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StreamConfiguration;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.InvalidPropertyException;
+
+/** JetStream consumption through the adapter, with a real nats-server and the in-test JCA harness. */
+class JetStreamDeliveryTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final NatsServerExtension NATS = NatsServerExtension.onFreePort();
+
+    private StartedAdapter started;
+    private Connection client;
+    private JetStreamManagement jsm;
+    private JetStream js;
+
+    @BeforeEach
+    void start() throws Exception {
+        started = new StartedAdapter(NATS.server().url(), 8);
+        client = Nats.connect(NATS.server().url());
+        jsm = client.jetStreamManagement();
+        js = client.jetStream();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        started.close();
+        client.close();
+    }
+
+    private void stream(String name, String... subjects) throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name(name).subjects(subjects).build());
+    }
+
+    private static NatsActivationSpec spec(String subject, String stream, String durable) {
+        NatsActivationSpec s = new NatsActivationSpec();
+        s.setSubject(subject);
+        s.setStream(stream);
+        s.setDurable(durable);
+        return s;
+    }
+
+    private static String body(TestEndpointFactory.Received r) {
+        return new String(r.data(), StandardCharsets.UTF_8);
+    }
+
+    private long ackFloor(String stream, String durable) throws Exception {
+        return jsm.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+    }
+
+    @Test
+    void thousandMessagesWithConcurrencyFourAreAllProcessedAndAcked() throws Exception {
+        stream("BULK", "bulk.>");
+        int n = 1000;
+        for (int i = 0; i < n; i++) {
+            js.publish("bulk.item", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        }
+        TestEndpointFactory endpoint = new TestEndpointFactory("bulk");
+        NatsActivationSpec spec = spec("bulk.>", "BULK", "bulk-worker");
+        spec.setMaxConcurrency("4");
+        started.adapter().endpointActivation(endpoint, spec);
+
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        Await.until(WAIT, () -> "all processed, distinct " + seen.size(), () -> {
+            endpoint.received().forEach(r -> seen.add(body(r)));
+            return seen.size() == n;
+        });
+        Await.until(WAIT, "ack floor at the last sequence", () -> {
+            try {
+                return ackFloor("BULK", "bulk-worker") == n;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(endpoint.maxInFlight() <= 4, "in flight " + endpoint.maxInFlight());
+        assertTrue(endpoint.received().stream().allMatch(r -> r.thread().startsWith("test-wm-")));
+    }
+
+    @Test
+    void failuresAreRedeliveredAfterTheBackoffThenAcked() throws Exception {
+        stream("FLAKY", "flaky.>");
+        Map<String, List<Long>> attempts = new ConcurrentHashMap<>();
+        TestEndpointFactory endpoint = new TestEndpointFactory("flaky", m -> {
+            String b = new String(m.data(), StandardCharsets.UTF_8);
+            List<Long> times = attempts.computeIfAbsent(b, k -> new CopyOnWriteArrayList<>());
+            times.add(System.nanoTime());
+            if (b.startsWith("flaky") && times.size() <= 2) {
+                throw new IllegalStateException("transient failure " + times.size());
+            }
+        });
+        NatsActivationSpec spec = spec("flaky.>", "FLAKY", "flaky-worker");
+        spec.setBackoff("300,600");
+        spec.setMaxDeliver("5");
+        started.adapter().endpointActivation(endpoint, spec);
+        js.publish("flaky.a", "flaky-1".getBytes(StandardCharsets.UTF_8));
+        js.publish("flaky.a", "fine-1".getBytes(StandardCharsets.UTF_8));
+
+        Await.until(WAIT, "both acked", () -> {
+            try {
+                return ackFloor("FLAKY", "flaky-worker") == 2;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        List<Long> t = attempts.get("flaky-1");
+        assertEquals(3, t.size(), "two failures, then success");
+        assertEquals(1, attempts.get("fine-1").size());
+        // nak delays are minimum delays: the 1st retry waits >= 300 ms, the 2nd >= 600 ms
+        assertTrue(t.get(1) - t.get(0) >= Duration.ofMillis(280).toNanos(), "first backoff too short");
+        assertTrue(t.get(2) - t.get(1) >= Duration.ofMillis(580).toNanos(), "second backoff too short");
+    }
+
+    @Test
+    void poisonMessageIsDeadLetteredOnceAfterExactlyMaxDeliverAndOthersFlow() throws Exception {
+        stream("ORD", "ord.>");
+        stream("DLQ", "dlq.>");
+        Map<String, Integer> attempts = new ConcurrentHashMap<>();
+        TestEndpointFactory endpoint = new TestEndpointFactory("poison", m -> {
+            String b = new String(m.data(), StandardCharsets.UTF_8);
+            attempts.merge(b, 1, Integer::sum);
+            if (b.equals("poison")) {
+                throw new IllegalArgumentException("cannot process poison");
+            }
+        });
+        NatsActivationSpec spec = spec("ord.placed", "ORD", "ord-worker");
+        spec.setMaxDeliver("3");
+        spec.setDeadLetterSubject("dlq.ord");
+        started.adapter().endpointActivation(endpoint, spec);
+        io.nats.client.impl.Headers h = new io.nats.client.impl.Headers().put("Trace-Id", "t-9");
+        long seq = js.publish("ord.placed", h, "poison".getBytes(StandardCharsets.UTF_8)).getSeqno();
+        for (int i = 0; i < 5; i++) {
+            js.publish("ord.placed", ("ok-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+
+        Await.until(WAIT, "one dead letter", () -> {
+            try {
+                return jsm.getStreamInfo("DLQ").getStreamState().getMsgCount() == 1;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Await.until(WAIT, "everything settled", () -> {
+            try {
+                return ackFloor("ORD", "ord-worker") == 6;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(3, attempts.get("poison"), "attempts before dead-lettering");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(1, attempts.get("ok-" + i), "messages behind the poison one");
+        }
+        MessageInfo dead = jsm.getMessage("DLQ", 1);
+        assertEquals("poison", new String(dead.getData(), StandardCharsets.UTF_8));
+        assertEquals("t-9", dead.getHeaders().getFirst("Trace-Id"), "original headers kept");
+        assertEquals("ord.placed", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_SUBJECT));
+        assertEquals("ORD", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_STREAM));
+        assertEquals(Long.toString(seq), dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_SEQUENCE));
+        assertEquals("3", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_DELIVERIES));
+        assertTrue(dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON).contains("cannot process poison"));
+        assertEquals(1, jsm.getStreamInfo("DLQ").getStreamState().getMsgCount(), "dead-lettered more than once");
+    }
+
+    @Test
+    void twoActivationsOfOneDurableSplitTheWork() throws Exception {
+        stream("SHARE", "share.>");
+        TestEndpointFactory a = new TestEndpointFactory("a");
+        TestEndpointFactory b = new TestEndpointFactory("b");
+        started.adapter().endpointActivation(a, spec("share.>", "SHARE", "sharers"));
+        started.adapter().endpointActivation(b, spec("share.>", "SHARE", "sharers"));
+        int n = 200;
+        for (int i = 0; i < n; i++) {
+            js.publish("share.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(WAIT, () -> "all " + n + ": a=" + a.received().size() + " b=" + b.received().size(),
+                () -> a.received().size() + b.received().size() >= n);
+        Set<String> all = new HashSet<>();
+        a.received().forEach(r -> all.add(body(r)));
+        b.received().forEach(r -> all.add(body(r)));
+        assertEquals(n, all.size());
+        assertFalse(a.received().isEmpty() || b.received().isEmpty(), "one activation did all the work");
+    }
+
+    @Test
+    void missingStreamFailsActivationUnlessCreateStreamAsksForIt() throws Exception {
+        ResourceException e = assertThrows(ResourceException.class, () -> started.adapter()
+                .endpointActivation(new TestEndpointFactory("x"), spec("absent.x", "ABSENT", null)));
+        assertTrue(e.getMessage().contains("'stream'") && e.getMessage().contains("'ABSENT'"), e.getMessage());
+        assertEquals(0, started.adapter().activationCount());
+
+        NatsActivationSpec create = spec("made.x", "MADE", null);
+        create.setCreateStream("true");
+        TestEndpointFactory endpoint = new TestEndpointFactory("made");
+        started.adapter().endpointActivation(endpoint, create);
+        assertEquals(List.of("made.x"), jsm.getStreamInfo("MADE").getConfiguration().getSubjects());
+        js.publish("made.x", new byte[] {1});
+        Await.until(WAIT, "delivered from the created stream", () -> endpoint.received().size() == 1);
+    }
+
+    @Test
+    void badJetStreamPropertiesAreNamed() {
+        NatsActivationSpec s = spec("a.b", "S", "d");
+        s.setDeliverPolicy("sometimes");
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, s::validate);
+        assertTrue(e.getMessage().contains("'deliverPolicy'") && e.getMessage().contains("'sometimes'"), e.getMessage());
+        NatsActivationSpec m = spec("a.b", "S", "d");
+        m.setMaxDeliver("-1");
+        e = assertThrows(InvalidPropertyException.class, m::validate);
+        assertTrue(e.getMessage().contains("'maxDeliver'") && e.getMessage().contains("'-1'"), e.getMessage());
+        NatsActivationSpec d = spec("a.b", "S", "bad.durable");
+        e = assertThrows(InvalidPropertyException.class, d::validate);
+        assertTrue(e.getMessage().contains("'durable'"), e.getMessage());
+        NatsActivationSpec core = spec("a.b", null, "orphan");
+        e = assertThrows(InvalidPropertyException.class, core::validate);
+        assertTrue(e.getMessage().contains("'durable'") && e.getMessage().contains("set 'stream'"), e.getMessage());
+    }
+}
