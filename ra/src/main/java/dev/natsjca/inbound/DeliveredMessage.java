@@ -12,6 +12,7 @@ final class DeliveredMessage implements NatsMessage {
     private static final Headers NO_HEADERS = new Headers(null, true);
 
     private final Message message;
+    private volatile boolean terminated;
 
     DeliveredMessage(Message message) {
         this.message = message;
@@ -37,6 +38,61 @@ final class DeliveredMessage implements NatsMessage {
     public byte[] data() {
         byte[] d = message.getData();
         return d == null ? EMPTY : d;
+    }
+
+    @Override
+    public boolean isJetStream() {
+        return message.isJetStream();
+    }
+
+    @Override
+    public String stream() {
+        return message.isJetStream() ? message.metaData().getStream() : null;
+    }
+
+    @Override
+    public long streamSequence() {
+        return message.isJetStream() ? message.metaData().streamSequence() : 0;
+    }
+
+    @Override
+    public long consumerSequence() {
+        return message.isJetStream() ? message.metaData().consumerSequence() : 0;
+    }
+
+    @Override
+    public long deliveryCount() {
+        return message.isJetStream() ? message.metaData().deliveredCount() : 1;
+    }
+
+    @Override
+    public java.time.Instant timestamp() {
+        return message.isJetStream() ? message.metaData().timestamp().toInstant() : null;
+    }
+
+    @Override
+    public void inProgress() {
+        jetStreamOnly("inProgress");
+        message.inProgress();
+    }
+
+    @Override
+    public void term() {
+        jetStreamOnly("term");
+        terminated = true;
+        message.term();
+    }
+
+    /** @return whether the endpoint terminated the message itself */
+    boolean terminated() {
+        return terminated;
+    }
+
+    private void jetStreamOnly(String operation) {
+        if (!message.isJetStream()) {
+            throw new IllegalStateException(operation + "() applies to JetStream messages only; this one came "
+                    + "from core NATS subject '" + message.getSubject() + "'");
+        }
     }
 
     @Override

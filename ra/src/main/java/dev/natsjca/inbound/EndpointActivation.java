@@ -310,12 +310,13 @@ public abstract class EndpointActivation {
                 return;
             }
             Throwable failure = null;
+            DeliveredMessage delivered = new DeliveredMessage(message);
             try {
                 if (transacted) {
                     endpoint.beforeDelivery(ON_MESSAGE);
                 }
                 try {
-                    ((NatsMessageListener) endpoint).onMessage(new DeliveredMessage(message));
+                    ((NatsMessageListener) endpoint).onMessage(delivered);
                 } finally {
                     if (transacted) {
                         endpoint.afterDelivery();
@@ -325,6 +326,9 @@ public abstract class EndpointActivation {
                 failure = e;
             } finally {
                 endpoint.release();
+            }
+            if (delivered.terminated()) {
+                return; // the endpoint settled it itself
             }
             if (failure == null) {
                 delivered(message);

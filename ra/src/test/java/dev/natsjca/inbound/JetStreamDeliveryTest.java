@@ -194,6 +194,42 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void messagesCarryTheirJetStreamMetadataAndEndpointsMayTerminate() throws Exception {
+        stream("META", "meta.>");
+        List<String> metadata = new CopyOnWriteArrayList<>();
+        Map<String, Integer> attempts = new ConcurrentHashMap<>();
+        TestEndpointFactory endpoint = new TestEndpointFactory("meta", m -> {
+            String b = new String(m.data(), StandardCharsets.UTF_8);
+            attempts.merge(b, 1, Integer::sum);
+            m.inProgress();
+            metadata.add(b + ":" + m.isJetStream() + ":" + m.stream() + ":" + m.streamSequence() + ":"
+                    + m.deliveryCount() + ":" + (m.timestamp() != null));
+            if (b.equals("give-up")) {
+                m.term();
+                throw new IllegalStateException("terminated by the endpoint");
+            }
+        });
+        NatsActivationSpec spec = spec("meta.x", "META", "meta-worker");
+        spec.setDeadLetterSubject("metadead.x");
+        spec.setMaxDeliver("1"); // the endpoint's term() must win over dead-lettering on the last attempt
+        stream("METADLQ", "metadead.x");
+        started.adapter().endpointActivation(endpoint, spec);
+        js.publish("meta.x", "give-up".getBytes(StandardCharsets.UTF_8));
+        js.publish("meta.x", "normal".getBytes(StandardCharsets.UTF_8));
+        Await.until(WAIT, "the normal message acked", () -> {
+            try {
+                return jsm.getConsumerInfo("META", "meta-worker").getAckFloor().getStreamSequence() == 2;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(metadata.contains("give-up:true:META:1:1:true"), metadata.toString());
+        assertTrue(metadata.contains("normal:true:META:2:1:true"), metadata.toString());
+        assertEquals(1, attempts.get("give-up"), "a terminated message was redelivered");
+        assertEquals(0, jsm.getStreamInfo("METADLQ").getStreamState().getMsgCount(), "terminated, not dead-lettered");
+    }
+
+    @Test
     void twoActivationsOfOneDurableSplitTheWork() throws Exception {
         stream("SHARE", "share.>");
         TestEndpointFactory a = new TestEndpointFactory("a");
