@@ -93,6 +93,20 @@ final class JetStreamActivation extends EndpointActivation {
         }
     }
 
+    /**
+     * @return the failure as a dead letter reports it: the root cause's class and message, after
+     *         the outer exception when a container wrapped it (Payara wraps an MDB's exception in an
+     *         EJBException; WildFly passes it through)
+     */
+    static String reason(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String cause = root.getClass().getName() + ": " + root.getMessage();
+        return root == failure ? cause : failure.getClass().getName() + ", caused by " + cause;
+    }
+
     @Override
     void stopConsuming() {
         MessageConsumer c = consumer;
@@ -125,7 +139,7 @@ final class JetStreamActivation extends EndpointActivation {
             }
             return;
         }
-        String reason = failure.getClass().getName() + ": " + failure.getMessage();
+        String reason = reason(failure);
         if (js.deadLetterSubject() == null) {
             LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + ": stream sequence "
                     + message.metaData().streamSequence() + " failed " + deliveries + " times; terminated "

@@ -1,0 +1,155 @@
+package dev.natsjca.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.jboss.shrinkwrap.api.spec.JavaArchive;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.natsjca.api.NatsHeaders;
+import dev.natsjca.it.js.CountingListener;
+import dev.natsjca.it.js.PoisonListener;
+import dev.natsjca.testing.Await;
+import dev.natsjca.testing.NatsServer;
+import dev.natsjca.testing.NatsServerExtension;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.MessageInfo;
+
+/** JetStream message-driven beans in the server, driven and observed over NATS alone. */
+@ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
+class JetStreamMdbIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+
+    @Deployment(testable = false)
+    static EnterpriseArchive jsApp() {
+        JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "js-ejb.jar")
+                .addClasses(CountingListener.class, PoisonListener.class)
+                .addAsManifestResource(new StringAsset(JBOSS_EJB3), "jboss-ejb3.xml")
+                .addAsManifestResource(new StringAsset(GLASSFISH_EJB_JAR), "glassfish-ejb-jar.xml");
+        return ShrinkWrap.create(EnterpriseArchive.class, "jsapp.ear")
+                .setApplicationXML(new StringAsset(APPLICATION_XML))
+                .addAsModule(Deployments.rar())
+                .addAsModule(ejb);
+    }
+
+    private Connection client;
+    private JetStream js;
+    private JetStreamManagement jsm;
+
+    @BeforeEach
+    void connect(NatsServer nats) throws Exception {
+        client = Nats.connect(nats.url());
+        js = client.jetStream();
+        jsm = client.jetStreamManagement();
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        client.close();
+    }
+
+    private long ackFloor(String stream, String durable) {
+        try {
+            return jsm.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void thousandMessagesWithMaxConcurrencyFourAreAllProcessedAndAcked() throws Exception {
+        Await.until(WAIT, "the MDB created its stream and consumer", () -> {
+            try {
+                return jsm.getConsumerInfo("JSIT", "js-counter") != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        long last = 0;
+        for (int i = 0; i < 1000; i++) {
+            last = js.publish("jsit.in", ("item-" + i).getBytes(StandardCharsets.UTF_8)).getSeqno();
+        }
+        long end = last;
+        Await.until(WAIT, () -> "ack floor at " + end + ", is " + ackFloor("JSIT", "js-counter"),
+                () -> ackFloor("JSIT", "js-counter") == end);
+        assertEquals(0, jsm.getConsumerInfo("JSIT", "js-counter").getNumAckPending(), "unacknowledged left");
+        assertEquals(0, jsm.getConsumerInfo("JSIT", "js-counter").getRedelivered(), "a success was redelivered");
+    }
+
+    @Test
+    void poisonMessageIsDeadLetteredOnceAfterMaxDeliverAndTheRestIsProcessed() throws Exception {
+        Await.until(WAIT, "the MDB created its stream and consumer", () -> {
+            try {
+                return jsm.getConsumerInfo("JSITP", "js-poison") != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        long poison = js.publish("jsitp.in", "poison".getBytes(StandardCharsets.UTF_8)).getSeqno();
+        long last = 0;
+        for (int i = 0; i < 5; i++) {
+            last = js.publish("jsitp.in", ("ok-" + i).getBytes(StandardCharsets.UTF_8)).getSeqno();
+        }
+        long end = last;
+        Await.until(WAIT, () -> "all settled up to " + end, () -> ackFloor("JSITP", "js-poison") >= end);
+        MessageInfo dead = jsm.getLastMessage("JSITP", "jsitp.dlq");
+        assertEquals("poison", new String(dead.getData(), StandardCharsets.UTF_8));
+        assertEquals("3", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_DELIVERIES));
+        assertEquals(Long.toString(poison), dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_SEQUENCE));
+        assertEquals("jsitp.in", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_SUBJECT));
+        assertTrue(dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON).contains("poison cannot be processed"),
+                dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON));
+        assertEquals(end + 1, jsm.getStreamInfo("JSITP").getStreamState().getMsgCount(),
+                "exactly one dead letter besides the six inputs");
+    }
+
+    private static final String APPLICATION_XML = """
+            <application xmlns="https://jakarta.ee/xml/ns/jakartaee" version="10">
+              <application-name>jsapp</application-name>
+              <module><connector>nats-ra.rar</connector></module>
+              <module><ejb>js-ejb.jar</ejb></module>
+            </application>
+            """;
+
+    private static final String JBOSS_EJB3 = """
+            <jboss:ejb-jar xmlns:jboss="urn:jboss:jakartaee:1.0" xmlns="https://jakarta.ee/xml/ns/jakartaee"
+                           xmlns:mdb="urn:resource-adapter-binding" version="4.0" impl-version="2.0">
+              <assembly-descriptor>
+                <mdb:resource-adapter-binding>
+                  <ejb-name>*</ejb-name>
+                  <mdb:resource-adapter-name>#nats-ra.rar</mdb:resource-adapter-name>
+                </mdb:resource-adapter-binding>
+              </assembly-descriptor>
+            </jboss:ejb-jar>
+            """;
+
+    private static final String GLASSFISH_EJB_JAR = """
+            <glassfish-ejb-jar>
+              <enterprise-beans>
+                <ejb>
+                  <ejb-name>CountingListener</ejb-name>
+                  <mdb-resource-adapter><resource-adapter-mid>jsapp#nats-ra</resource-adapter-mid></mdb-resource-adapter>
+                </ejb>
+                <ejb>
+                  <ejb-name>PoisonListener</ejb-name>
+                  <mdb-resource-adapter><resource-adapter-mid>jsapp#nats-ra</resource-adapter-mid></mdb-resource-adapter>
+                </ejb>
+              </enterprise-beans>
+            </glassfish-ejb-jar>
+            """;
+}
