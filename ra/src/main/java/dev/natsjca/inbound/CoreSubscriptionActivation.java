@@ -42,6 +42,11 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     }
 
     @Override
+    boolean settlesInTransaction() {
+        return false;
+    }
+
+    @Override
     void notTaken(Message message) {
     }
 

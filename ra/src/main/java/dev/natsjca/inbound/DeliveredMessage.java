@@ -83,6 +83,11 @@ final class DeliveredMessage implements NatsMessage {
         message.term();
     }
 
+    /** @return the jnats message */
+    Message message() {
+        return message;
+    }
+
     /** @return whether the endpoint terminated the message itself */
     boolean terminated() {
         return terminated;

@@ -18,6 +18,8 @@ import io.nats.client.ConnectionListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import javax.transaction.xa.XAResource;
+
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.UnavailableException;
 import jakarta.resource.spi.endpoint.MessageEndpoint;
@@ -241,6 +243,24 @@ public abstract class EndpointActivation {
     /** A message that arrived while stopping: it will not be delivered here. */
     abstract void notTaken(Message message);
 
+    /**
+     * @return whether this kind of activation settles messages in the endpoint's transaction
+     *         (JetStream: yes; core NATS has nothing to settle)
+     */
+    abstract boolean settlesInTransaction();
+
+    /** Settles a delivery once: nothing when the endpoint terminated it, else delivered or failed. */
+    private void settle(DeliveredMessage delivered, Throwable failure) {
+        if (delivered.terminated()) {
+            return; // the endpoint settled it itself
+        }
+        if (failure == null) {
+            delivered(delivered.message());
+        } else {
+            failed(delivered.message(), failure);
+        }
+    }
+
     /** After {@code onMessage} returned normally. */
     abstract void delivered(Message message);
 
@@ -304,44 +324,49 @@ public abstract class EndpointActivation {
         }
 
         private void deliver() {
-            MessageEndpoint endpoint = createEndpoint();
+            DeliveredMessage delivered = new DeliveredMessage(message);
+            // A transacted delivery is settled by the transaction's outcome (commit: delivered;
+            // rollback: failed, with the endpoint's exception as the reason when it threw one).
+            Throwable[] failure = new Throwable[1];
+            SettlementXAResource settlement = transacted && settlesInTransaction()
+                    ? new SettlementXAResource(() -> settle(delivered, null),
+                            () -> settle(delivered, failure[0] != null ? failure[0]
+                                    : new IllegalStateException("the transaction rolled back")))
+                    : null;
+            MessageEndpoint endpoint = createEndpoint(settlement);
             if (endpoint == null) {
                 notTaken(message);
                 return;
             }
-            Throwable failure = null;
-            DeliveredMessage delivered = new DeliveredMessage(message);
             try {
                 if (transacted) {
                     endpoint.beforeDelivery(ON_MESSAGE);
                 }
                 try {
                     ((NatsMessageListener) endpoint).onMessage(delivered);
-                } finally {
-                    if (transacted) {
-                        endpoint.afterDelivery();
-                    }
+                } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
+                    failure[0] = e;
                 }
-            } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
-                failure = e;
+                if (transacted) {
+                    endpoint.afterDelivery(); // commits or rolls back: the settlement resource acts
+                }
+            } catch (Throwable e) {
+                if (failure[0] == null) {
+                    failure[0] = e; // beforeDelivery/afterDelivery failed
+                }
             } finally {
                 endpoint.release();
             }
-            if (delivered.terminated()) {
-                return; // the endpoint settled it itself
-            }
-            if (failure == null) {
-                delivered(message);
-            } else {
-                failed(message, failure);
+            if (settlement == null || !settlement.settled()) {
+                settle(delivered, failure[0]);
             }
         }
 
         /** @return an endpoint, or {@code null} when the activation stopped while the pool was exhausted */
-        private MessageEndpoint createEndpoint() {
+        private MessageEndpoint createEndpoint(XAResource xaResource) {
             while (running && !released) {
                 try {
-                    return endpointFactory.createEndpoint(null, CREATE_ENDPOINT_TIMEOUT_MILLIS);
+                    return endpointFactory.createEndpoint(xaResource, CREATE_ENDPOINT_TIMEOUT_MILLIS);
                 } catch (UnavailableException e) {
                     LOG.log(Level.DEBUG, "NATS endpoint on {0}: no endpoint available yet, retrying", spec.describe());
                     try {

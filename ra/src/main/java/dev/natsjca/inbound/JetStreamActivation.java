@@ -116,6 +116,11 @@ final class JetStreamActivation extends EndpointActivation {
     }
 
     @Override
+    boolean settlesInTransaction() {
+        return true;
+    }
+
+    @Override
     void notTaken(Message message) {
         message.nak(); // redelivered to whoever consumes next
     }

@@ -230,6 +230,31 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void transactedDeliveryIsAckedAtCommitAndNakedAtRollback() throws Exception {
+        stream("TXIN", "txin.>");
+        Map<String, Integer> attempts = new ConcurrentHashMap<>();
+        TestEndpointFactory endpoint = new TestEndpointFactory("tx",
+                m -> attempts.merge(new String(m.data(), StandardCharsets.UTF_8), 1, Integer::sum));
+        // Roll back the first delivery of "rollback-once" without throwing (setRollbackOnly).
+        endpoint.transacted(m -> new String(m.data(), StandardCharsets.UTF_8).equals("rollback-once")
+                && m.deliveryCount() == 1);
+        NatsActivationSpec spec = spec("txin.x", "TXIN", "tx-worker");
+        spec.setBackoff("100");
+        started.adapter().endpointActivation(endpoint, spec);
+        js.publish("txin.x", "rollback-once".getBytes(StandardCharsets.UTF_8));
+        js.publish("txin.x", "commit".getBytes(StandardCharsets.UTF_8));
+        Await.until(WAIT, "both acked", () -> {
+            try {
+                return ackFloor("TXIN", "tx-worker") == 2;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(2, attempts.get("rollback-once"), "a rolled-back delivery must be redelivered");
+        assertEquals(1, attempts.get("commit"));
+    }
+
+    @Test
     void twoActivationsOfOneDurableSplitTheWork() throws Exception {
         stream("SHARE", "share.>");
         TestEndpointFactory a = new TestEndpointFactory("a");

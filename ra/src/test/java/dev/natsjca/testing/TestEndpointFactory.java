@@ -32,6 +32,18 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
     private final AtomicInteger created = new AtomicInteger();
     private final AtomicInteger released = new AtomicInteger();
     private volatile int unavailableBudget;
+    private volatile boolean transacted;
+    private volatile java.util.function.Predicate<NatsMessage> rollbackWhen = m -> false;
+
+    /**
+     * Makes deliveries transacted the way a container does for a CMT (REQUIRED) MDB: the
+     * XAResource given to createEndpoint joins a transaction started in beforeDelivery and
+     * completed in afterDelivery, rolled back when onMessage threw or {@code rollbackWhen} says so.
+     */
+    public void transacted(java.util.function.Predicate<NatsMessage> rollbackWhen) {
+        this.transacted = true;
+        this.rollbackWhen = rollbackWhen;
+    }
 
     /**
      * @param name the activation name
@@ -83,12 +95,12 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             throw new UnavailableException("test: no endpoint available");
         }
         created.incrementAndGet();
-        return new Endpoint();
+        return new Endpoint(xaResource);
     }
 
     @Override
     public boolean isDeliveryTransacted(Method method) {
-        return false;
+        return transacted;
     }
 
     @Override
@@ -102,7 +114,31 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
     }
 
     private final class Endpoint implements MessageEndpoint, NatsMessageListener {
+        private final XAResource xa;
+        private final javax.transaction.xa.Xid xid = new javax.transaction.xa.Xid() {
+            private final byte[] id = java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+            @Override
+            public int getFormatId() {
+                return 77;
+            }
+
+            @Override
+            public byte[] getGlobalTransactionId() {
+                return id;
+            }
+
+            @Override
+            public byte[] getBranchQualifier() {
+                return new byte[] {1};
+            }
+        };
         private boolean isReleased;
+        private boolean rollback;
+
+        Endpoint(XAResource xa) {
+            this.xa = xa;
+        }
 
         @Override
         public void onMessage(NatsMessage message) {
@@ -114,7 +150,11 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             try {
                 received.add(new Received(message.subject(), message.data(), message.headers(),
                         Thread.currentThread().getName()));
+                rollback = rollbackWhen.test(message);
                 behaviour.accept(message);
+            } catch (RuntimeException e) {
+                rollback = true;
+                throw e;
             } finally {
                 inFlight.decrementAndGet();
             }
@@ -122,10 +162,29 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
 
         @Override
         public void beforeDelivery(Method method) {
+            try {
+                if (xa != null) {
+                    xa.start(xid, XAResource.TMNOFLAGS);
+                }
+            } catch (javax.transaction.xa.XAException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
         public void afterDelivery() {
+            try {
+                if (xa != null) {
+                    xa.end(xid, rollback ? XAResource.TMFAIL : XAResource.TMSUCCESS);
+                    if (rollback) {
+                        xa.rollback(xid);
+                    } else {
+                        xa.commit(xid, true);
+                    }
+                }
+            } catch (javax.transaction.xa.XAException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import dev.natsjca.api.NatsHeaders;
 import dev.natsjca.it.js.CountingListener;
 import dev.natsjca.it.js.PoisonListener;
+import dev.natsjca.it.js.TransactedRelay;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
@@ -38,11 +39,12 @@ class JetStreamMdbIT {
     @Deployment(testable = false)
     static EnterpriseArchive jsApp() {
         JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "js-ejb.jar")
-                .addClasses(CountingListener.class, PoisonListener.class)
+                .addClasses(CountingListener.class, PoisonListener.class, TransactedRelay.class)
                 .addAsManifestResource(new StringAsset(JBOSS_EJB3), "jboss-ejb3.xml")
                 .addAsManifestResource(new StringAsset(GLASSFISH_EJB_JAR), "glassfish-ejb-jar.xml");
         return ShrinkWrap.create(EnterpriseArchive.class, "jsapp.ear")
                 .setApplicationXML(new StringAsset(APPLICATION_XML))
+                .addAsManifestResource(new StringAsset(GLASSFISH_RESOURCES), "glassfish-resources.xml")
                 .addAsModule(Deployments.rar())
                 .addAsModule(ejb);
     }
@@ -118,6 +120,38 @@ class JetStreamMdbIT {
                 "exactly one dead letter besides the six inputs");
     }
 
+    @Test
+    void transactedMdbAcksAndPublishesAtCommitAndNeitherAtRollback() throws Exception {
+        Await.until(WAIT, "the MDB created its stream and consumer", () -> {
+            try {
+                return jsm.getConsumerInfo("JSITT", "js-tx") != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        try (Receiver out = new Receiver(client, "jsitt.out")) {
+            js.publish("jsitt.in", "rollback-once".getBytes(StandardCharsets.UTF_8));
+            long last = js.publish("jsitt.in", "commit".getBytes(StandardCharsets.UTF_8)).getSeqno();
+            Await.until(WAIT, "both acked", () -> ackFloor("JSITT", "js-tx") == last);
+            Await.until(WAIT, () -> "two publishes, got " + out.messages().size(), () -> out.messages().size() >= 2);
+            java.util.List<String> seen = out.messages().stream()
+                    .map(m -> new String(m.getData(), StandardCharsets.UTF_8) + "@" + m.getHeaders().getFirst("Delivery"))
+                    .sorted().collect(java.util.stream.Collectors.toList());
+            // The rolled-back first delivery published nothing and was not acked: redelivered as #2.
+            assertEquals(java.util.List.of("commit@1", "rollback-once@2"), seen);
+        }
+    }
+
+    private static final String GLASSFISH_RESOURCES = """
+            <!DOCTYPE resources PUBLIC "-//GlassFish.org//DTD GlassFish Application Server 3.1 Resource Definitions//EN"
+                    "http://glassfish.org/dtds/glassfish-resources_1_5.dtd">
+            <resources>
+              <connector-connection-pool name="java:app/nats/ConnectionPool" resource-adapter-name="jsapp#nats-ra"
+                  connection-definition-name="dev.natsjca.api.NatsConnectionFactory" transaction-support="XATransaction"/>
+              <connector-resource jndi-name="java:app/nats/ConnectionFactory" pool-name="java:app/nats/ConnectionPool"/>
+            </resources>
+            """;
+
     private static final String APPLICATION_XML = """
             <application xmlns="https://jakarta.ee/xml/ns/jakartaee" version="10">
               <application-name>jsapp</application-name>
@@ -129,6 +163,15 @@ class JetStreamMdbIT {
     private static final String JBOSS_EJB3 = """
             <jboss:ejb-jar xmlns:jboss="urn:jboss:jakartaee:1.0" xmlns="https://jakarta.ee/xml/ns/jakartaee"
                            xmlns:mdb="urn:resource-adapter-binding" version="4.0" impl-version="2.0">
+              <enterprise-beans>
+                <message-driven>
+                  <ejb-name>TransactedRelay</ejb-name>
+                  <resource-ref>
+                    <res-ref-name>nats/ConnectionFactory</res-ref-name>
+                    <lookup-name>java:/nats/ConnectionFactory</lookup-name>
+                  </resource-ref>
+                </message-driven>
+              </enterprise-beans>
               <assembly-descriptor>
                 <mdb:resource-adapter-binding>
                   <ejb-name>*</ejb-name>
@@ -143,6 +186,14 @@ class JetStreamMdbIT {
               <enterprise-beans>
                 <ejb>
                   <ejb-name>CountingListener</ejb-name>
+                  <mdb-resource-adapter><resource-adapter-mid>jsapp#nats-ra</resource-adapter-mid></mdb-resource-adapter>
+                </ejb>
+                <ejb>
+                  <ejb-name>TransactedRelay</ejb-name>
+                  <resource-ref>
+                    <res-ref-name>nats/ConnectionFactory</res-ref-name>
+                    <jndi-name>java:app/nats/ConnectionFactory</jndi-name>
+                  </resource-ref>
                   <mdb-resource-adapter><resource-adapter-mid>jsapp#nats-ra</resource-adapter-mid></mdb-resource-adapter>
                 </ejb>
                 <ejb>
