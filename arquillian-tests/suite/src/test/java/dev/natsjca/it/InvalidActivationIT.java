@@ -3,12 +3,14 @@ package dev.natsjca.it;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
+
 import org.jboss.arquillian.container.test.api.Deployer;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.junit.jupiter.api.Test;
@@ -32,46 +34,10 @@ class InvalidActivationIT {
     /** The RAR as built, and an EJB module holding only the broken MDB, bound for both servers. */
     @Deployment(name = BROKEN, managed = false, testable = false)
     static EnterpriseArchive brokenEar() {
-        JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "broken-ejb.jar")
-                .addClass(BadSubjectListener.class)
-                .addAsManifestResource(new StringAsset(JBOSS_EJB3), "jboss-ejb3.xml")
-                .addAsManifestResource(new StringAsset(GLASSFISH_EJB_JAR), "glassfish-ejb-jar.xml");
-        return ShrinkWrap.create(EnterpriseArchive.class, "broken.ear")
-                .setApplicationXML(new StringAsset(APPLICATION_XML))
-                .addAsModule(Deployments.rar())
-                .addAsModule(ejb);
+        return TestEar.ear("broken",
+                ShrinkWrap.create(JavaArchive.class, "broken-ejb.jar").addClass(BadSubjectListener.class),
+                List.of(new TestEar.Bean("BadSubjectListener", true, false)), null, Map.of());
     }
-
-    private static final String APPLICATION_XML = """
-            <application xmlns="https://jakarta.ee/xml/ns/jakartaee" version="10">
-              <application-name>broken</application-name>
-              <module><connector>nats-ra.rar</connector></module>
-              <module><ejb>broken-ejb.jar</ejb></module>
-            </application>
-            """;
-
-    private static final String JBOSS_EJB3 = """
-            <jboss:ejb-jar xmlns:jboss="urn:jboss:jakartaee:1.0" xmlns="https://jakarta.ee/xml/ns/jakartaee"
-                           xmlns:mdb="urn:resource-adapter-binding" version="4.0" impl-version="2.0">
-              <assembly-descriptor>
-                <mdb:resource-adapter-binding>
-                  <ejb-name>*</ejb-name>
-                  <mdb:resource-adapter-name>#nats-ra.rar</mdb:resource-adapter-name>
-                </mdb:resource-adapter-binding>
-              </assembly-descriptor>
-            </jboss:ejb-jar>
-            """;
-
-    private static final String GLASSFISH_EJB_JAR = """
-            <glassfish-ejb-jar>
-              <enterprise-beans>
-                <ejb>
-                  <ejb-name>BadSubjectListener</ejb-name>
-                  <mdb-resource-adapter><resource-adapter-mid>broken#nats-ra</resource-adapter-mid></mdb-resource-adapter>
-                </ejb>
-              </enterprise-beans>
-            </glassfish-ejb-jar>
-            """;
 
     /**
      * Both servers refuse the deployment and log the adapter's message, naming the property and

@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
-import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.junit.jupiter.api.AfterEach;
@@ -38,15 +39,12 @@ class JetStreamMdbIT {
 
     @Deployment(testable = false)
     static EnterpriseArchive jsApp() {
-        JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "js-ejb.jar")
-                .addClasses(CountingListener.class, PoisonListener.class, TransactedRelay.class)
-                .addAsManifestResource(new StringAsset(JBOSS_EJB3), "jboss-ejb3.xml")
-                .addAsManifestResource(new StringAsset(GLASSFISH_EJB_JAR), "glassfish-ejb-jar.xml");
-        return ShrinkWrap.create(EnterpriseArchive.class, "jsapp.ear")
-                .setApplicationXML(new StringAsset(APPLICATION_XML))
-                .addAsManifestResource(new StringAsset(GLASSFISH_RESOURCES), "glassfish-resources.xml")
-                .addAsModule(Deployments.rar())
-                .addAsModule(ejb);
+        return TestEar.ear("jsapp", ShrinkWrap.create(JavaArchive.class, "js-ejb.jar")
+                        .addClasses(CountingListener.class, PoisonListener.class, TransactedRelay.class),
+                List.of(new TestEar.Bean("CountingListener", true, false),
+                        new TestEar.Bean("PoisonListener", true, false),
+                        new TestEar.Bean("TransactedRelay", true, true)),
+                null, Map.of());
     }
 
     private Connection client;
@@ -142,65 +140,4 @@ class JetStreamMdbIT {
         }
     }
 
-    private static final String GLASSFISH_RESOURCES = """
-            <!DOCTYPE resources PUBLIC "-//GlassFish.org//DTD GlassFish Application Server 3.1 Resource Definitions//EN"
-                    "http://glassfish.org/dtds/glassfish-resources_1_5.dtd">
-            <resources>
-              <connector-connection-pool name="java:app/nats/ConnectionPool" resource-adapter-name="jsapp#nats-ra"
-                  connection-definition-name="dev.natsjca.api.NatsConnectionFactory" transaction-support="XATransaction"/>
-              <connector-resource jndi-name="java:app/nats/ConnectionFactory" pool-name="java:app/nats/ConnectionPool"/>
-            </resources>
-            """;
-
-    private static final String APPLICATION_XML = """
-            <application xmlns="https://jakarta.ee/xml/ns/jakartaee" version="10">
-              <application-name>jsapp</application-name>
-              <module><connector>nats-ra.rar</connector></module>
-              <module><ejb>js-ejb.jar</ejb></module>
-            </application>
-            """;
-
-    private static final String JBOSS_EJB3 = """
-            <jboss:ejb-jar xmlns:jboss="urn:jboss:jakartaee:1.0" xmlns="https://jakarta.ee/xml/ns/jakartaee"
-                           xmlns:mdb="urn:resource-adapter-binding" version="4.0" impl-version="2.0">
-              <enterprise-beans>
-                <message-driven>
-                  <ejb-name>TransactedRelay</ejb-name>
-                  <resource-ref>
-                    <res-ref-name>nats/ConnectionFactory</res-ref-name>
-                    <lookup-name>java:/nats/ConnectionFactory</lookup-name>
-                  </resource-ref>
-                </message-driven>
-              </enterprise-beans>
-              <assembly-descriptor>
-                <mdb:resource-adapter-binding>
-                  <ejb-name>*</ejb-name>
-                  <mdb:resource-adapter-name>#nats-ra.rar</mdb:resource-adapter-name>
-                </mdb:resource-adapter-binding>
-              </assembly-descriptor>
-            </jboss:ejb-jar>
-            """;
-
-    private static final String GLASSFISH_EJB_JAR = """
-            <glassfish-ejb-jar>
-              <enterprise-beans>
-                <ejb>
-                  <ejb-name>CountingListener</ejb-name>
-                  <mdb-resource-adapter><resource-adapter-mid>jsapp#nats-ra</resource-adapter-mid></mdb-resource-adapter>
-                </ejb>
-                <ejb>
-                  <ejb-name>TransactedRelay</ejb-name>
-                  <resource-ref>
-                    <res-ref-name>nats/ConnectionFactory</res-ref-name>
-                    <jndi-name>java:app/nats/ConnectionFactory</jndi-name>
-                  </resource-ref>
-                  <mdb-resource-adapter><resource-adapter-mid>jsapp#nats-ra</resource-adapter-mid></mdb-resource-adapter>
-                </ejb>
-                <ejb>
-                  <ejb-name>PoisonListener</ejb-name>
-                  <mdb-resource-adapter><resource-adapter-mid>jsapp#nats-ra</resource-adapter-mid></mdb-resource-adapter>
-                </ejb>
-              </enterprise-beans>
-            </glassfish-ejb-jar>
-            """;
 }

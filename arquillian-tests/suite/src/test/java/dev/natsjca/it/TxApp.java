@@ -7,14 +7,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.jboss.shrinkwrap.api.spec.JavaArchive;
-import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
 import dev.natsjca.it.tx.AuditRow;
@@ -23,8 +22,8 @@ import dev.natsjca.it.tx.TxServlet;
 
 /**
  * A small test application: the RAR, a stateless bean that publishes and writes through JPA on
- * the server's default datasource, and a servlet at {@code /<name>/tx} that drives it. Bound for
- * both servers by their own descriptors.
+ * the server's default datasource, and a servlet at {@code /<name>/tx} that drives it; assembled
+ * and bound for both servers by {@link TestEar}.
  */
 final class TxApp {
 
@@ -41,25 +40,9 @@ final class TxApp {
     static EnterpriseArchive ear(String name, Map<String, String> connectionProperties) {
         JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "tx-ejb.jar")
                 .addClasses(TxBean.class, AuditRow.class)
-                .addAsManifestResource(new StringAsset(PERSISTENCE_XML), "persistence.xml")
-                .addAsManifestResource(new StringAsset(JBOSS_EJB3), "jboss-ejb3.xml")
-                .addAsManifestResource(new StringAsset(GLASSFISH_EJB_JAR), "glassfish-ejb-jar.xml");
+                .addAsManifestResource(new StringAsset(PERSISTENCE_XML), "persistence.xml");
         WebArchive web = ShrinkWrap.create(WebArchive.class, "tx-web.war").addClass(TxServlet.class);
-        ResourceAdapterArchive rar = Deployments.rar();
-        if (!connectionProperties.isEmpty()) {
-            rar.delete("META-INF/ironjacamar.xml");
-            rar.addAsManifestResource(new StringAsset(IRONJACAMAR.replace("<!--properties-->",
-                    properties(connectionProperties, "      <config-property name=\"%s\">%s</config-property>"))),
-                    "ironjacamar.xml");
-        }
-        return ShrinkWrap.create(EnterpriseArchive.class, name + ".ear")
-                .setApplicationXML(new StringAsset(APPLICATION_XML.replace("@NAME@", name)))
-                .addAsManifestResource(new StringAsset(GLASSFISH_RESOURCES.replace("@NAME@", name).replace("<!--properties-->",
-                        properties(connectionProperties, "    <property name=\"%s\" value=\"%s\"/>"))),
-                        "glassfish-resources.xml")
-                .addAsModule(rar)
-                .addAsModule(ejb)
-                .addAsModule(web);
+        return TestEar.ear(name, ejb, List.of(new TestEar.Bean("TxBean", false, true)), web, connectionProperties);
     }
 
     /** Calls {@code /<name>/tx?op=..&run=..} and returns the body (OK, ROLLED_BACK ..., or a count). */
@@ -70,34 +53,6 @@ final class TxApp {
         assertEquals(200, response.statusCode(), op + ": " + response.body());
         return response.body();
     }
-
-    private static String properties(Map<String, String> properties, String format) {
-        return properties.entrySet().stream().map(e -> String.format(format, e.getKey(), e.getValue()))
-                .collect(Collectors.joining("\n"));
-    }
-
-    private static final String IRONJACAMAR = """
-            <ironjacamar xmlns="http://www.ironjacamar.org/doc/schema">
-              <transaction-support>XATransaction</transaction-support>
-              <connection-definitions>
-                <connection-definition class-name="dev.natsjca.outbound.NatsManagedConnectionFactory"
-                                       jndi-name="java:/nats/ConnectionFactory" pool-name="NatsConnectionFactory">
-            <!--properties-->
-                  <xa-pool><min-pool-size>0</min-pool-size><max-pool-size>20</max-pool-size></xa-pool>
-                  <recovery no-recovery="true"/>
-                </connection-definition>
-              </connection-definitions>
-            </ironjacamar>
-            """;
-
-    private static final String APPLICATION_XML = """
-            <application xmlns="https://jakarta.ee/xml/ns/jakartaee" version="10">
-              <application-name>@NAME@</application-name>
-              <module><connector>nats-ra.rar</connector></module>
-              <module><ejb>tx-ejb.jar</ejb></module>
-              <module><web><web-uri>tx-web.war</web-uri><context-root>@NAME@</context-root></web></module>
-            </application>
-            """;
 
     /** No jta-data-source: the server's default datasource (WildFly ExampleDS, Payara jdbc/__default), non-XA. */
     private static final String PERSISTENCE_XML = """
@@ -110,46 +65,5 @@ final class TxApp {
                 </properties>
               </persistence-unit>
             </persistence>
-            """;
-
-    private static final String JBOSS_EJB3 = """
-            <jboss:ejb-jar xmlns:jboss="urn:jboss:jakartaee:1.0" xmlns="https://jakarta.ee/xml/ns/jakartaee"
-                           version="4.0" impl-version="2.0">
-              <enterprise-beans>
-                <session>
-                  <ejb-name>TxBean</ejb-name>
-                  <resource-ref>
-                    <res-ref-name>nats/ConnectionFactory</res-ref-name>
-                    <lookup-name>java:/nats/ConnectionFactory</lookup-name>
-                  </resource-ref>
-                </session>
-              </enterprise-beans>
-            </jboss:ejb-jar>
-            """;
-
-    private static final String GLASSFISH_EJB_JAR = """
-            <glassfish-ejb-jar>
-              <enterprise-beans>
-                <ejb>
-                  <ejb-name>TxBean</ejb-name>
-                  <resource-ref>
-                    <res-ref-name>nats/ConnectionFactory</res-ref-name>
-                    <jndi-name>java:app/nats/ConnectionFactory</jndi-name>
-                  </resource-ref>
-                </ejb>
-              </enterprise-beans>
-            </glassfish-ejb-jar>
-            """;
-
-    private static final String GLASSFISH_RESOURCES = """
-            <!DOCTYPE resources PUBLIC "-//GlassFish.org//DTD GlassFish Application Server 3.1 Resource Definitions//EN"
-                    "http://glassfish.org/dtds/glassfish-resources_1_5.dtd">
-            <resources>
-              <connector-connection-pool name="java:app/nats/ConnectionPool" resource-adapter-name="@NAME@#nats-ra"
-                  connection-definition-name="dev.natsjca.api.NatsConnectionFactory" transaction-support="XATransaction">
-            <!--properties-->
-              </connector-connection-pool>
-              <connector-resource jndi-name="java:app/nats/ConnectionFactory" pool-name="java:app/nats/ConnectionPool"/>
-            </resources>
             """;
 }
