@@ -2,8 +2,9 @@ package dev.natsjca.inbound;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
+
+import dev.natsjca.tx.NoRecoveryXAResource;
 
 /**
  * Joins one delivery's settlement to the transaction a transacted message-driven bean runs in:
@@ -12,12 +13,11 @@ import javax.transaction.xa.Xid;
  * container enlists it next to the bean's other resources (e.g. staged outbound publishes, which
  * then leave in the same commit).
  */
-final class SettlementXAResource implements XAResource {
+final class SettlementXAResource extends NoRecoveryXAResource {
 
     private final Runnable onCommit;
     private final Runnable onRollback;
     private final AtomicBoolean settled = new AtomicBoolean();
-    private volatile int timeout;
 
     /**
      * @param onCommit settles the message as delivered
@@ -58,30 +58,5 @@ final class SettlementXAResource implements XAResource {
 
     @Override
     public void end(Xid xid, int flags) {
-    }
-
-    @Override
-    public void forget(Xid xid) {
-    }
-
-    @Override
-    public Xid[] recover(int flag) {
-        return new Xid[0];
-    }
-
-    @Override
-    public boolean isSameRM(XAResource other) {
-        return other == this;
-    }
-
-    @Override
-    public int getTransactionTimeout() {
-        return timeout;
-    }
-
-    @Override
-    public boolean setTransactionTimeout(int seconds) {
-        timeout = seconds;
-        return true;
     }
 }

@@ -8,10 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.transaction.xa.XAException;
-import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 
 import dev.natsjca.api.NatsException;
+import dev.natsjca.tx.NoRecoveryXAResource;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
@@ -36,7 +36,7 @@ import io.nats.client.impl.Headers;
  * <p>Nothing is left in doubt for recovery: after prepare the messages are sent, so
  * {@link #recover} has nothing to report.
  */
-final class StagingXAResource implements XAResource {
+final class StagingXAResource extends NoRecoveryXAResource {
 
     private static final System.Logger LOG = System.getLogger(StagingXAResource.class.getName());
 
@@ -48,7 +48,6 @@ final class StagingXAResource implements XAResource {
     private final NatsManagedConnection connection;
     private final Map<Xid, List<Staged>> branches = new ConcurrentHashMap<>();
     private volatile Xid current;
-    private volatile int timeoutSeconds;
 
     StagingXAResource(NatsManagedConnection connection) {
         this.connection = connection;
@@ -164,24 +163,4 @@ final class StagingXAResource implements XAResource {
         branches.remove(xid);
     }
 
-    @Override
-    public Xid[] recover(int flag) {
-        return new Xid[0];
-    }
-
-    @Override
-    public boolean isSameRM(XAResource other) {
-        return other == this;
-    }
-
-    @Override
-    public int getTransactionTimeout() {
-        return timeoutSeconds;
-    }
-
-    @Override
-    public boolean setTransactionTimeout(int seconds) {
-        this.timeoutSeconds = seconds;
-        return true;
-    }
 }

@@ -1,0 +1,4 @@
+/**
+ * Transaction plumbing shared by outbound publishing and inbound delivery.
+ */
+package dev.natsjca.tx;
