@@ -134,6 +134,14 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         return applyTo(ConnectionSettings.builder());
     }
 
+    /**
+     * @return the running activation of this endpoint and spec, or {@code null}: for monitoring
+     *         (e.g. {@link EndpointActivation#droppedMessages()})
+     */
+    public EndpointActivation activation(MessageEndpointFactory endpointFactory, ActivationSpec spec) {
+        return activations.get(new ActivationKey(endpointFactory, spec));
+    }
+
     /** @return the number of active endpoint activations */
     public int activationCount() {
         return activations.size();

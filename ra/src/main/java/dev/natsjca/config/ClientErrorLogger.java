@@ -8,13 +8,15 @@ import io.nats.client.ErrorListener;
 
 /**
  * Routes jnats' asynchronous errors to the server log (jnats' default listener prints to stderr),
- * prefixed with who owns the connection.
+ * prefixed with who owns the connection. An owner that knows better what a slow consumer means
+ * (an activation) overrides {@link #slowConsumerDetected}.
  */
-public final class ClientErrorLogger implements ErrorListener {
+public class ClientErrorLogger implements ErrorListener {
 
     private static final System.Logger LOG = System.getLogger("dev.natsjca.client");
 
-    private final String owner;
+    /** Names the connection's owner in every message. */
+    protected final String owner;
 
     /** @param owner names the connection's owner in every message, e.g. the activation's subject */
     public ClientErrorLogger(String owner) {

@@ -14,11 +14,16 @@ import jakarta.resource.spi.work.WorkManager;
 
 /**
  * An activation on a core NATS subject, in a queue group when configured. Core NATS is
- * at-most-once: a message whose delivery fails is logged and gone.
+ * at-most-once: a message whose delivery fails is logged and gone, and when the bean falls so far
+ * behind that {@code maxPending} messages wait in the client, newer ones are dropped: counted
+ * ({@link #droppedMessages()}), warned about when it starts, and totalled at deactivation.
  */
 public final class CoreSubscriptionActivation extends EndpointActivation {
 
-    private Dispatcher dispatcher;
+    /** jnats' default byte bound, kept: {@code maxPending} is the limit users tune. */
+    private static final long MAX_PENDING_BYTES = 64L * 1024 * 1024;
+
+    private volatile Dispatcher dispatcher;
 
     CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
                                ConnectionSettings settings, WorkManager workManager, Timer timer)
@@ -28,7 +33,9 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
 
     @Override
     void consume(Connection connection, MessageHandler handler) {
-        dispatcher = connection.createDispatcher(handler);
+        Dispatcher d = connection.createDispatcher(handler);
+        d.setPendingLimits(spec.maxPending(), MAX_PENDING_BYTES);
+        dispatcher = d;
         if (spec.queueGroup() == null) {
             dispatcher.subscribe(spec.subject());
         } else {
@@ -39,6 +46,26 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     @Override
     void stopConsuming() {
         connection().closeDispatcher(dispatcher); // unsubscribes
+        long dropped = droppedMessages();
+        if (dropped > 0) {
+            LOG.log(Level.WARNING, "NATS endpoint on {0}: {1} messages were dropped in all because the "
+                    + "message-driven bean fell behind (maxPending {2})", spec.describe(), dropped, spec.maxPending());
+        }
+    }
+
+    /** @return messages the client dropped because {@code maxPending} were already waiting */
+    @Override
+    public long droppedMessages() {
+        Dispatcher d = dispatcher;
+        return d == null ? 0 : d.getDroppedCount();
+    }
+
+    @Override
+    void slowConsumer() {
+        LOG.log(Level.WARNING, "NATS endpoint on {0}: the message-driven bean falls behind: {1} messages wait for "
+                + "a delivery (maxPending), so the client drops newer ones until it catches up ({2} dropped so far). "
+                + "Core NATS is at-most-once; raise maxConcurrency or maxPending, or consume from JetStream",
+                spec.describe(), spec.maxPending(), droppedMessages());
     }
 
     @Override

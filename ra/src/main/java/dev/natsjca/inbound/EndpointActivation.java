@@ -38,8 +38,9 @@ import jakarta.resource.spi.work.WorkManager;
  *
  * <p>Threads and bounds: the jnats dispatcher thread of this activation's connection receives each
  * message and waits for a delivery permit before scheduling a {@link Work}; while all permits are
- * taken it waits, so the backlog stays in jnats' bounded pending buffer (beyond which jnats reports
- * a slow consumer and the server drops messages: core NATS is at-most-once). No thread is created
+ * taken it waits, so the backlog stays in jnats' bounded pending buffer (for core subscriptions
+ * {@code maxPending} messages, beyond which the client drops and counts them: core NATS is
+ * at-most-once; a JetStream pull never asks for more than a batch). No thread is created
  * per message and no queue of ours grows without bound.
  *
  * <p>Connecting: see {@link #start()}; connection retries run on the adapter's timer thread.
@@ -101,7 +102,12 @@ public abstract class EndpointActivation {
         this.timer = timer;
         // An activation never gives up reconnecting: closed for good, its MDB would silently starve.
         this.options = settings.toOptions("mdb:" + spec.describe(), new StateLogger(),
-                new ClientErrorLogger("NATS endpoint on " + spec.describe())).maxReconnects(-1).build();
+                new ClientErrorLogger("NATS endpoint on " + spec.describe()) {
+                    @Override
+                    public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
+                        slowConsumer();
+                    }
+                }).maxReconnects(-1).build();
         this.permits = new Semaphore(spec.maxConcurrency());
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
@@ -239,6 +245,22 @@ public abstract class EndpointActivation {
 
     /** Stops taking new messages; in-flight deliveries continue. */
     abstract void stopConsuming();
+
+    /**
+     * jnats reached this activation's pending limit and drops messages until the backlog shrinks;
+     * called once per such episode, on a jnats callback thread.
+     */
+    void slowConsumer() {
+        LOG.log(Level.WARNING, "NATS endpoint on {0}: slow consumer, messages are being dropped", spec.describe());
+    }
+
+    /**
+     * @return messages the client dropped because the bean fell behind (core NATS only; a
+     *         JetStream consumer never drops, it stops pulling)
+     */
+    public long droppedMessages() {
+        return 0;
+    }
 
     /** A message that arrived while stopping: it will not be delivered here. */
     abstract void notTaken(Message message);

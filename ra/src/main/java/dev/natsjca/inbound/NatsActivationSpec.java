@@ -38,6 +38,9 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
     static final String SUBJECT = "subject";
     static final String QUEUE_GROUP = "queueGroup";
     static final String MAX_CONCURRENCY = "maxConcurrency";
+    static final String MAX_PENDING = "maxPending";
+    /** Default client-side buffer of a core subscription, in messages (jnats' own is 512 Ki). */
+    static final int DEFAULT_MAX_PENDING = 10_000;
 
     @ConfigProperty(description = "Subject to subscribe to (required; wildcards * and > allowed)")
     private String subject;
@@ -47,6 +50,10 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
 
     @ConfigProperty(description = "Maximum deliveries in flight for this activation", defaultValue = "1")
     private String maxConcurrency = "1";
+
+    @ConfigProperty(description = "Core NATS: messages buffered in the client while every delivery is busy; "
+            + "beyond it the client drops messages, logs a warning and counts them (default 10000)")
+    private String maxPending;
 
     @ConfigProperty(description = "JetStream stream to consume from; set = JetStream consumption (at-least-once)")
     private String stream;
@@ -118,7 +125,14 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
             }
         }
         int concurrency = positiveInt(MAX_CONCURRENCY, PropertyResolver.resolve(MAX_CONCURRENCY, maxConcurrency));
-        return new ResolvedActivation(s, q, concurrency, JetStreamSettings.resolve(this, s, q, concurrency));
+        String mp = PropertyResolver.resolve(MAX_PENDING, maxPending);
+        JetStreamSettings js = JetStreamSettings.resolve(this, s, q, concurrency);
+        if (js != null && mp != null && !mp.isBlank()) {
+            throw new InvalidPropertyException("Invalid value for property '" + MAX_PENDING + "': '" + mp
+                    + "': it applies to core NATS only; a JetStream activation is bounded by batchSize and maxAckPending");
+        }
+        int pending = mp == null || mp.isBlank() ? DEFAULT_MAX_PENDING : positiveInt(MAX_PENDING, mp);
+        return new ResolvedActivation(s, q, concurrency, pending, js);
     }
 
     /**
@@ -141,6 +155,14 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
         }
         throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
                 + "': must be a whole number of at least 1");
+    }
+
+    public String getMaxPending() {
+        return maxPending;
+    }
+
+    public void setMaxPending(String maxPending) {
+        this.maxPending = maxPending;
     }
 
     public String getStream() {

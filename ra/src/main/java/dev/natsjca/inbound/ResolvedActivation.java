@@ -6,9 +6,11 @@ package dev.natsjca.inbound;
  * @param subject the subscription subject
  * @param queueGroup the queue group, or {@code null}
  * @param maxConcurrency deliveries in flight at most
+ * @param maxPending core subscriptions: messages the client buffers while all deliveries are busy
  * @param jetStream the JetStream consumer settings, or {@code null} for a core subscription
  */
-public record ResolvedActivation(String subject, String queueGroup, int maxConcurrency, JetStreamSettings jetStream) {
+public record ResolvedActivation(String subject, String queueGroup, int maxConcurrency, int maxPending,
+                                 JetStreamSettings jetStream) {
 
     /** @return a short description for logs and connection names */
     public String describe() {

@@ -9,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -134,6 +139,58 @@ class CoreDeliveryTest {
         gate.countDown();
         Await.until(WAIT, "all 20 delivered", () -> endpoint.received().size() == 20);
         assertEquals(3, endpoint.maxInFlight());
+    }
+
+    @Test
+    void aBeanThatFallsBehindMakesTheClientDropBeyondMaxPendingCountedAndWarned() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        TestEndpointFactory endpoint = new TestEndpointFactory("flooded", m -> awaitQuietly(gate));
+        NatsActivationSpec spec = spec("core.flood", null, 1);
+        spec.setMaxPending("5");
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger(EndpointActivation.class.getName());
+        log.addHandler(capture);
+        try {
+            adapter.endpointActivation(endpoint, spec);
+            awaitSubscribed("core.flood");
+            EndpointActivation activation = adapter.activation(endpoint, spec);
+            int n = 50;
+            for (int i = 0; i < n; i++) {
+                client.publish("core.flood", new byte[] {(byte) i});
+            }
+            client.flush(WAIT);
+            // Held: one delivery in flight, one message in the dispatcher's hand, at most 5 pending.
+            Await.until(WAIT, () -> "client dropped the overflow, dropped " + activation.droppedMessages(),
+                    () -> activation.droppedMessages() >= n - 7);
+            Await.until(WAIT, "a warning naming the activation and maxPending", () -> warnings.stream()
+                    .anyMatch(r -> format(r).contains("core.flood") && format(r).contains("maxPending")));
+            gate.countDown();
+            Await.until(WAIT, () -> "everything not dropped delivered: " + endpoint.received().size() + " + "
+                    + activation.droppedMessages(), () -> endpoint.received().size() + activation.droppedMessages() == n);
+            assertTrue(endpoint.received().size() <= 7, "more held than maxPending allows: " + endpoint.received().size());
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+
+    private static String format(LogRecord r) {
+        return java.text.MessageFormat.format(r.getMessage(), r.getParameters() == null ? new Object[0] : r.getParameters());
     }
 
     @Test

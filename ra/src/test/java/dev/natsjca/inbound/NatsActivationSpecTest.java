@@ -43,6 +43,20 @@ class NatsActivationSpecTest {
     }
 
     @Test
+    void maxPendingDefaultsBoundedAndIsForCoreNatsOnly() throws Exception {
+        assertEquals(NatsActivationSpec.DEFAULT_MAX_PENDING, spec("orders").resolved().maxPending());
+        NatsActivationSpec s = spec("orders");
+        s.setMaxPending("0");
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, s::validate);
+        assertTrue(e.getMessage().contains("'maxPending'") && e.getMessage().contains("'0'"), e.getMessage());
+        s.setMaxPending("250");
+        assertEquals(250, s.resolved().maxPending());
+        s.setStream("ORDERS");
+        e = assertThrows(InvalidPropertyException.class, s::validate);
+        assertTrue(e.getMessage().contains("'maxPending'") && e.getMessage().contains("JetStream"), e.getMessage());
+    }
+
+    @Test
     void blankQueueGroupMeansNone() throws Exception {
         NatsActivationSpec s = spec("orders");
         s.setQueueGroup("");
