@@ -107,6 +107,14 @@ public abstract class EndpointActivation {
                     public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
                         slowConsumer();
                     }
+
+                    @Override
+                    public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub,
+                                               long lastStreamSequence, long lastConsumerSequence) {
+                        LOG.log(Level.WARNING, "NATS endpoint on {0}: the pull consumer went silent (no message or "
+                                + "heartbeat; typically its pull request died with a server restart); re-establishing it "
+                                + "after stream sequence {1}", spec.describe(), lastStreamSequence);
+                    }
                 }).maxReconnects(-1).build();
         this.permits = new Semaphore(spec.maxConcurrency());
         try {

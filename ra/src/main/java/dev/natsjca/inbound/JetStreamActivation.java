@@ -36,8 +36,12 @@ import jakarta.resource.spi.work.WorkManager;
  */
 final class JetStreamActivation extends EndpointActivation {
 
-    /** Pull requests expire after this (jnats derives the idle heartbeat from it). */
-    private static final long PULL_EXPIRES_MILLIS = 30_000;
+    /**
+     * Pull requests expire after this. jnats asks for idle heartbeats every half of it and, after
+     * three missed ones, re-subscribes and pulls again: a consumer whose pull request died (server
+     * restart, lost route) resumes within 1.5 x this, instead of waiting silently forever.
+     */
+    private static final long PULL_EXPIRES_MILLIS = 10_000;
     /** How long publishing a dead letter may take. */
     private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(10);
     /** JetStream API error: stream not found. */

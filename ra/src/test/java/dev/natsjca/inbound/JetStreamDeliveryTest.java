@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.natsjca.api.NatsHeaders;
 import dev.natsjca.testing.Await;
+import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
 import dev.natsjca.testing.StartedAdapter;
 import dev.natsjca.testing.TestEndpointFactory;
@@ -28,6 +29,8 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.StorageType;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StreamConfiguration;
 import jakarta.resource.ResourceException;
@@ -76,8 +79,16 @@ class JetStreamDeliveryTest {
         return new String(r.data(), StandardCharsets.UTF_8);
     }
 
-    private long ackFloor(String stream, String durable) throws Exception {
-        return jsm.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+    private long ackFloor(String stream, String durable) {
+        return ackFloor(jsm, stream, durable);
+    }
+
+    private static long ackFloor(JetStreamManagement m, String stream, String durable) {
+        try {
+            return m.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -272,6 +283,68 @@ class JetStreamDeliveryTest {
         b.received().forEach(r -> all.add(body(r)));
         assertEquals(n, all.size());
         assertFalse(a.received().isEmpty() || b.received().isEmpty(), "one activation did all the work");
+    }
+
+    @Test
+    void aRedeployedDurableResumesWithExactlyWhatWasPublishedMeanwhile() throws Exception {
+        stream("RESUME", "resume.>");
+        TestEndpointFactory first = new TestEndpointFactory("first");
+        NatsActivationSpec spec = spec("resume.>", "RESUME", "resumer");
+        started.adapter().endpointActivation(first, spec);
+        for (int i = 0; i < 10; i++) {
+            js.publish("resume.x", ("before-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(WAIT, "the first ten acked", () -> ackFloor("RESUME", "resumer") == 10);
+        started.adapter().endpointDeactivation(first, spec);
+        assertEquals("resumer", jsm.getConsumerInfo("RESUME", "resumer").getName(), "deactivation deleted the durable");
+
+        for (int i = 0; i < 100; i++) {
+            js.publish("resume.x", ("while-away-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        TestEndpointFactory second = new TestEndpointFactory("second");
+        started.adapter().endpointActivation(second, spec("resume.>", "RESUME", "resumer"));
+        Await.until(WAIT, "ack floor at the last sequence", () -> ackFloor("RESUME", "resumer") == 110);
+        List<String> got = second.received().stream().map(JetStreamDeliveryTest::body).sorted().toList();
+        List<String> expected = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "while-away-" + i).sorted().toList();
+        assertEquals(expected, got, "exactly the messages published while no activation ran");
+    }
+
+    @Test
+    void nothingIsLostWhenTheServerIsKilledAndRestartedMidStream() throws Exception {
+        try (NatsServer own = NatsServer.start();
+             Connection c = Nats.connect(Options.builder().server(own.url()).maxReconnects(-1).build())) {
+            c.jetStreamManagement().addStream(StreamConfiguration.builder().name("CRASH").subjects("crash.>")
+                    .storageType(StorageType.File).build());
+            JetStream j = c.jetStream();
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            TestEndpointFactory endpoint = new TestEndpointFactory("crash", m -> {
+                seen.add(new String(m.data(), StandardCharsets.UTF_8));
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // the work takes a while
+            });
+            NatsActivationSpec spec = spec("crash.>", "CRASH", "crash-worker");
+            spec.setServerUrls(own.url());
+            spec.setMaxConcurrency("2");
+            spec.setAckWait("2000"); // acks lost with the server come back quickly
+            started.adapter().endpointActivation(endpoint, spec);
+            int before = 300;
+            for (int i = 0; i < before; i++) {
+                j.publish("crash.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+            }
+            Await.until(WAIT, "consumption under way", () -> seen.size() >= 50);
+            own.kill();
+            assertTrue(seen.size() < before, "everything consumed before the kill: the test proves nothing");
+            own.startAgain();
+            Await.until(WAIT, "client back", () -> c.getStatus() == Connection.Status.CONNECTED);
+            int n = 500;
+            for (int i = before; i < n; i++) {
+                j.publish("crash.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+            }
+            Await.until(Duration.ofSeconds(60), () -> "all " + n + " delivered at least once, distinct " + seen.size(),
+                    () -> seen.size() == n);
+            JetStreamManagement m = c.jetStreamManagement();
+            Await.until(WAIT, "ack floor at the last sequence", () -> ackFloor(m, "CRASH", "crash-worker") == n);
+            started.adapter().endpointDeactivation(endpoint, spec);
+        }
     }
 
     @Test
