@@ -44,6 +44,8 @@ final class JetStreamActivation extends EndpointActivation {
     private static final long PULL_EXPIRES_MILLIS = 10_000;
     /** How long publishing a dead letter may take. */
     private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(10);
+    /** Longest failure reason carried in a dead letter's header. */
+    static final int MAX_REASON = 1024;
     /** JetStream API error: stream not found. */
     private static final int STREAM_NOT_FOUND = 10059;
 
@@ -98,17 +100,27 @@ final class JetStreamActivation extends EndpointActivation {
     }
 
     /**
-     * @return the failure as a dead letter reports it: the root cause's class and message, after
-     *         the outer exception when a container wrapped it (Payara wraps an MDB's exception in an
-     *         EJBException; WildFly passes it through)
+     * @return the failure as a dead letter reports it: every exception of the cause chain with its
+     *         message, outermost first (containers wrap: Payara an MDB's exception in an
+     *         EJBException, and a parse error is an adapter message around protobuf's own), a
+     *         wrapper's message left out when it only repeats its cause; at most
+     *         {@value #MAX_REASON} characters
      */
     static String reason(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+        StringBuilder sb = new StringBuilder();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+            if (sb.length() > 0) {
+                sb.append("; caused by ");
+            }
+            sb.append(t.getClass().getName());
+            String message = t.getMessage();
+            if (message != null && (t.getCause() == null || !message.equals(t.getCause().toString()))) {
+                sb.append(": ").append(message);
+            }
         }
-        String cause = root.getClass().getName() + ": " + root.getMessage();
-        return root == failure ? cause : failure.getClass().getName() + ", caused by " + cause;
+        String reason = sb.toString().replace('\r', ' ').replace('\n', ' ');
+        return reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
     }
 
     @Override
@@ -162,7 +174,7 @@ final class JetStreamActivation extends EndpointActivation {
                     .put(NatsHeaders.DEAD_LETTER_STREAM, js.stream())
                     .put(NatsHeaders.DEAD_LETTER_SEQUENCE, Long.toString(message.metaData().streamSequence()))
                     .put(NatsHeaders.DEAD_LETTER_DELIVERIES, Long.toString(deliveries))
-                    .put(NatsHeaders.DEAD_LETTER_REASON, reason.replace('\r', ' ').replace('\n', ' '));
+                    .put(NatsHeaders.DEAD_LETTER_REASON, reason);
             h.remove("Nats-Msg-Id");
             h.put("Nats-Msg-Id", "dlq-" + js.stream() + "-" + message.metaData().streamSequence());
             jetStream.publish(js.deadLetterSubject(), h, message.getData(),

@@ -286,6 +286,40 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void unparseablePayloadIsAFailureDeadLetteredWithTheParseErrorWhileLaterMessagesFlow() throws Exception {
+        stream("PB", "pb.>");
+        List<Long> parsed = new CopyOnWriteArrayList<>();
+        TestEndpointFactory endpoint = new TestEndpointFactory("parser",
+                m -> parsed.add(m.payload(com.google.protobuf.Timestamp.class).getSeconds()));
+        NatsActivationSpec spec = spec("pb.in", "PB", "pb-worker");
+        spec.setMaxDeliver("2");
+        spec.setDeadLetterSubject("pb.dlq");
+        started.adapter().endpointActivation(endpoint, spec);
+        js.publish("pb.in", new byte[] {(byte) 0xFF, (byte) 0xFF});
+        long good = js.publish("pb.in", com.google.protobuf.Timestamp.newBuilder().setSeconds(42).build()
+                .toByteArray()).getSeqno();
+        Await.until(WAIT, "both settled", () -> ackFloor("PB", "pb-worker") == good);
+        assertEquals(List.of(42L), parsed);
+        MessageInfo dead = jsm.getLastMessage("PB", "pb.dlq");
+        String reason = dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON);
+        assertTrue(reason.contains("NatsPayloadException") && reason.contains("is not a valid 'google.protobuf.Timestamp'")
+                && reason.contains("InvalidProtocolBufferException"), reason);
+        assertEquals("2", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_DELIVERIES));
+    }
+
+    @Test
+    void deadLetterReasonNamesTheWholeCauseChainWithoutRepeatingWrappers() {
+        Exception root = new IllegalArgumentException("bad amount");
+        Exception adapter = new IllegalStateException("order 7 rejected", root);
+        Exception container = new RuntimeException(adapter); // message = adapter.toString()
+        assertEquals("java.lang.RuntimeException; caused by java.lang.IllegalStateException: order 7 rejected; "
+                + "caused by java.lang.IllegalArgumentException: bad amount", JetStreamActivation.reason(container));
+        String longReason = JetStreamActivation.reason(new IllegalStateException("x".repeat(5000) + "\nsecond line"));
+        assertEquals(JetStreamActivation.MAX_REASON, longReason.length());
+        assertFalse(JetStreamActivation.reason(new IllegalStateException("a\r\nb")).contains("\n"), "header value broken");
+    }
+
+    @Test
     void aRedeployedDurableResumesWithExactlyWhatWasPublishedMeanwhile() throws Exception {
         stream("RESUME", "resume.>");
         TestEndpointFactory first = new TestEndpointFactory("first");

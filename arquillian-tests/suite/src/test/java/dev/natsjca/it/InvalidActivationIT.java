@@ -17,39 +17,78 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.natsjca.it.broken.BadSubjectListener;
+import dev.natsjca.it.broken.MissingStreamListener;
+import dev.natsjca.it.broken.NegativeMaxDeliverListener;
+import dev.natsjca.it.broken.UnknownDeliverPolicyListener;
 import dev.natsjca.testing.NatsServerExtension;
 
 /**
- * An MDB whose activation has a malformed subject must fail its deployment, with a message that
+ * An MDB whose activation properties are wrong (a malformed subject, an unknown deliver policy, a
+ * negative maxDeliver, a stream that does not exist) must fail its deployment, with a message that
  * names the property and the value, instead of deploying and silently receiving nothing.
  */
 @ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
 class InvalidActivationIT {
 
-    private static final String BROKEN = "broken";
-
     @ArquillianResource
     private Deployer deployer;
 
-    /** The RAR as built, and an EJB module holding only the broken MDB, bound for both servers. */
-    @Deployment(name = BROKEN, managed = false, testable = false)
-    static EnterpriseArchive brokenEar() {
-        return TestEar.ear("broken",
-                ShrinkWrap.create(JavaArchive.class, "broken-ejb.jar").addClass(BadSubjectListener.class),
-                List.of(new TestEar.Bean("BadSubjectListener", true, false)), null, Map.of());
+    /** The RAR as built, and an EJB module holding only one broken MDB, bound for both servers. */
+    private static EnterpriseArchive brokenEar(String name, Class<?> listener) {
+        return TestEar.ear(name, ShrinkWrap.create(JavaArchive.class, name + "-ejb.jar").addClass(listener),
+                List.of(new TestEar.Bean(listener.getSimpleName(), true, false)), null, Map.of());
+    }
+
+    @Deployment(name = "badsubject", managed = false, testable = false)
+    static EnterpriseArchive badSubject() {
+        return brokenEar("badsubject", BadSubjectListener.class);
+    }
+
+    @Deployment(name = "baddeliverpolicy", managed = false, testable = false)
+    static EnterpriseArchive badDeliverPolicy() {
+        return brokenEar("baddeliverpolicy", UnknownDeliverPolicyListener.class);
+    }
+
+    @Deployment(name = "badmaxdeliver", managed = false, testable = false)
+    static EnterpriseArchive badMaxDeliver() {
+        return brokenEar("badmaxdeliver", NegativeMaxDeliverListener.class);
+    }
+
+    @Deployment(name = "missingstream", managed = false, testable = false)
+    static EnterpriseArchive missingStream() {
+        return brokenEar("missingstream", MissingStreamListener.class);
+    }
+
+    @Test
+    void malformedSubjectFailsDeploymentNamingPropertyAndValue() {
+        assertDeploymentFails("badsubject", "subject", BadSubjectListener.BAD_SUBJECT);
+    }
+
+    @Test
+    void unknownDeliverPolicyFailsDeploymentNamingPropertyAndValue() {
+        assertDeploymentFails("baddeliverpolicy", "deliverPolicy", UnknownDeliverPolicyListener.BAD_VALUE);
+    }
+
+    @Test
+    void negativeMaxDeliverFailsDeploymentNamingPropertyAndValue() {
+        assertDeploymentFails("badmaxdeliver", "maxDeliver", NegativeMaxDeliverListener.BAD_VALUE);
+    }
+
+    @Test
+    void streamThatDoesNotExistWithoutCreateStreamFailsDeploymentNamingIt() {
+        assertDeploymentFails("missingstream", "stream", MissingStreamListener.BAD_VALUE);
     }
 
     /**
      * Both servers refuse the deployment and log the adapter's message, naming the property and
      * the value. They differ in what the deploying client is told: WildFly returns the failure
      * description with the cause chain; Payara's Arquillian adapter reports only
-     * "Could not deploy broken.ear", the reason being in the server log.
+     * "Could not deploy x.ear", the reason being in the server log.
      */
-    @Test
-    void malformedSubjectFailsDeploymentNamingPropertyAndValue() {
+    private void assertDeploymentFails(String deployment, String property, String value) {
         ServerLog log = ServerLog.markNow();
-        Exception e = assertThrows(Exception.class, () -> deployer.deploy(BROKEN));
-        String expected = "Invalid value for property 'subject': '" + BadSubjectListener.BAD_SUBJECT + "'";
+        Exception e = assertThrows(Exception.class, () -> deployer.deploy(deployment));
+        String expected = "Invalid value for property '" + property + "': '" + value + "'";
 
         String logged = log.sinceMark();
         assertTrue(logged.contains(expected),

@@ -22,6 +22,9 @@ import dev.natsjca.api.NatsHeaders;
 import dev.natsjca.it.js.CountingListener;
 import dev.natsjca.it.js.PoisonListener;
 import dev.natsjca.it.js.TransactedRelay;
+import dev.natsjca.it.life.ParseListener;
+import dev.natsjca.it.life.ShareA;
+import dev.natsjca.it.life.ShareB;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
@@ -40,10 +43,14 @@ class JetStreamMdbIT {
     @Deployment(testable = false)
     static EnterpriseArchive jsApp() {
         return TestEar.ear("jsapp", ShrinkWrap.create(JavaArchive.class, "js-ejb.jar")
-                        .addClasses(CountingListener.class, PoisonListener.class, TransactedRelay.class),
+                        .addClasses(CountingListener.class, PoisonListener.class, TransactedRelay.class,
+                                ShareA.class, ShareB.class, ParseListener.class),
                 List.of(new TestEar.Bean("CountingListener", true, false),
                         new TestEar.Bean("PoisonListener", true, false),
-                        new TestEar.Bean("TransactedRelay", true, true)),
+                        new TestEar.Bean("TransactedRelay", true, true),
+                        new TestEar.Bean("ShareA", true, true),
+                        new TestEar.Bean("ShareB", true, true),
+                        new TestEar.Bean("ParseListener", true, false)),
                 null, Map.of());
     }
 
@@ -140,4 +147,59 @@ class JetStreamMdbIT {
         }
     }
 
+    @Test
+    void twoMessageDrivenBeansOnOneDurableSplitTheWork() throws Exception {
+        awaitConsumer("JSITS", "js-share");
+        try (Receiver done = new Receiver(client, "jsits.done")) {
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                js.publish("jsits.in", ("w-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            Await.until(WAIT, () -> "all " + n + " processed, got " + done.messages().size(),
+                    () -> done.messages().stream().map(m -> new String(m.getData(), StandardCharsets.UTF_8))
+                            .distinct().count() == n);
+            Map<String, Long> byWorker = done.messages().stream().collect(java.util.stream.Collectors.groupingBy(
+                    m -> m.getHeaders().getFirst("Worker"), java.util.stream.Collectors.counting()));
+            assertEquals(java.util.Set.of("A", "B"), byWorker.keySet(), "both beans take part: " + byWorker);
+        }
+    }
+
+    @Test
+    void unparseablePayloadsAreDeadLetteredWithTheParseErrorAndTheRestIsProcessed() throws Exception {
+        awaitConsumer("JSITX", "js-parse");
+        long malformed = js.publish("jsitx.in", new byte[] {(byte) 0xFF, (byte) 0xFF}).getSeqno();
+        long wrongType = js.publish(io.nats.client.impl.NatsMessage.builder().subject("jsitx.in")
+                .headers(new io.nats.client.impl.Headers().put(NatsHeaders.PROTOBUF_TYPE, "google.protobuf.Duration"))
+                .data(com.google.protobuf.Duration.newBuilder().setSeconds(5).build().toByteArray()).build()).getSeqno();
+        long good = js.publish("jsitx.in", com.google.protobuf.Timestamp.newBuilder().setSeconds(1).build()
+                .toByteArray()).getSeqno();
+        Await.until(WAIT, () -> "all three settled, ack floor " + ackFloor("JSITX", "js-parse"),
+                () -> ackFloor("JSITX", "js-parse") >= good);
+
+        MessageInfo first = jsm.getNextMessage("JSITX", good + 1, "jsitx.dlq");
+        MessageInfo second = jsm.getNextMessage("JSITX", first.getSeq() + 1, "jsitx.dlq");
+        Map<String, MessageInfo> dead = Map.of(first.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_SEQUENCE), first,
+                second.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_SEQUENCE), second);
+        assertEquals(java.util.Set.of(Long.toString(malformed), Long.toString(wrongType)), dead.keySet());
+        MessageInfo m = dead.get(Long.toString(malformed));
+        assertEquals("3", m.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_DELIVERIES));
+        assertTrue(m.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON).contains("is not a valid"),
+                m.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {(byte) 0xFF, (byte) 0xFF}, m.getData());
+        MessageInfo w = dead.get(Long.toString(wrongType));
+        assertTrue(w.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON).contains("google.protobuf.Duration"),
+                w.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON));
+        assertEquals(good + 2, jsm.getStreamInfo("JSITX").getStreamState().getMsgCount(),
+                "the good message was dead-lettered too, or a dead letter was stored twice");
+    }
+
+    private void awaitConsumer(String stream, String durable) {
+        Await.until(WAIT, "the MDB created its stream and durable " + durable, () -> {
+            try {
+                return jsm.getConsumerInfo(stream, durable) != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
 }

@@ -1,0 +1,170 @@
+package dev.natsjca.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import org.jboss.arquillian.container.test.api.Deployer;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
+import org.jboss.shrinkwrap.api.spec.JavaArchive;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import dev.natsjca.it.life.EchoListener;
+import dev.natsjca.testing.Await;
+import dev.natsjca.testing.NatsServer;
+import dev.natsjca.testing.NatsServerExtension;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.ConsumerInfo;
+
+/**
+ * A JetStream message-driven bean across its own undeploy/redeploy and across a nats-server crash.
+ * The bean ({@link EchoListener}) stores an echo of every input in the same stream, in the same
+ * transaction that acks the input, so the stream itself tells what was processed and how often.
+ */
+@ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
+class JetStreamLifecycleIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final String ECHO = "echo";
+    private static final String STREAM = "JSITR";
+    private static final String DURABLE = "js-echo";
+    /** JetStream API error: no message at or after the sequence. */
+    private static final int NO_MESSAGE_FOUND = 10037;
+
+    @ArquillianResource
+    private Deployer deployer;
+
+    @Deployment(name = ECHO, managed = false, testable = false)
+    static EnterpriseArchive echoApp() {
+        return TestEar.ear("echoapp", ShrinkWrap.create(JavaArchive.class, "echo-ejb.jar").addClass(EchoListener.class),
+                List.of(new TestEar.Bean("EchoListener", true, true)), null, Map.of());
+    }
+
+    private Connection client;
+    private JetStream js;
+    private JetStreamManagement jsm;
+    private long echoCursor = 1;
+    private final List<String> echoes = new ArrayList<>();
+
+    @BeforeEach
+    void connect(NatsServer nats) throws Exception {
+        client = Nats.connect(Options.builder().server(nats.url()).maxReconnects(-1)
+                .reconnectWait(Duration.ofMillis(100)).build());
+        js = client.jetStream();
+        jsm = client.jetStreamManagement();
+    }
+
+    @AfterEach
+    void disconnect() throws Exception {
+        client.close();
+    }
+
+    @Test
+    void redeployedDurableResumesWithExactlyTheMessagesPublishedWhileUndeployed() throws Exception {
+        deployer.deploy(ECHO);
+        try {
+            awaitConsumer();
+            publish("before", 0, 10);
+            Await.until(WAIT, () -> "the first ten processed, echoes " + echoes("before").size(),
+                    () -> settled() && echoes("before").size() == 10);
+        } finally {
+            deployer.undeploy(ECHO);
+        }
+        assertEquals(DURABLE, jsm.getConsumerInfo(STREAM, DURABLE).getName(), "undeploy deleted the durable");
+
+        publish("away", 0, 100);
+        deployer.deploy(ECHO);
+        try {
+            Await.until(WAIT, () -> "the hundred processed after redeploy, echoes " + echoes("away").size(),
+                    () -> settled() && echoes("away").size() >= 100);
+            assertEquals(IntStream.range(0, 100).mapToObj(i -> "away-" + i).sorted().collect(Collectors.toList()),
+                    echoes("away").stream().sorted().collect(Collectors.toList()),
+                    "exactly the messages published while undeployed, each once");
+            assertEquals(10, echoes("before").size(), "messages processed before undeploy were delivered again");
+        } finally {
+            deployer.undeploy(ECHO);
+        }
+    }
+
+    @Test
+    void natsServerKilledAndRestartedMidStreamLosesNothing(NatsServer nats) throws Exception {
+        deployer.deploy(ECHO);
+        try {
+            awaitConsumer();
+            publish("crash", 0, 300);
+            Await.until(WAIT, "consumption under way", () -> echoes("crash").size() >= 30);
+            nats.kill();
+            nats.startAgain();
+            Await.until(WAIT, "test client back", () -> client.getStatus() == Connection.Status.CONNECTED);
+            publish("crash", 300, 500);
+            Await.until(WAIT, () -> "all 500 processed at least once, distinct "
+                    + echoes("crash").stream().distinct().count(), () -> settled()
+                    && echoes("crash").stream().distinct().count() == 500);
+        } finally {
+            deployer.undeploy(ECHO);
+        }
+    }
+
+    private void awaitConsumer() {
+        Await.until(WAIT, "the MDB created its stream and durable", () -> {
+            try {
+                return jsm.getConsumerInfo(STREAM, DURABLE) != null;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    private void publish(String prefix, int from, int to) throws Exception {
+        for (int i = from; i < to; i++) {
+            js.publish("jsitr.in", (prefix + "-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** @return whether the durable has nothing left to deliver and nothing unacknowledged */
+    private boolean settled() {
+        try {
+            ConsumerInfo info = jsm.getConsumerInfo(STREAM, DURABLE);
+            return info.getNumPending() == 0 && info.getNumAckPending() == 0;
+        } catch (Exception e) {
+            return false; // the server may be restarting
+        }
+    }
+
+    /** @return every echo stored so far whose input started with {@code prefix}, duplicates included */
+    private List<String> echoes(String prefix) {
+        try {
+            while (true) {
+                var m = jsm.getNextMessage(STREAM, echoCursor, "jsitr.seen");
+                echoes.add(new String(m.getData(), StandardCharsets.UTF_8));
+                echoCursor = m.getSeq() + 1;
+            }
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != NO_MESSAGE_FOUND) {
+                throw new IllegalStateException(e);
+            }
+        } catch (java.io.IOException e) {
+            // the server may be restarting: read on at the next poll
+        }
+        return echoes.stream().filter(s -> s.startsWith(prefix + "-")).collect(Collectors.toList());
+    }
+}
