@@ -103,7 +103,7 @@ final class JetStreamActivation extends EndpointActivation {
      * @return the failure as a dead letter reports it: every exception of the cause chain with its
      *         message, outermost first (containers wrap: Payara an MDB's exception in an
      *         EJBException, and a parse error is an adapter message around protobuf's own), a
-     *         wrapper's message left out when it only repeats its cause; at most
+     *         wrapper's message left out when it only repeats its cause's; at most
      *         {@value #MAX_REASON} characters
      */
     static String reason(Throwable failure) {
@@ -115,7 +115,9 @@ final class JetStreamActivation extends EndpointActivation {
             }
             sb.append(t.getClass().getName());
             String message = t.getMessage();
-            if (message != null && (t.getCause() == null || !message.equals(t.getCause().toString()))) {
+            Throwable cause = t.getCause();
+            if (message != null && (cause == null
+                    || !message.equals(cause.toString()) && !message.equals(cause.getMessage()))) {
                 sb.append(": ").append(message);
             }
         }

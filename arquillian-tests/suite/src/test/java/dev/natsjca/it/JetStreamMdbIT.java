@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.natsjca.api.NatsHeaders;
 import dev.natsjca.it.js.CountingListener;
+import dev.natsjca.it.js.FlakyListener;
 import dev.natsjca.it.js.PoisonListener;
 import dev.natsjca.it.js.TransactedRelay;
 import dev.natsjca.it.life.ParseListener;
@@ -44,13 +45,14 @@ class JetStreamMdbIT {
     static EnterpriseArchive jsApp() {
         return TestEar.ear("jsapp", ShrinkWrap.create(JavaArchive.class, "js-ejb.jar")
                         .addClasses(CountingListener.class, PoisonListener.class, TransactedRelay.class,
-                                ShareA.class, ShareB.class, ParseListener.class),
+                                ShareA.class, ShareB.class, ParseListener.class, FlakyListener.class),
                 List.of(new TestEar.Bean("CountingListener", true, false),
                         new TestEar.Bean("PoisonListener", true, false),
                         new TestEar.Bean("TransactedRelay", true, true),
                         new TestEar.Bean("ShareA", true, true),
                         new TestEar.Bean("ShareB", true, true),
-                        new TestEar.Bean("ParseListener", true, false)),
+                        new TestEar.Bean("ParseListener", true, false),
+                        new TestEar.Bean("FlakyListener", true, true)),
                 null, Map.of());
     }
 
@@ -123,6 +125,26 @@ class JetStreamMdbIT {
                 dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON));
         assertEquals(end + 1, jsm.getStreamInfo("JSITP").getStreamState().getMsgCount(),
                 "exactly one dead letter besides the six inputs");
+    }
+
+    @Test
+    void failedAttemptsAreRedeliveredAfterTheBackoffThenAcked() throws Exception {
+        awaitConsumer("JSITF", "js-flaky");
+        try (Receiver attempts = new Receiver(client, "jsitf.attempts")) {
+            js.publish("jsitf.in", "flaky-1".getBytes(StandardCharsets.UTF_8));
+            long last = js.publish("jsitf.in", "fine-1".getBytes(StandardCharsets.UTF_8)).getSeqno();
+            Await.until(WAIT, "both acked", () -> ackFloor("JSITF", "js-flaky") == last);
+            List<Long> flaky = attempts.timedMessages().stream()
+                    .filter(t -> new String(t.message().getData(), StandardCharsets.UTF_8).equals("flaky-1"))
+                    .map(Receiver.Timed::nanos).collect(java.util.stream.Collectors.toList());
+            assertEquals(3, flaky.size(), "two failures, then success");
+            // nak delays are minimum delays: the 1st retry waits >= 300 ms, the 2nd >= 600 ms
+            assertTrue(flaky.get(1) - flaky.get(0) >= Duration.ofMillis(280).toNanos(), "first backoff too short");
+            assertTrue(flaky.get(2) - flaky.get(1) >= Duration.ofMillis(580).toNanos(), "second backoff too short");
+            assertEquals(1, attempts.messages().stream()
+                    .filter(m -> new String(m.getData(), StandardCharsets.UTF_8).equals("fine-1")).count());
+            assertEquals(0, jsm.getConsumerInfo("JSITF", "js-flaky").getNumAckPending(), "left unacknowledged");
+        }
     }
 
     @Test

@@ -14,24 +14,34 @@ final class Receiver implements AutoCloseable {
 
     private final Connection connection;
     private final Dispatcher dispatcher;
-    private final List<Message> messages = new CopyOnWriteArrayList<>();
+    /** A message and when it arrived ({@link System#nanoTime()}). */
+    record Timed(Message message, long nanos) {
+    }
+
+    private final List<Timed> messages = new CopyOnWriteArrayList<>();
 
     Receiver(Connection connection, String subject) throws Exception {
         this.connection = connection;
-        this.dispatcher = connection.createDispatcher(messages::add);
+        this.dispatcher = connection.createDispatcher(m -> messages.add(new Timed(m, System.nanoTime())));
         dispatcher.subscribe(subject);
         connection.flush(Duration.ofSeconds(5)); // the server knows the subscription before anyone publishes
     }
 
+    /** @return the messages so far, in arrival order */
     List<Message> messages() {
-        return messages;
+        return messages.stream().map(Timed::message).collect(java.util.stream.Collectors.toList());
+    }
+
+    /** @return the messages so far with their arrival times, in arrival order */
+    List<Timed> timedMessages() {
+        return List.copyOf(messages);
     }
 
     /** Waits for a message matching the predicate and returns it. */
     Message await(Duration timeout, String what, java.util.function.Predicate<Message> match) {
         Await.until(timeout, () -> what + " (received so far: " + messages.size() + ")",
-                () -> messages.stream().anyMatch(match));
-        return messages.stream().filter(match).findFirst().orElseThrow();
+                () -> messages().stream().anyMatch(match));
+        return messages().stream().filter(match).findFirst().orElseThrow();
     }
 
     @Override
