@@ -110,10 +110,30 @@ public interface NatsConnection extends AutoCloseable {
     io.nats.client.KeyValue keyValue(String bucket);
 
     /**
+     * Like {@link #keyValue(String)}, with jnats options, e.g. an explicit request timeout
+     * ({@code KeyValueOptions.builder().jsRequestTimeout(...)}) instead of the connection's timeout.
+     *
+     * @param bucket an existing key-value bucket
+     * @param options jnats key-value options, may be {@code null} for the defaults
+     * @return jnats' view of the bucket, on this handle's physical connection: use it only while
+     *         the handle is open
+     * @throws NatsException when the bucket cannot be looked up (it does not exist, no answer in time)
+     * @throws IllegalStateException when this handle is closed
+     */
+    io.nats.client.KeyValue keyValue(String bucket, io.nats.client.KeyValueOptions options);
+
+    /**
      * @return jnats' key-value management (create, update, delete buckets); valid while the handle is open
      * @throws IllegalStateException when this handle is closed
      */
     io.nats.client.KeyValueManagement keyValueManagement();
+
+    /**
+     * @param options jnats key-value options (e.g. the request timeout), may be {@code null} for the defaults
+     * @return jnats' key-value management with these options; valid while the handle is open
+     * @throws IllegalStateException when this handle is closed
+     */
+    io.nats.client.KeyValueManagement keyValueManagement(io.nats.client.KeyValueOptions options);
 
     /**
      * @return jnats' JetStream management (streams, consumers); valid while the handle is open

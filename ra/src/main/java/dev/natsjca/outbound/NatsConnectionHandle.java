@@ -8,6 +8,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
+import io.nats.client.KeyValueOptions;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
@@ -60,8 +61,19 @@ public final class NatsConnectionHandle implements NatsConnection {
     }
 
     @Override
+    public KeyValue keyValue(String bucket, KeyValueOptions options) {
+        NatsManagedConnection mc = live();
+        return mc.management("key-value bucket '" + bucket + "'", c -> c.keyValue(bucket, options));
+    }
+
+    @Override
     public KeyValueManagement keyValueManagement() {
         return live().management("key-value management", Connection::keyValueManagement);
+    }
+
+    @Override
+    public KeyValueManagement keyValueManagement(KeyValueOptions options) {
+        return live().management("key-value management", c -> c.keyValueManagement(options));
     }
 
     @Override

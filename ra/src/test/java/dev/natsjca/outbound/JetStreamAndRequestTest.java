@@ -25,6 +25,7 @@ import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.PublishOptions;
@@ -142,9 +143,22 @@ class JetStreamAndRequestTest {
     }
 
     @Test
+    void keyValueWithOptionsThroughTheHandle() throws Exception {
+        KeyValueOptions options = KeyValueOptions.builder().jsRequestTimeout(Duration.ofMillis(700)).build();
+        handle.keyValueManagement(options).create(KeyValueConfiguration.builder().name("tuned").build());
+        KeyValue kv = handle.keyValue("tuned", options);
+        kv.put("k", "v".getBytes(StandardCharsets.UTF_8));
+        assertEquals("v", new String(kv.get("k").getValue(), StandardCharsets.UTF_8));
+        NatsException missing = assertThrows(NatsException.class, () -> handle.keyValue("no_such_bucket", options));
+        assertTrue(missing.getMessage().contains("'no_such_bucket'"), missing.getMessage());
+    }
+
+    @Test
     void closedHandleRefusesEverything() {
         handle.close();
         assertThrows(IllegalStateException.class, () -> handle.keyValue("settings"));
+        assertThrows(IllegalStateException.class, () -> handle.keyValue("settings", null));
+        assertThrows(IllegalStateException.class, () -> handle.keyValueManagement(null));
         assertThrows(IllegalStateException.class, handle::jetStreamManagement);
         assertThrows(IllegalStateException.class, () -> handle.request("svc.echo", null, new byte[0], WAIT));
         assertThrows(IllegalStateException.class, () -> handle.jetStreamPublish("seq.a", null, new byte[0], null));
