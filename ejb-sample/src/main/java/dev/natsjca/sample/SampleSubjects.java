@@ -16,6 +16,8 @@ public final class SampleSubjects {
     /** Each worker confirms a work item here, naming itself in {@link #HEADER_WORKER}. */
     public static final String WORK_DONE = "sample.work.done";
     public static final String WORKERS_QUEUE = "sample-workers";
+    /** The elected leader's job publishes {@code {"node":…,"token":…}} here every tick ({@link LeaderTimer}). */
+    public static final String LEADER_TICK = "sample.leader.tick";
 
     /** On a relay request: the subject to republish the payload to. */
     public static final String RELAY_TO = "Sample-Relay-To";
