@@ -88,6 +88,20 @@ public interface NatsConnection extends AutoCloseable {
             Headers headers, byte[] data, io.nats.client.PublishOptions options);
 
     /**
+     * {@link #jetStreamPublish(String, Headers, byte[], io.nats.client.PublishOptions)} of a protobuf
+     * message, with the application's headers plus the two protobuf headers (as
+     * {@link #publish(String, Headers, com.google.protobuf.Message)} adds them).
+     *
+     * @param subject a subject bound to a stream
+     * @param headers more headers, may be {@code null}; not modified
+     * @param message the message
+     * @param options jnats publish options, may be {@code null}
+     * @return the acknowledgement, as for the byte-array form
+     */
+    java.util.concurrent.CompletionStage<io.nats.client.api.PublishAck> jetStreamPublish(String subject,
+            Headers headers, com.google.protobuf.Message message, io.nats.client.PublishOptions options);
+
+    /**
      * Sends a request and waits for the first reply. Never staged: it runs at once, also inside a
      * transaction.
      *

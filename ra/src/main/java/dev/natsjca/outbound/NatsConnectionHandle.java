@@ -44,6 +44,12 @@ public final class NatsConnectionHandle implements NatsConnection {
     }
 
     @Override
+    public CompletionStage<PublishAck> jetStreamPublish(String subject, Headers headers,
+                                                        com.google.protobuf.Message message, PublishOptions options) {
+        return jetStreamPublish(subject, Protobuf.headersFor(headers, message), message.toByteArray(), options);
+    }
+
+    @Override
     public CompletionStage<PublishAck> jetStreamPublish(String subject, Headers headers, byte[] data,
                                                         PublishOptions options) {
         return live().jetStreamPublish(subject, headers, data, options).minimalCompletionStage();

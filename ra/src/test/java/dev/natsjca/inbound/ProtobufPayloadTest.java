@@ -66,6 +66,30 @@ class ProtobufPayloadTest {
     }
 
     @Test
+    void jetStreamPublishOfAProtobufMessageCarriesTheTypeHeaders() throws Exception {
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 2);
+             io.nats.client.Connection client = io.nats.client.Nats.connect(NATS.server().url())) {
+            client.jetStreamManagement().addStream(io.nats.client.api.StreamConfiguration.builder()
+                    .name("PROTO").subjects("proto.js").build());
+            NatsManagedConnectionFactory mcf = new NatsManagedConnectionFactory();
+            mcf.setResourceAdapter(started.adapter());
+            Timestamp sent = Timestamp.newBuilder().setSeconds(7).build();
+            long seq;
+            try (NatsConnection c = ((NatsConnectionFactory) mcf.createConnectionFactory()).getConnection()) {
+                seq = c.jetStreamPublish("proto.js", new Headers().put("Trace-Id", "t-2"), sent,
+                        io.nats.client.PublishOptions.builder().messageId("ts-7").build())
+                        .toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS).getSeqno();
+            }
+            io.nats.client.api.MessageInfo stored = client.jetStreamManagement().getMessage("PROTO", seq);
+            assertEquals(sent, Timestamp.parseFrom(stored.getData()));
+            assertEquals("google.protobuf.Timestamp", stored.getHeaders().getFirst(NatsHeaders.PROTOBUF_TYPE));
+            assertEquals("application/protobuf", stored.getHeaders().getFirst(NatsHeaders.CONTENT_TYPE));
+            assertEquals("t-2", stored.getHeaders().getFirst("Trace-Id"));
+            assertEquals("ts-7", stored.getHeaders().getFirst("Nats-Msg-Id"));
+        }
+    }
+
+    @Test
     void typeMismatchNamesBothTypesAndTheSubject() {
         DeliveredMessage m = message("orders.placed",
                 new Headers().put(NatsHeaders.PROTOBUF_TYPE, "google.protobuf.StringValue"),

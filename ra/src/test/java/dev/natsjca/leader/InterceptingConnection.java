@@ -112,6 +112,12 @@ final class InterceptingConnection implements NatsConnection {
     }
 
     @Override
+    public CompletionStage<PublishAck> jetStreamPublish(String subject, Headers headers,
+                                                        com.google.protobuf.Message message, PublishOptions options) {
+        return delegate.jetStreamPublish(subject, headers, message, options);
+    }
+
+    @Override
     public Message request(String subject, Headers headers, byte[] data, Duration timeout) {
         return delegate.request(subject, headers, data, timeout);
     }
