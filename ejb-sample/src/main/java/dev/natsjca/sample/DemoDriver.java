@@ -1,11 +1,12 @@
 package dev.natsjca.sample;
 
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import dev.natsjca.sample.orders.OrderPlaced;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.ejb.EJB;
@@ -17,23 +18,28 @@ import jakarta.ejb.TimerConfig;
 import jakarta.ejb.TimerService;
 
 /**
- * Keeps the demo visibly alive: publishes a greeting to {@value SampleSubjects#GREETINGS} every
- * second. Switched off by MicroProfile Config {@code sample.driver.enabled=false}
- * (environment {@code SAMPLE_DRIVER_ENABLED=false}), as the tests do.
+ * Keeps the demo visibly alive: places two orders a second through {@link OrderDesk}, every
+ * {@value #POISON_EVERY}th one from customer {@code poison} so the dead-letter path shows too.
+ * Switched off by MicroProfile Config {@code sample.driver.enabled=false} (environment
+ * {@code SAMPLE_DRIVER_ENABLED=false}), as the tests do and as external drivers should.
  */
 @Singleton
 @Startup
 public class DemoDriver {
 
+    static final int POISON_EVERY = 20;
     private static final System.Logger LOG = System.getLogger(DemoDriver.class.getName());
+    private static final List<String> CUSTOMERS = List.of("ada", "grace", "linus", "barbara", "ken");
 
     @Resource
     private TimerService timers;
 
     @EJB
-    private Publisher publisher;
+    private OrderDesk desk;
 
-    private long sequence;
+    private long placed;
+    /** Placing failed and nothing has succeeded since: the next failures are logged quietly. */
+    private boolean failing;
 
     @PostConstruct
     void start() {
@@ -44,20 +50,26 @@ public class DemoDriver {
             LOG.log(Level.INFO, "Sample demo driver disabled (sample.driver.enabled=false)");
             return;
         }
-        LOG.log(Level.INFO, "Sample demo driver publishing a greeting every second to {0} (nats.url {1})",
-                SampleSubjects.GREETINGS, url.replaceAll("//[^@/]*@", "//***@"));
-        timers.createIntervalTimer(1000, 1000, new TimerConfig("sample-demo-driver", false));
+        LOG.log(Level.INFO, "Sample demo driver placing two orders a second on {0} (nats.url {1})",
+                SampleSubjects.ORDERS_PLACED, url.replaceAll("//[^@/]*@", "//***@"));
+        timers.createIntervalTimer(1000, 500, new TimerConfig("sample-demo-driver", false));
     }
 
     @Timeout
     void tick(Timer timer) {
-        long n = ++sequence;
-        String greeting = "hello #" + n + " from " + Node.NAME + " at " + Instant.now();
+        long n = placed + 1;
+        String customer = n % POISON_EVERY == 0 ? SampleSubjects.POISON_CUSTOMER
+                : CUSTOMERS.get((int) (n % CUSTOMERS.size()));
         try {
-            publisher.publish(SampleSubjects.GREETINGS, null, greeting.getBytes(StandardCharsets.UTF_8));
-            LOG.log(Level.INFO, "Published on {0}: {1}", SampleSubjects.GREETINGS, greeting);
+            OrderPlaced order = desk.place(customer, ThreadLocalRandom.current().nextLong(100, 100_000));
+            placed = n;
+            failing = false;
+            LOG.log(Level.INFO, "Placed order {0} of {1} ({2} cents)", order.getOrderId(), order.getCustomer(),
+                    order.getAmountCents());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Could not publish greeting #" + n + "; will try again next tick", e);
+            // Typically: the ORDERS stream does not exist yet (the auditor creates it when it activates).
+            LOG.log(failing ? Level.DEBUG : Level.WARNING, "Could not place an order; trying again next tick", e);
+            failing = true;
         }
     }
 }

@@ -94,6 +94,7 @@ public class LeaderTimer {
     private void job(NatsConnection connection, Leadership leadership) {
         String tick = "{\"node\":\"" + Json.escape(Node.NAME) + "\",\"token\":" + leadership.token() + "}";
         connection.publish(SampleSubjects.LEADER_TICK, null, tick.getBytes(StandardCharsets.UTF_8));
+        LOG.log(Level.INFO, "Leader tick: {0}", tick);
     }
 
     /** @return this node's leadership as of the last tick; {@code null} before the first or after a failed one */

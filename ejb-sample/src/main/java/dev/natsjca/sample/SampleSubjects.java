@@ -16,6 +16,21 @@ public final class SampleSubjects {
     /** Each worker confirms a work item here, naming itself in {@link #HEADER_WORKER}. */
     public static final String WORK_DONE = "sample.work.done";
     public static final String WORKERS_QUEUE = "sample-workers";
+    /** JetStream stream of the order events: subjects {@code orders.>}, file storage. */
+    public static final String ORDERS_STREAM = "ORDERS";
+    /** {@code OrderPlaced} (protobuf {@code sample.orders.OrderPlaced}); anyone may place orders here. */
+    public static final String ORDERS_PLACED = "orders.placed";
+    /** {@code OrderAudited}, one per order, {@code Nats-Msg-Id: audit-<order_id>}. */
+    public static final String ORDERS_AUDITED = "orders.audited";
+    /** Orders that could not be audited after 3 attempts: original bytes plus {@code Dead-Letter-*} headers. */
+    public static final String ORDERS_DLQ = "orders.dlq";
+    /** The auditor's durable consumer on {@link #ORDERS_PLACED}. */
+    public static final String ORDER_AUDITOR = "order-auditor";
+    /** Orders from this customer always fail their audit: the dead-letter path, on purpose. */
+    public static final String POISON_CUSTOMER = "poison";
+    /** Core request/reply: this instance's status as JSON. */
+    public static final String STATUS = "sample.status";
+    public static final String STATUS_QUEUE = "sample-status";
     /** The elected leader's job publishes {@code {"node":…,"token":…}} here every tick ({@link LeaderTimer}). */
     public static final String LEADER_TICK = "sample.leader.tick";
 
