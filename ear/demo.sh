@@ -4,7 +4,8 @@
 #   ear/demo.sh            build, then run on WildFly 39 (the default)
 #   ear/demo.sh payara     build, then run on Payara 6
 #
-# NATS: uses $NATS_URL (default nats://127.0.0.1:4222). When nothing answers there, starts a
+# NATS: uses $NATS_URL (default nats://127.0.0.1:4222; it needs JetStream) and starts no server when
+# one answers there; SAMPLE_DRIVER_ENABLED=false turns the demo order driver off. When nothing answers, starts a
 # local nats-server (JetStream on, storage in a temp dir) and points the sample at it.
 # Ctrl-C stops WildFly and whatever this script started, and exits.
 set -euo pipefail
@@ -89,7 +90,7 @@ if [ "$server" = wildfly ]; then
   rm -f "$server_home"/standalone/deployments/natsapp.ear*
   cp "$ear" "$server_home/standalone/deployments/"
   log "starting WildFly with natsapp.ear; NATS_URL=$NATS_URL; Ctrl-C to stop"
-  log "watch for 'Published on sample.greetings' and 'Received on sample.greetings'"
+  log "watch for 'Placed order', 'Audited order', 'moved to orders.dlq' and 'Leader tick'"
   LAUNCH_JBOSS_IN_BACKGROUND=1 JBOSS_HOME="$server_home" "$server_home/bin/standalone.sh" &
   server_pid=$!
 else
@@ -105,7 +106,7 @@ else
   done
   log "deploying natsapp.ear"
   "$server_home/bin/asadmin" deploy --force=true "$ear"
-  log "watch for 'Published on sample.greetings' and 'Received on sample.greetings'"
+  log "watch for 'Placed order', 'Audited order', 'moved to orders.dlq' and 'Leader tick'"
 fi
 wait "$server_pid" || true
 server_pid=""
