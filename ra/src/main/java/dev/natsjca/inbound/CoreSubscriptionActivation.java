@@ -23,7 +23,11 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     /** jnats' default byte bound, kept: {@code maxPending} is the limit users tune. */
     private static final long MAX_PENDING_BYTES = 64L * 1024 * 1024;
 
+    /** The slow-consumer warning repeats at most this often. */
+    private static final java.time.Duration WARNING_INTERVAL = java.time.Duration.ofSeconds(10);
+
     private volatile Dispatcher dispatcher;
+    private final java.util.concurrent.atomic.AtomicLong lastWarning = new java.util.concurrent.atomic.AtomicLong();
 
     CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
                                ConnectionSettings settings, WorkManager workManager, Timer timer)
@@ -62,6 +66,13 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
 
     @Override
     void slowConsumer() {
+        // jnats reports every episode, and under sustained overload episodes follow each other
+        // closely: warn at most once per interval (the count keeps every drop).
+        long now = System.nanoTime();
+        long last = lastWarning.get();
+        if (last != 0 && now - last < WARNING_INTERVAL.toNanos() || !lastWarning.compareAndSet(last, now)) {
+            return;
+        }
         LOG.log(Level.WARNING, "NATS endpoint on {0}: the message-driven bean falls behind: {1} messages wait for "
                 + "a delivery (maxPending), so the client drops newer ones until it catches up ({2} dropped so far). "
                 + "Core NATS is at-most-once; raise maxConcurrency or maxPending, or consume from JetStream",

@@ -6,6 +6,8 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Timer;
 import java.util.TimerTask;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,11 +39,13 @@ import jakarta.resource.spi.work.WorkManager;
  * message after the endpoint returned or threw.
  *
  * <p>Threads and bounds: the jnats dispatcher thread of this activation's connection receives each
- * message and waits for a delivery permit before scheduling a {@link Work}; while all permits are
- * taken it waits, so the backlog stays in jnats' bounded pending buffer (for core subscriptions
+ * message and puts it into a small bounded hand-off queue ({@link #handOffCapacity()}), waiting while
+ * it is full; at most {@code maxConcurrency} {@link Work}s on the adapter's {@link WorkManager}
+ * take messages from it and deliver them one after the other, and end when it stays empty for a
+ * moment. So the backlog stays in jnats' bounded pending buffer (for core subscriptions
  * {@code maxPending} messages, beyond which the client drops and counts them: core NATS is
- * at-most-once; a JetStream pull never asks for more than a batch). No thread is created
- * per message and no queue of ours grows without bound.
+ * at-most-once; a JetStream pull never asks for more than a batch). No thread is created per
+ * message, no work is scheduled per message, and no queue of ours grows without bound.
  *
  * <p>Connecting: see {@link #start()}; connection retries run on the adapter's timer thread.
  *
@@ -63,8 +67,10 @@ public abstract class EndpointActivation {
 
     /** Pause between connection attempts until the first connect succeeds. */
     static final Duration CONNECT_RETRY = Duration.ofSeconds(2);
-    /** How long one wait for a free delivery slot lasts before re-checking that we still run. */
-    private static final long PERMIT_WAIT_MILLIS = 250;
+    /** How long one wait for room in the hand-off queue lasts before re-checking that we still run. */
+    private static final long OFFER_WAIT_MILLIS = 250;
+    /** How long an idle worker waits for the next message before it ends and frees its thread. */
+    private static final long WORKER_IDLE_MILLIS = 100;
     /** Endpoint creation: how long one attempt may block, and the pause after the pool said no. */
     private static final long CREATE_ENDPOINT_TIMEOUT_MILLIS = 5_000;
     private static final long UNAVAILABLE_RETRY_MILLIS = 100;
@@ -73,7 +79,9 @@ public abstract class EndpointActivation {
     final ResolvedActivation spec;
     final ConnectionSettings settings;
     private final WorkManager workManager;
+    /** One permit per running worker: at most {@code maxConcurrency} deliver at once. */
     private final Semaphore permits;
+    private final BlockingQueue<Message> handOff;
     private final boolean transacted;
 
     private final Timer timer;
@@ -117,6 +125,7 @@ public abstract class EndpointActivation {
                     }
                 }).maxReconnects(-1).build();
         this.permits = new Semaphore(spec.maxConcurrency());
+        this.handOff = new ArrayBlockingQueue<>(handOffCapacity());
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
         } catch (NoSuchMethodException e) {
@@ -224,6 +233,9 @@ public abstract class EndpointActivation {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        for (Message left; (left = handOff.poll()) != null; ) {
+            notTaken(left); // handed over but never delivered: JetStream redelivers it elsewhere
+        }
         try {
             connection.close();
         } catch (InterruptedException e) {
@@ -302,41 +314,61 @@ public abstract class EndpointActivation {
         return connection;
     }
 
-    /** Runs on the jnats dispatcher thread: wait (bounded, re-checked) for a slot, then hand over. */
+    /**
+     * @return the hand-off queue's capacity: enough that a busy worker finds its next messages
+     *         waiting instead of parking after each one (a thread hand-off costs more than a small
+     *         delivery), small next to jnats' own pending buffer. JetStream overrides it: a message
+     *         waiting here is unacknowledged and its {@code ackWait} is running.
+     */
+    int handOffCapacity() {
+        return coreHandOffCapacity(spec.maxConcurrency());
+    }
+
+    /** @return the hand-off capacity of a core activation with {@code maxConcurrency} workers */
+    static int coreHandOffCapacity(int maxConcurrency) {
+        return Math.min(1024, 64 * maxConcurrency);
+    }
+
+    /** Runs on the jnats dispatcher thread: hand over (waiting, bounded and re-checked, while full). */
     private void onNatsMessage(Message message) throws InterruptedException {
-        while (!permits.tryAcquire(PERMIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+        while (!handOff.offer(message, OFFER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
             if (!running) {
                 notTaken(message);
                 return;
             }
         }
         if (!running) {
-            permits.release();
-            notTaken(message);
+            if (handOff.remove(message)) {
+                notTaken(message);
+            }
             return;
         }
-        Delivery delivery = new Delivery(message);
+        startWorkerIfRoom();
+    }
+
+    /** Starts one more worker unless {@code maxConcurrency} already run. */
+    private void startWorkerIfRoom() {
+        if (!permits.tryAcquire()) {
+            return; // the running workers will take it
+        }
+        Worker worker = new Worker();
         try {
-            workManager.scheduleWork(delivery, WorkManager.INDEFINITE, null, delivery);
+            workManager.scheduleWork(worker, WorkManager.INDEFINITE, null, worker);
         } catch (WorkException e) {
-            delivery.releasePermit();
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager refused a delivery; "
-                    + "message on subject '" + message.getSubject() + "' not delivered", e);
+            worker.releasePermit();
+            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager refused a delivery "
+                    + "worker; waiting messages are delivered when another worker starts", e);
         }
     }
 
     /**
-     * One message to one endpoint. Releases its permit exactly once, whatever happens: a work
-     * manager may both throw on rejection and report it to the listener.
+     * Delivers messages from the hand-off queue one after the other until it stays empty for
+     * {@link #WORKER_IDLE_MILLIS}. Holds one permit while it runs and releases it exactly once,
+     * whatever happens: a work manager may both throw on rejection and report it to the listener.
      */
-    private final class Delivery implements Work, WorkListener {
-        private final Message message;
+    private final class Worker implements Work, WorkListener {
         private final AtomicBoolean permitHeld = new AtomicBoolean(true);
         private volatile boolean released;
-
-        Delivery(Message message) {
-            this.message = message;
-        }
 
         void releasePermit() {
             if (permitHeld.compareAndSet(true, false)) {
@@ -347,13 +379,31 @@ public abstract class EndpointActivation {
         @Override
         public void run() {
             try {
-                deliver();
+                while (true) {
+                    Message message = handOff.poll(WORKER_IDLE_MILLIS, TimeUnit.MILLISECONDS);
+                    if (message == null) {
+                        releasePermit();
+                        // A message handed over just before the release found no free permit: take it.
+                        if (handOff.isEmpty() || !running || released || !permits.tryAcquire()) {
+                            return;
+                        }
+                        permitHeld.set(true);
+                        continue;
+                    }
+                    if (!running || released) {
+                        notTaken(message);
+                        continue;
+                    }
+                    deliver(message);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 releasePermit();
             }
         }
 
-        private void deliver() {
+        private void deliver(Message message) {
             DeliveredMessage delivered = new DeliveredMessage(message);
             // A transacted delivery is settled by the transaction's outcome (commit: delivered;
             // rollback: failed, with the endpoint's exception as the reason when it threw one).
@@ -422,8 +472,8 @@ public abstract class EndpointActivation {
         @Override
         public void workRejected(WorkEvent e) {
             releasePermit();
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager rejected a delivery; "
-                    + "message on subject '" + message.getSubject() + "' not delivered", e.getException());
+            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager rejected a delivery "
+                    + "worker; waiting messages are delivered when another worker starts", e.getException());
         }
 
         @Override

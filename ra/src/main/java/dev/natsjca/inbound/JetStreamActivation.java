@@ -125,6 +125,15 @@ final class JetStreamActivation extends EndpointActivation {
         return reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
     }
 
+    /**
+     * One pull batch at most waits for a worker, on top of the batch jnats holds: every message
+     * waiting is unacknowledged, so the wait must stay well inside {@code ackWait}.
+     */
+    @Override
+    int handOffCapacity() {
+        return spec.jetStream().batchSize(); // called from the superclass constructor: not the field
+    }
+
     @Override
     void stopConsuming() {
         MessageConsumer c = consumer;
