@@ -69,29 +69,32 @@ public final class Subjects {
         if (subject == null || subject.isEmpty()) {
             return "a subject is required and this one is empty";
         }
+        // One pass, no allocation unless the subject is bad: this runs on every publish.
         int tokenStart = 0;
-        for (int i = 0; i <= subject.length(); i++) {
-            if (i < subject.length() && subject.charAt(i) != '.') {
-                char c = subject.charAt(i);
+        int length = subject.length();
+        for (int i = 0; i <= length; i++) {
+            char c = i < length ? subject.charAt(i) : '.';
+            if (c != '.') {
                 if (Character.isWhitespace(c) || Character.isISOControl(c)) {
                     return "it contains whitespace or a control character at index " + i;
                 }
+                if (c == '*' || c == '>') {
+                    if (!wildcardsAllowed) {
+                        return "a publish subject cannot contain the wildcards '*' or '>'";
+                    }
+                    int tokenEnd = subject.indexOf('.', i);
+                    tokenEnd = tokenEnd < 0 ? length : tokenEnd;
+                    boolean whole = i == tokenStart && tokenEnd == i + 1;
+                    if (!whole || c == '>' && tokenEnd != length) {
+                        return "wildcard misplaced in token '" + subject.substring(tokenStart, tokenEnd)
+                                + "' ('*' must be a whole token, '>' must be the whole last token)";
+                    }
+                }
                 continue;
             }
-            String token = subject.substring(tokenStart, i);
-            if (token.isEmpty()) {
+            if (i == tokenStart) {
                 return "it has an empty token at index " + tokenStart
                         + " (a subject is tokens separated by single dots, e.g. orders.placed)";
-            }
-            boolean last = i == subject.length();
-            if (token.indexOf('*') >= 0 || token.indexOf('>') >= 0) {
-                if (!wildcardsAllowed) {
-                    return "a publish subject cannot contain the wildcards '*' or '>'";
-                }
-                if (!token.equals("*") && !(token.equals(">") && last)) {
-                    return "wildcard misplaced in token '" + token
-                            + "' ('*' must be a whole token, '>' must be the whole last token)";
-                }
             }
             tokenStart = i + 1;
         }
