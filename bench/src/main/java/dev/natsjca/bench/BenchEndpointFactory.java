@@ -1,0 +1,130 @@
+package dev.natsjca.bench;
+
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+
+import dev.natsjca.api.NatsMessage;
+import dev.natsjca.api.NatsMessageListener;
+import jakarta.resource.spi.endpoint.MessageEndpoint;
+import jakarta.resource.spi.endpoint.MessageEndpointFactory;
+
+/**
+ * The leanest endpoint factory that still honours the contract: what the adapter's own delivery
+ * path costs without an EJB container. Each {@code onMessage} records its latency in the current
+ * round's {@link Samples}. Transacted, it drives the delivery's XAResource like a container with
+ * one-phase commit.
+ */
+final class BenchEndpointFactory implements MessageEndpointFactory {
+
+    private final String name;
+    private final boolean transacted;
+    private final AtomicLong xids = new AtomicLong();
+    private volatile Samples samples = new Samples(0);
+
+    BenchEndpointFactory(String name, boolean transacted) {
+        this.name = name;
+        this.transacted = transacted;
+    }
+
+    void samples(Samples s) {
+        samples = s;
+    }
+
+    @Override
+    public MessageEndpoint createEndpoint(XAResource xa) {
+        return new Endpoint(xa);
+    }
+
+    @Override
+    public MessageEndpoint createEndpoint(XAResource xa, long timeout) {
+        return new Endpoint(xa);
+    }
+
+    @Override
+    public boolean isDeliveryTransacted(Method method) {
+        return transacted;
+    }
+
+    @Override
+    public String getActivationName() {
+        return name;
+    }
+
+    @Override
+    public Class<?> getEndpointClass() {
+        return Endpoint.class;
+    }
+
+    private final class Endpoint implements MessageEndpoint, NatsMessageListener {
+        private final XAResource xa;
+        private Xid xid;
+
+        Endpoint(XAResource xa) {
+            this.xa = xa;
+        }
+
+        @Override
+        public void onMessage(NatsMessage message) {
+            samples.arrived(message.headers().getFirst(Samples.SENT_HEADER));
+        }
+
+        @Override
+        public void beforeDelivery(Method method) {
+            if (xa != null) {
+                xid = new BenchXid(xids.incrementAndGet());
+                try {
+                    xa.start(xid, XAResource.TMNOFLAGS);
+                } catch (XAException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
+        @Override
+        public void afterDelivery() {
+            if (xa != null) {
+                try {
+                    xa.end(xid, XAResource.TMSUCCESS);
+                    xa.commit(xid, true);
+                } catch (XAException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
+        @Override
+        public void release() {
+        }
+    }
+
+    /** A transaction id as a container would make one: unique global id, one branch. */
+    record BenchXid(long n) implements Xid {
+        private static final byte[] RUN = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
+
+        @Override
+        public int getFormatId() {
+            return 4711;
+        }
+
+        @Override
+        public byte[] getGlobalTransactionId() {
+            byte[] id = new byte[RUN.length + 8];
+            System.arraycopy(RUN, 0, id, 0, RUN.length);
+            for (int i = 0; i < 8; i++) {
+                id[RUN.length + i] = (byte) (n >>> (8 * i));
+            }
+            return id;
+        }
+
+        @Override
+        public byte[] getBranchQualifier() {
+            return new byte[] {1};
+        }
+    }
+}
