@@ -29,11 +29,9 @@ import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.api.ConsumerInfo;
 
 /**
  * A JetStream message-driven bean across its own undeploy/redeploy and across a nats-server crash.
@@ -47,8 +45,6 @@ class JetStreamLifecycleIT {
     private static final String ECHO = "echo";
     private static final String STREAM = "JSITR";
     private static final String DURABLE = "js-echo";
-    /** JetStream API error: no message at or after the sequence. */
-    private static final int NO_MESSAGE_FOUND = 10037;
 
     @ArquillianResource
     private Deployer deployer;
@@ -62,6 +58,7 @@ class JetStreamLifecycleIT {
     private Connection client;
     private JetStream js;
     private JetStreamManagement jsm;
+    private Streams streams;
     private long echoCursor = 1;
     private final List<String> echoes = new ArrayList<>();
 
@@ -71,6 +68,7 @@ class JetStreamLifecycleIT {
                 .reconnectWait(Duration.ofMillis(100)).build());
         js = client.jetStream();
         jsm = client.jetStreamManagement();
+        streams = new Streams(jsm);
     }
 
     @AfterEach
@@ -125,13 +123,7 @@ class JetStreamLifecycleIT {
     }
 
     private void awaitConsumer() {
-        Await.until(WAIT, "the MDB created its stream and durable", () -> {
-            try {
-                return jsm.getConsumerInfo(STREAM, DURABLE) != null;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        streams.awaitConsumer(WAIT, STREAM, DURABLE);
     }
 
     private void publish(String prefix, int from, int to) throws Exception {
@@ -140,27 +132,16 @@ class JetStreamLifecycleIT {
         }
     }
 
-    /** @return whether the durable has nothing left to deliver and nothing unacknowledged */
     private boolean settled() {
-        try {
-            ConsumerInfo info = jsm.getConsumerInfo(STREAM, DURABLE);
-            return info.getNumPending() == 0 && info.getNumAckPending() == 0;
-        } catch (Exception e) {
-            return false; // the server may be restarting
-        }
+        return streams.settled(STREAM, DURABLE);
     }
 
     /** @return every echo stored so far whose input started with {@code prefix}, duplicates included */
     private List<String> echoes(String prefix) {
         try {
-            while (true) {
-                var m = jsm.getNextMessage(STREAM, echoCursor, "jsitr.seen");
+            for (var m : streams.stored(STREAM, "jsitr.seen", echoCursor)) {
                 echoes.add(new String(m.getData(), StandardCharsets.UTF_8));
                 echoCursor = m.getSeq() + 1;
-            }
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != NO_MESSAGE_FOUND) {
-                throw new IllegalStateException(e);
             }
         } catch (java.io.IOException e) {
             // the server may be restarting: read on at the next poll

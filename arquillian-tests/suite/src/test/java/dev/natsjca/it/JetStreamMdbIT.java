@@ -59,12 +59,14 @@ class JetStreamMdbIT {
     private Connection client;
     private JetStream js;
     private JetStreamManagement jsm;
+    private Streams streams;
 
     @BeforeEach
     void connect(NatsServer nats) throws Exception {
         client = Nats.connect(nats.url());
         js = client.jetStream();
         jsm = client.jetStreamManagement();
+        streams = new Streams(jsm);
     }
 
     @AfterEach
@@ -73,22 +75,16 @@ class JetStreamMdbIT {
     }
 
     private long ackFloor(String stream, String durable) {
-        try {
-            return jsm.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return streams.ackFloor(stream, durable);
+    }
+
+    private void awaitConsumer(String stream, String durable) {
+        streams.awaitConsumer(WAIT, stream, durable);
     }
 
     @Test
     void thousandMessagesWithMaxConcurrencyFourAreAllProcessedAndAcked() throws Exception {
-        Await.until(WAIT, "the MDB created its stream and consumer", () -> {
-            try {
-                return jsm.getConsumerInfo("JSIT", "js-counter") != null;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitConsumer("JSIT", "js-counter");
         long last = 0;
         for (int i = 0; i < 1000; i++) {
             last = js.publish("jsit.in", ("item-" + i).getBytes(StandardCharsets.UTF_8)).getSeqno();
@@ -102,13 +98,7 @@ class JetStreamMdbIT {
 
     @Test
     void poisonMessageIsDeadLetteredOnceAfterMaxDeliverAndTheRestIsProcessed() throws Exception {
-        Await.until(WAIT, "the MDB created its stream and consumer", () -> {
-            try {
-                return jsm.getConsumerInfo("JSITP", "js-poison") != null;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitConsumer("JSITP", "js-poison");
         long poison = js.publish("jsitp.in", "poison".getBytes(StandardCharsets.UTF_8)).getSeqno();
         long last = 0;
         for (int i = 0; i < 5; i++) {
@@ -149,13 +139,7 @@ class JetStreamMdbIT {
 
     @Test
     void transactedMdbAcksAndPublishesAtCommitAndNeitherAtRollback() throws Exception {
-        Await.until(WAIT, "the MDB created its stream and consumer", () -> {
-            try {
-                return jsm.getConsumerInfo("JSITT", "js-tx") != null;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitConsumer("JSITT", "js-tx");
         try (Receiver out = new Receiver(client, "jsitt.out")) {
             js.publish("jsitt.in", "rollback-once".getBytes(StandardCharsets.UTF_8));
             long last = js.publish("jsitt.in", "commit".getBytes(StandardCharsets.UTF_8)).getSeqno();
@@ -215,13 +199,4 @@ class JetStreamMdbIT {
                 "the good message was dead-lettered too, or a dead letter was stored twice");
     }
 
-    private void awaitConsumer(String stream, String durable) {
-        Await.until(WAIT, "the MDB created its stream and durable " + durable, () -> {
-            try {
-                return jsm.getConsumerInfo(stream, durable) != null;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
 }

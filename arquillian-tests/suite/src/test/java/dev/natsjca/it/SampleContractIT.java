@@ -31,11 +31,9 @@ import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.Nats;
-import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.MessageInfo;
 
 /**
@@ -51,8 +49,6 @@ class SampleContractIT {
     private static final Pattern STATUS = Pattern.compile(
             "\\{\"node\":\"([^\"]+)\",\"leader\":(true|false),\"token\":(\\d+|null),\"audited\":(\\d+)}");
     private static final Pattern TICK = Pattern.compile("\\{\"node\":\"([^\"]+)\",\"token\":(\\d+)}");
-    /** JetStream API error: no message at or after the sequence. */
-    private static final int NO_MESSAGE_FOUND = 10037;
 
     @Deployment(testable = false)
     static EnterpriseArchive sample() {
@@ -62,13 +58,15 @@ class SampleContractIT {
     private Connection client;
     private JetStream js;
     private JetStreamManagement jsm;
+    private Streams streams;
 
     @BeforeEach
     void connect(NatsServer nats) throws Exception {
         client = Nats.connect(nats.url());
         js = client.jetStream();
         jsm = client.jetStreamManagement();
-        Await.until(WAIT, "the sample created stream ORDERS and durable order-auditor", () -> consumer() != null);
+        streams = new Streams(jsm);
+        streams.awaitConsumer(WAIT, "ORDERS", "order-auditor");
     }
 
     @AfterEach
@@ -182,17 +180,8 @@ class SampleContractIT {
         return last[0];
     }
 
-    private ConsumerInfo consumer() {
-        try {
-            return jsm.getConsumerInfo("ORDERS", "order-auditor");
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
     private boolean settled() {
-        ConsumerInfo info = consumer();
-        return info != null && info.getNumPending() == 0 && info.getNumAckPending() == 0;
+        return streams.settled("ORDERS", "order-auditor");
     }
 
     /** @return the audits stored for orders whose id starts with {@code prefix} */
@@ -213,22 +202,11 @@ class SampleContractIT {
     }
 
     private List<MessageInfo> stored(String subject) {
-        List<MessageInfo> all = new ArrayList<>();
-        long seq = 1;
         try {
-            while (true) {
-                MessageInfo m = jsm.getNextMessage("ORDERS", seq, subject);
-                all.add(m);
-                seq = m.getSeq() + 1;
-            }
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != NO_MESSAGE_FOUND) {
-                throw new IllegalStateException(e);
-            }
+            return streams.stored("ORDERS", subject, 1);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-        return all;
     }
 
     private static OrderAudited parse(MessageInfo m) {
