@@ -369,6 +369,13 @@ public abstract class EndpointActivation {
     private final class Worker implements Work, WorkListener {
         private final AtomicBoolean permitHeld = new AtomicBoolean(true);
         private volatile boolean released;
+        /**
+         * The endpoint this worker delivers through, serially, while nothing settles in the
+         * endpoint's transaction (a JCA endpoint may serve several deliveries one after another;
+         * creating one per message is the container's most expensive step). Released when the
+         * worker ends.
+         */
+        private MessageEndpoint reusable;
 
         void releasePermit() {
             if (permitHeld.compareAndSet(true, false)) {
@@ -399,6 +406,10 @@ public abstract class EndpointActivation {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                if (reusable != null) {
+                    reusable.release();
+                    reusable = null;
+                }
                 releasePermit();
             }
         }
@@ -413,7 +424,11 @@ public abstract class EndpointActivation {
                             () -> settle(delivered, failure[0] != null ? failure[0]
                                     : new IllegalStateException("the transaction rolled back")))
                     : null;
-            MessageEndpoint endpoint = createEndpoint(settlement);
+            // A settling transaction binds its XAResource to the endpoint: one endpoint per delivery then.
+            if (settlement == null && reusable == null) {
+                reusable = createEndpoint(null);
+            }
+            MessageEndpoint endpoint = settlement == null ? reusable : createEndpoint(settlement);
             if (endpoint == null) {
                 notTaken(message);
                 return;
@@ -435,7 +450,9 @@ public abstract class EndpointActivation {
                     failure[0] = e; // beforeDelivery/afterDelivery failed
                 }
             } finally {
-                endpoint.release();
+                if (settlement != null) {
+                    endpoint.release();
+                }
             }
             if (settlement == null || !settlement.settled()) {
                 settle(delivered, failure[0]);
