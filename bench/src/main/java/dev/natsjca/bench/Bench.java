@@ -76,6 +76,14 @@ public final class Bench {
             bench.outboundJetStream();
             bench.inboundCore();
             bench.inboundJetStream();
+            if (args.length >= 3) {
+                Path wildfly = ServerBench.required(args[1], "WildFly");
+                Path rar = ServerBench.required(args[2], "the resource adapter archive");
+                try (ServerBench server = new ServerBench(nats.url(), pub, wildfly, rar,
+                        wildfly.resolveSibling("wildfly-bench.log"))) {
+                    bench.inWildFly(server);
+                }
+            }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             Report.write(out, bench.rows, took, LocalDate.now());
             LOG.log(System.Logger.Level.INFO, "Benchmark done in {0}; wrote {1} and {2}", took,
@@ -222,6 +230,48 @@ public final class Bench {
         }
     }
 
+    /** The scenarios that need the EJB container, the server's pool or JMS: in WildFly, standalone-full. */
+    private void inWildFly(ServerBench server) throws Exception {
+        String out = "bench.srv.out";
+        RawReceiver receiver = new RawReceiver(sub, out);
+        compare("1b. Outbound, core, in WildFly (standalone-full)", 10_000, List.of(
+                variant("raw jnats publish, outside the server", receiver,
+                        (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(out, h, d))),
+                variant("adapter in an EJB: one handle, many publishes", receiver,
+                        (n, size, rate) -> server.inServer("handle " + n + " " + size + " " + out + " " + rate)),
+                variant("adapter in an EJB: get, publish, close per message (server's pool)", receiver,
+                        (n, size, rate) -> server.inServer("pool " + n + " " + size + " " + out + " " + rate))));
+        receiver.close();
+
+        String rawSubject = "bench.srv.core.raw";
+        RawReceiver raw = new RawReceiver(sub, rawSubject);
+        compare("3b. Inbound, core, MDB in WildFly", 20_000, List.of(
+                variant("raw jnats dispatcher", raw,
+                        (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(rawSubject, h, d))),
+                server.serverReceiver("NATS MDB, maxConcurrency 1", "core1",
+                        (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core1", h, d))),
+                server.serverReceiver("NATS MDB, maxConcurrency 4", "core4",
+                        (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core4", h, d)))));
+        raw.close();
+
+        JetStream js = server.jetStream();
+        compare("5a. NATS core MDB vs non-persistent JMS MDB (Artemis), in WildFly", 10_000, List.of(
+                server.serverReceiver("JMS MDB, non-persistent, maxSession 4", "jms",
+                        (n, size, rate) -> server.inServer("jms jms " + n + " " + size + " false " + rate)),
+                server.serverReceiver("NATS core MDB, maxConcurrency 4", "core4",
+                        (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core4", h, d)))));
+        compare("5b. NATS JetStream MDB vs persistent JMS MDB, not transacted, in WildFly", 5_000, List.of(
+                server.serverReceiver("JMS MDB, persistent, maxSession 4", "jms",
+                        (n, size, rate) -> server.inServer("jms jms " + n + " " + size + " true " + rate)),
+                server.serverReceiver("NATS JetStream MDB (file storage, acks), maxConcurrency 4", "js",
+                        (n, size, rate) -> publishAsync(js, "bench.srv.js", n, size, rate))));
+        compare("5c. Transacted: NATS JetStream MDB vs persistent JMS MDB, in WildFly", 5_000, List.of(
+                server.serverReceiver("JMS MDB, persistent, transacted, maxSession 4", "jmstx",
+                        (n, size, rate) -> server.inServer("jms jmstx " + n + " " + size + " true " + rate)),
+                server.serverReceiver("NATS JetStream MDB, transacted, maxConcurrency 4", "jstx",
+                        (n, size, rate) -> publishAsync(js, "bench.srv.jstx", n, size, rate))));
+    }
+
     private static long publishAsync(JetStream js, String subject, int n, int size, int rate) throws Exception {
         List<CompletableFuture<PublishAck>> acks = new ArrayList<>(n);
         long first = Sender.send(n, size, rate, (h, d) -> acks.add(js.publishAsync(subject, h, d)));
@@ -235,11 +285,11 @@ public final class Bench {
 
     /** Sends one round; returns the first send time. */
     @FunctionalInterface
-    private interface Send {
+    interface SendFunction {
         long send(int n, int size, int rate) throws Exception;
     }
 
-    private static Variant variant(String name, RawReceiver receiver, Send send) {
+    private static Variant variant(String name, RawReceiver receiver, SendFunction send) {
         return new Variant() {
             @Override
             public String name() {
@@ -255,7 +305,7 @@ public final class Bench {
         };
     }
 
-    private Variant activation(String name, NatsActivationSpec spec, boolean transacted, Send send) throws Exception {
+    private Variant activation(String name, NatsActivationSpec spec, boolean transacted, SendFunction send) throws Exception {
         BenchEndpointFactory endpoints = new BenchEndpointFactory(name, transacted);
         adapter.adapter().endpointActivation(endpoints, spec);
         return new Variant() {

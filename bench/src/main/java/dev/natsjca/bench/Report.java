@@ -49,7 +49,10 @@ final class Report {
                 .append("Absolute numbers on a shared 2-core machine are noisy; compare the ratios.\n\n")
                 .append("\"Adapter delivery path\" is the resource adapter with the in-test JCA harness standing in ")
                 .append("for the EJB container (a bounded work manager, a minimal endpoint factory that drives the ")
-                .append("delivery's XAResource with one-phase commit when transacted).\n");
+                .append("delivery's XAResource with one-phase commit when transacted). Scenarios marked \"in WildFly\" ")
+                .append("run in a WildFly (standalone-full, built-in Artemis) the benchmark starts with its own EAR: ")
+                .append("NATS load from outside the server, JMS load from an EJB inside it, 100 messages per JTA ")
+                .append("transaction through java:/JmsXA.\n");
         String scenario = null;
         for (Row r : rows) {
             if (!r.scenario().equals(scenario)) {

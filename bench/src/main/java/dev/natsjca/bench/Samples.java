@@ -17,6 +17,17 @@ final class Samples {
     private final long[] latencies;
     private final AtomicInteger count = new AtomicInteger();
     private volatile long lastArrival;
+    /** Quantiles computed elsewhere (by the server's receiver), or {@code null}. */
+    private long[] reportedQuantiles;
+
+    /** @return samples as an in-server receiver reported them: count, last arrival, p50 and p99 in nanoseconds */
+    static Samples reported(int count, long lastArrival, long p50Nanos, long p99Nanos) {
+        Samples s = new Samples(0);
+        s.count.set(count);
+        s.lastArrival = lastArrival;
+        s.reportedQuantiles = new long[] {p50Nanos, p99Nanos};
+        return s;
+    }
 
     Samples(int expected) {
         latencies = new long[expected];
@@ -53,6 +64,9 @@ final class Samples {
 
     /** @return the {@code q}-quantile latency in microseconds */
     double quantileMicros(double q) {
+        if (reportedQuantiles != null) {
+            return (q <= 0.5 ? reportedQuantiles[0] : reportedQuantiles[1]) / 1000.0;
+        }
         int n = Math.min(count.get(), latencies.length);
         if (n == 0) {
             return Double.NaN;

@@ -1,0 +1,137 @@
+package dev.natsjca.bench.server;
+
+import java.nio.charset.StandardCharsets;
+
+import dev.natsjca.api.NatsConnection;
+import dev.natsjca.api.NatsConnectionFactory;
+import dev.natsjca.api.NatsMessage;
+import dev.natsjca.api.NatsMessageListener;
+import io.nats.client.impl.Headers;
+import jakarta.annotation.Resource;
+import jakarta.ejb.ActivationConfigProperty;
+import jakarta.ejb.EJB;
+import jakarta.ejb.MessageDriven;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.jms.JMSDestinationDefinition;
+import jakarta.jms.JMSDestinationDefinitions;
+import jakarta.jms.Queue;
+
+/**
+ * The benchmark's remote control, over NATS request/reply on {@value #SUBJECT}: reset and report a
+ * receiver's round, and produce load from inside the server (JMS messages; NATS publishes through
+ * the pool per message or through one handle). Each answer is one line of text.
+ */
+@JMSDestinationDefinitions({
+        @JMSDestinationDefinition(name = Control.JMS_QUEUE, interfaceName = "jakarta.jms.Queue", destinationName = "benchJms"),
+        @JMSDestinationDefinition(name = Control.JMSTX_QUEUE, interfaceName = "jakarta.jms.Queue", destinationName = "benchJmsTx") })
+@MessageDriven(messageListenerInterface = NatsMessageListener.class, activationConfig = {
+        @ActivationConfigProperty(propertyName = "subject", propertyValue = Control.SUBJECT) })
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+public class Control implements NatsMessageListener {
+
+    public static final String SUBJECT = "bench.srv.control";
+    public static final String JMS_QUEUE = "java:global/jms/benchJms";
+    public static final String JMSTX_QUEUE = "java:global/jms/benchJmsTx";
+
+    @Resource(name = "nats/ConnectionFactory")
+    private NatsConnectionFactory nats;
+
+    /** JMS messages per sending transaction. */
+    static final int JMS_BATCH = 100;
+
+    @EJB
+    private JmsLoad jmsLoad;
+
+    @Resource(lookup = JMS_QUEUE)
+    private Queue jmsQueue;
+
+    @Resource(lookup = JMSTX_QUEUE)
+    private Queue jmsTxQueue;
+
+    @Override
+    public void onMessage(NatsMessage message) {
+        String[] c = new String(message.data(), StandardCharsets.UTF_8).split(" ");
+        String answer;
+        try {
+            answer = switch (c[0]) {
+                case "reset" -> {
+                    Stats.reset(c[1], Integer.parseInt(c[2]));
+                    yield "ok";
+                }
+                case "report" -> Stats.report(c[1]);
+                case "jms" -> Long.toString(sendJms(c[1], Integer.parseInt(c[2]), Integer.parseInt(c[3]),
+                        Boolean.parseBoolean(c[4]), Integer.parseInt(c[5])));
+                case "pool" -> Long.toString(pooled(Integer.parseInt(c[1]), Integer.parseInt(c[2]), c[3],
+                        Integer.parseInt(c[4])));
+                case "handle" -> Long.toString(oneHandle(Integer.parseInt(c[1]), Integer.parseInt(c[2]), c[3],
+                        Integer.parseInt(c[4])));
+                default -> "error unknown command " + c[0];
+            };
+        } catch (RuntimeException e) {
+            answer = "error " + e;
+        }
+        try (NatsConnection connection = nats.getConnection()) {
+            connection.publish(message.replyTo(), null, answer.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Waits until message {@code i} is due at {@code rate} per second; 0 = no pacing. */
+    static void pace(int i, int rate, long start) {
+        if (rate > 0) {
+            long wait = start + i * (1_000_000_000L / rate) - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+        }
+    }
+
+    /** Sends in JTA transactions of {@value #JMS_BATCH} messages (see {@link JmsLoad}). */
+    private long sendJms(String receiver, int n, int size, boolean persistent, int rate) {
+        Queue queue = "jmstx".equals(receiver) ? jmsTxQueue : jmsQueue;
+        byte[] data = new byte[size];
+        long start = System.nanoTime();
+        long first = 0;
+        for (int sent = 0; sent < n; sent += JMS_BATCH) {
+            long f = jmsLoad.sendBatch(queue, Math.min(JMS_BATCH, n - sent), data, persistent, rate, sent, start);
+            if (sent == 0) {
+                first = f;
+            }
+        }
+        return first;
+    }
+
+    private long pooled(int n, int size, String subject, int rate) {
+        byte[] data = new byte[size];
+        long first = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            pace(i, rate, start);
+            long now = Stats.now();
+            if (i == 0) {
+                first = now;
+            }
+            try (NatsConnection connection = nats.getConnection()) {
+                connection.publish(subject, new Headers().put("Bench-Sent", Long.toString(now)), data);
+            }
+        }
+        return first;
+    }
+
+    private long oneHandle(int n, int size, String subject, int rate) {
+        byte[] data = new byte[size];
+        long first = 0;
+        long start = System.nanoTime();
+        try (NatsConnection connection = nats.getConnection()) {
+            for (int i = 0; i < n; i++) {
+                pace(i, rate, start);
+            long now = Stats.now();
+                if (i == 0) {
+                    first = now;
+                }
+                connection.publish(subject, new Headers().put("Bench-Sent", Long.toString(now)), data);
+            }
+        }
+        return first;
+    }
+}

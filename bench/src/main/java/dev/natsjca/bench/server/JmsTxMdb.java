@@ -1,0 +1,27 @@
+package dev.natsjca.bench.server;
+
+import jakarta.ejb.ActivationConfigProperty;
+import jakarta.ejb.MessageDriven;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.jms.JMSException;
+import jakarta.jms.Message;
+import jakarta.jms.MessageListener;
+
+/** Benchmark receiver 'jmstx' on WildFly's built-in Artemis: records each message's latency. */
+@MessageDriven(activationConfig = {
+        @ActivationConfigProperty(propertyName = "destinationLookup", propertyValue = Control.JMSTX_QUEUE),
+        @ActivationConfigProperty(propertyName = "destinationType", propertyValue = "jakarta.jms.Queue"),
+        @ActivationConfigProperty(propertyName = "maxSession", propertyValue = "4") })
+@TransactionAttribute(TransactionAttributeType.REQUIRED)
+public class JmsTxMdb implements MessageListener {
+
+    @Override
+    public void onMessage(Message message) {
+        try {
+            Stats.arrived("jmstx", message.getLongProperty("BenchSent"));
+        } catch (JMSException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

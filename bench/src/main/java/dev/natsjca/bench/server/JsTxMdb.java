@@ -1,0 +1,24 @@
+package dev.natsjca.bench.server;
+
+import dev.natsjca.api.NatsMessage;
+import dev.natsjca.api.NatsMessageListener;
+import jakarta.ejb.ActivationConfigProperty;
+import jakarta.ejb.MessageDriven;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+
+/** Benchmark receiver 'jstx': records each message's latency from its send stamp. */
+@MessageDriven(messageListenerInterface = NatsMessageListener.class, activationConfig = {
+        @ActivationConfigProperty(propertyName = "subject", propertyValue = "bench.srv.jstx"),
+        @ActivationConfigProperty(propertyName = "stream", propertyValue = "BENCH_SRV"),
+        @ActivationConfigProperty(propertyName = "durable", propertyValue = "jstx"),
+        @ActivationConfigProperty(propertyName = "batchSize", propertyValue = "100"),
+        @ActivationConfigProperty(propertyName = "maxConcurrency", propertyValue = "4") })
+@TransactionAttribute(TransactionAttributeType.REQUIRED)
+public class JsTxMdb implements NatsMessageListener {
+
+    @Override
+    public void onMessage(NatsMessage message) {
+        Stats.arrived("jstx", Long.parseLong(message.headers().getFirst("Bench-Sent")));
+    }
+}
