@@ -255,6 +255,33 @@ public final class Bench {
         raw.close();
 
         JetStream js = server.jetStream();
+        Samples[] rawSamples = {new Samples(0)};
+        MessageConsumer consumer = sub.getStreamContext("BENCH_SRV").createOrUpdateConsumer(
+                ConsumerConfiguration.builder().durable("raw").filterSubject("bench.srv.jsraw")
+                        .ackPolicy(AckPolicy.Explicit).build())
+                .consume(ConsumeOptions.builder().batchSize(100).expiresIn(10_000).build(), m -> {
+                    rawSamples[0].arrived(m.getHeaders().getFirst(Samples.SENT_HEADER));
+                    m.ack();
+                });
+        compare("4b. Inbound, JetStream, MDB in WildFly", 5_000, List.of(
+                new Variant() {
+                    @Override
+                    public String name() {
+                        return "raw jnats pull consumer, explicit acks, outside the server";
+                    }
+
+                    @Override
+                    public Round run(int n, int size, int rate) throws Exception {
+                        rawSamples[0] = new Samples(n);
+                        long first = publishAsync(js, "bench.srv.jsraw", n, size, rate);
+                        return new Round(n, first, awaitRound(rawSamples[0], n));
+                    }
+                },
+                server.serverReceiver("NATS JetStream MDB, not transacted, maxConcurrency 4", "js",
+                        (n, size, rate) -> publishAsync(js, "bench.srv.js", n, size, rate)),
+                server.serverReceiver("NATS JetStream MDB, transacted, maxConcurrency 4", "jstx",
+                        (n, size, rate) -> publishAsync(js, "bench.srv.jstx", n, size, rate))));
+        consumer.stop();
         compare("5a. NATS core MDB vs non-persistent JMS MDB (Artemis), in WildFly", 10_000, List.of(
                 server.serverReceiver("JMS MDB, non-persistent, maxSession 4", "jms",
                         (n, size, rate) -> server.inServer("jms jms " + n + " " + size + " false " + rate)),

@@ -42,7 +42,7 @@ final class ServerBench implements AutoCloseable {
     ServerBench(String natsUrl, Connection pub, Path wildflyHome, Path rar, Path log) throws Exception {
         this.pub = pub;
         pub.jetStreamManagement().addStream(StreamConfiguration.builder().name("BENCH_SRV")
-                .subjects("bench.srv.js", "bench.srv.jstx").storageType(StorageType.File).build());
+                .subjects("bench.srv.js", "bench.srv.jstx", "bench.srv.jsraw").storageType(StorageType.File).build());
         this.ear = wildflyHome.resolve("standalone/deployments/bench.ear");
         Files.deleteIfExists(ear.resolveSibling("bench.ear.failed"));
         Files.deleteIfExists(ear.resolveSibling("bench.ear.deployed"));
