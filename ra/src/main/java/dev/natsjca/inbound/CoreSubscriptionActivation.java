@@ -32,7 +32,15 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
                                ConnectionSettings settings, WorkManager workManager, Timer timer)
             throws ResourceException {
-        super(endpointFactory, spec, settings, workManager, timer);
+        super(endpointFactory, spec, settings, workManager, timer, coreHandOffCapacity(spec.maxConcurrency()));
+    }
+
+    /**
+     * @return the hand-off queue of a core activation with {@code maxConcurrency} workers: room for
+     *         a burst, so workers drain it without parking after each message
+     */
+    static int coreHandOffCapacity(int maxConcurrency) {
+        return Math.min(1024, 64 * maxConcurrency);
     }
 
     @Override

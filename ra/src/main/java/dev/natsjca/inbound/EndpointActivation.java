@@ -39,7 +39,7 @@ import jakarta.resource.spi.work.WorkManager;
  * message after the endpoint returned or threw.
  *
  * <p>Threads and bounds: the jnats dispatcher thread of this activation's connection receives each
- * message and puts it into a small bounded hand-off queue ({@link #handOffCapacity()}), waiting while
+ * message and puts it into a small bounded hand-off queue, waiting while
  * it is full; at most {@code maxConcurrency} {@link Work}s on the adapter's {@link WorkManager}
  * take messages from it and deliver them one after the other, and end when it stays empty for a
  * moment. So the backlog stays in jnats' bounded pending buffer (for core subscriptions
@@ -98,10 +98,13 @@ public abstract class EndpointActivation {
      * @param settings the connection settings of this activation
      * @param workManager the adapter's work manager; deliveries run on its threads
      * @param timer the adapter's timer, for connection retries before the first connect
+     * @param handOffCapacity messages the hand-off queue holds: enough that a busy worker finds
+     *        its next messages waiting instead of parking after each one (a thread hand-off costs
+     *        more than a small delivery), small next to jnats' own pending buffer
      * @throws ResourceException when the endpoint does not implement the listener interface
      */
     EndpointActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                       ConnectionSettings settings, WorkManager workManager, Timer timer)
+                       ConnectionSettings settings, WorkManager workManager, Timer timer, int handOffCapacity)
             throws ResourceException {
         this.endpointFactory = endpointFactory;
         this.spec = spec;
@@ -125,7 +128,7 @@ public abstract class EndpointActivation {
                     }
                 }).maxReconnects(-1).build();
         this.permits = new Semaphore(spec.maxConcurrency());
-        this.handOff = new ArrayBlockingQueue<>(handOffCapacity());
+        this.handOff = new ArrayBlockingQueue<>(handOffCapacity);
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
         } catch (NoSuchMethodException e) {
@@ -312,21 +315,6 @@ public abstract class EndpointActivation {
     /** @return the activation's connection, once connected */
     final Connection connection() {
         return connection;
-    }
-
-    /**
-     * @return the hand-off queue's capacity: enough that a busy worker finds its next messages
-     *         waiting instead of parking after each one (a thread hand-off costs more than a small
-     *         delivery), small next to jnats' own pending buffer. JetStream overrides it: a message
-     *         waiting here is unacknowledged and its {@code ackWait} is running.
-     */
-    int handOffCapacity() {
-        return coreHandOffCapacity(spec.maxConcurrency());
-    }
-
-    /** @return the hand-off capacity of a core activation with {@code maxConcurrency} workers */
-    static int coreHandOffCapacity(int maxConcurrency) {
-        return Math.min(1024, 64 * maxConcurrency);
     }
 
     /** Runs on the jnats dispatcher thread: hand over (waiting, bounded and re-checked, while full). */

@@ -55,7 +55,9 @@ final class JetStreamActivation extends EndpointActivation {
 
     JetStreamActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec, ConnectionSettings settings,
                         WorkManager workManager, Timer timer) throws ResourceException {
-        super(endpointFactory, spec, settings, workManager, timer);
+        // One pull batch at most waits for a worker, on top of the batch jnats holds: every waiting
+        // message is unacknowledged, so the wait must stay well inside ackWait.
+        super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize());
         this.js = spec.jetStream();
     }
 
@@ -123,15 +125,6 @@ final class JetStreamActivation extends EndpointActivation {
         }
         String reason = sb.toString().replace('\r', ' ').replace('\n', ' ');
         return reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
-    }
-
-    /**
-     * One pull batch at most waits for a worker, on top of the batch jnats holds: every message
-     * waiting is unacknowledged, so the wait must stay well inside {@code ackWait}.
-     */
-    @Override
-    int handOffCapacity() {
-        return spec.jetStream().batchSize(); // called from the superclass constructor: not the field
     }
 
     @Override

@@ -177,7 +177,7 @@ class CoreDeliveryTest {
             }
             client.flush(WAIT);
             // Held: one delivery in flight, the hand-off queue, one message in the dispatcher's hand, 5 pending.
-            int held = 1 + EndpointActivation.coreHandOffCapacity(1) + 1 + 5;
+            int held = 1 + CoreSubscriptionActivation.coreHandOffCapacity(1) + 1 + 5;
             Await.until(WAIT, () -> "client dropped the overflow, dropped " + activation.droppedMessages(),
                     () -> activation.droppedMessages() >= n - held);
             Await.until(WAIT, "a warning naming the activation and maxPending", () -> warnings.stream()
