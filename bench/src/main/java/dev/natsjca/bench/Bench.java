@@ -1,6 +1,5 @@
 package dev.natsjca.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -23,6 +22,7 @@ import dev.natsjca.outbound.NatsManagedConnection;
 import dev.natsjca.outbound.NatsManagedConnectionFactory;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.StartedAdapter;
+import dev.natsjca.testing.TestXid;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.Dispatcher;
@@ -145,7 +145,7 @@ public final class Bench {
         Xid[] xid = {null};
         long first = Sender.send(n, size, rate, (h, d) -> {
             if (xid[0] == null) {
-                xid[0] = new BenchEndpointFactory.BenchXid(count[0]);
+                xid[0] = new TestXid();
                 xa.start(xid[0], XAResource.TMNOFLAGS);
             }
             handle.jetStreamPublish(subject, h, d, null);
@@ -475,9 +475,5 @@ public final class Bench {
     @FunctionalInterface
     interface ThrowingRunnable {
         void run() throws Exception;
-    }
-
-    static String format(double d) {
-        return String.format(Locale.ROOT, "%.0f", d);
     }
 }

@@ -1,15 +1,13 @@
 package dev.natsjca.bench;
 
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 
 import dev.natsjca.api.NatsMessage;
+import dev.natsjca.testing.TestXid;
 import dev.natsjca.api.NatsMessageListener;
 import jakarta.resource.spi.endpoint.MessageEndpoint;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
@@ -24,7 +22,6 @@ final class BenchEndpointFactory implements MessageEndpointFactory {
 
     private final String name;
     private final boolean transacted;
-    private final AtomicLong xids = new AtomicLong();
     private volatile Samples samples = new Samples(0);
 
     BenchEndpointFactory(String name, boolean transacted) {
@@ -77,7 +74,7 @@ final class BenchEndpointFactory implements MessageEndpointFactory {
         @Override
         public void beforeDelivery(Method method) {
             if (xa != null) {
-                xid = new BenchXid(xids.incrementAndGet());
+                xid = new TestXid();
                 try {
                     xa.start(xid, XAResource.TMNOFLAGS);
                 } catch (XAException e) {
@@ -100,31 +97,6 @@ final class BenchEndpointFactory implements MessageEndpointFactory {
 
         @Override
         public void release() {
-        }
-    }
-
-    /** A transaction id as a container would make one: unique global id, one branch. */
-    record BenchXid(long n) implements Xid {
-        private static final byte[] RUN = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
-
-        @Override
-        public int getFormatId() {
-            return 4711;
-        }
-
-        @Override
-        public byte[] getGlobalTransactionId() {
-            byte[] id = new byte[RUN.length + 8];
-            System.arraycopy(RUN, 0, id, 0, RUN.length);
-            for (int i = 0; i < 8; i++) {
-                id[RUN.length + i] = (byte) (n >>> (8 * i));
-            }
-            return id;
-        }
-
-        @Override
-        public byte[] getBranchQualifier() {
-            return new byte[] {1};
         }
     }
 }

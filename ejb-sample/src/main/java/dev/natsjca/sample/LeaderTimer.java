@@ -69,7 +69,7 @@ public class LeaderTimer {
             throw new IllegalStateException("Invalid value for sample.leader.interval: '" + interval
                     + "': must be shorter than sample.leader.ttl (" + ttl + "), or leadership lapses between ticks");
         }
-        election = LeaderElection.builder().bucket(BUCKET).key(KEY).ttl(ttl).candidate(Node.NAME).build();
+        election = LeaderElection.builder().bucket(BUCKET).key(KEY).ttl(ttl).build(); // candidate: the node name
         timers.createIntervalTimer(0, interval.toMillis(), new TimerConfig("sample-leader-timer", false));
         LOG.log(Level.INFO, "Leader timer for {0} every {1}, TTL {2}", election, interval, ttl);
     }

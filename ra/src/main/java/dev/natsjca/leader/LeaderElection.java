@@ -409,6 +409,15 @@ public final class LeaderElection {
         }
     }
 
+    /**
+     * @return this server instance's name, the default candidate: {@code jboss.node.name}
+     *         (WildFly), else {@code com.sun.aas.instanceName} (Payara), else the host name. An
+     *         application that reports its node elsewhere can use the same name.
+     */
+    public static String nodeName() {
+        return defaultCandidate(System::getProperty);
+    }
+
     static Duration defaultRequestTimeout(Duration ttl) {
         Duration half = ttl.dividedBy(2);
         return half.compareTo(DEFAULT_MAX_REQUEST_TIMEOUT) < 0 ? half : DEFAULT_MAX_REQUEST_TIMEOUT;

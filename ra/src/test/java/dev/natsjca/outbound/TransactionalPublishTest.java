@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import javax.transaction.xa.XAException;
@@ -29,6 +28,7 @@ import dev.natsjca.api.NatsException;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
+import dev.natsjca.testing.TestXid;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
@@ -43,7 +43,6 @@ import io.nats.client.api.StreamConfiguration;
 class TransactionalPublishTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final AtomicInteger XIDS = new AtomicInteger();
 
     @RegisterExtension
     static final NatsServerExtension NATS = NatsServerExtension.onFreePort();
@@ -218,26 +217,6 @@ class TransactionalPublishTest {
             } finally {
                 ownMc.destroy();
             }
-        }
-    }
-
-    /** A minimal Xid; each one is a new global transaction. */
-    private static final class TestXid implements Xid {
-        private final byte[] gtrid = ("gtrid-" + XIDS.incrementAndGet()).getBytes(StandardCharsets.US_ASCII);
-
-        @Override
-        public int getFormatId() {
-            return 4242;
-        }
-
-        @Override
-        public byte[] getGlobalTransactionId() {
-            return gtrid;
-        }
-
-        @Override
-        public byte[] getBranchQualifier() {
-            return new byte[] {1};
         }
     }
 }

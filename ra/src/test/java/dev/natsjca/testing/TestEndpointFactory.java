@@ -115,24 +115,7 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
 
     private final class Endpoint implements MessageEndpoint, NatsMessageListener {
         private final XAResource xa;
-        private final javax.transaction.xa.Xid xid = new javax.transaction.xa.Xid() {
-            private final byte[] id = java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-            @Override
-            public int getFormatId() {
-                return 77;
-            }
-
-            @Override
-            public byte[] getGlobalTransactionId() {
-                return id;
-            }
-
-            @Override
-            public byte[] getBranchQualifier() {
-                return new byte[] {1};
-            }
-        };
+        private final javax.transaction.xa.Xid xid = new TestXid();
         private boolean isReleased;
         private boolean rollback;
 
