@@ -235,7 +235,12 @@ public final class NatsManagedConnection implements ManagedConnection {
                     connection.publish(s.subject(), s.headers(), s.data());
                 }
             }
-            connection.flush(COMMIT_TIMEOUT);
+            if (jetStreamMessages.size() < staged.size()) {
+                // Core messages have no acknowledgement; the flush's PONG is the proof that the
+                // server has them. JetStream's acknowledgements prove it on their own, so a
+                // JetStream-only transaction saves the round trip.
+                connection.flush(COMMIT_TIMEOUT);
+            }
         } catch (IOException | TimeoutException | RuntimeException e) {
             throw new NatsException("Sending the transaction's messages failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
