@@ -1,5 +1,7 @@
 package dev.natsjca.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -47,7 +49,7 @@ public final class Bench {
 
     private static final System.Logger LOG = System.getLogger(Bench.class.getName());
     private static final int[] SIZES = {128, 4096};
-    private static final int ROUNDS = 4;
+    static final int ROUNDS = 6;
     private static final Duration STALL = Duration.ofSeconds(3);
 
     private final NatsServer nats;
@@ -55,6 +57,7 @@ public final class Bench {
     private final Connection pub;
     private final Connection sub;
     private final List<Report.Row> rows = new ArrayList<>();
+    private final List<Report.LatencyRow> latencyRows = new ArrayList<>();
 
     private Bench(NatsServer nats, StartedAdapter adapter, Connection pub, Connection sub) {
         this.nats = nats;
@@ -85,7 +88,7 @@ public final class Bench {
                 }
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            Report.write(out, bench.rows, took, LocalDate.now());
+            Report.write(out, bench.rows, bench.latencyRows, took, LocalDate.now());
             LOG.log(System.Logger.Level.INFO, "Benchmark done in {0}; wrote {1} and {2}", took,
                     out.resolve("RESULTS.md"), out.resolve("results.png"));
         }
@@ -120,19 +123,28 @@ public final class Bench {
         NatsManagedConnection mc = managedConnection();
         NatsConnection handle = (NatsConnection) mc.getConnection(null, null);
         XAResource xa = mc.getXAResource();
-        Variant raw = variant("raw jnats publishAsync, all acks awaited", receiver, (n, size, rate) -> {
-            List<CompletableFuture<PublishAck>> acks = new ArrayList<>(n);
-            long first = Sender.send(n, size, rate, (h, d) -> acks.add(js.publishAsync(subject, h, d)));
-            for (CompletableFuture<PublishAck> a : acks) {
-                a.get(30, TimeUnit.SECONDS);
-            }
+        Variant raw = variant("raw jnats publishAsync, all acks awaited", receiver,
+                (n, size, rate) -> publishAsync(js, subject, n, size, rate));
+        // The same durability points as the transactions, without them: a commit cannot return
+        // before its messages' acknowledgements, so these are the limits the transactions compare with.
+        Variant rawEach = variant("raw jnats publish, each ack awaited", receiver,
+                (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> js.publish(subject, h, d)));
+        Variant rawPer100 = variant("raw jnats publishAsync, acks awaited every 100", receiver, (n, size, rate) -> {
+            List<CompletableFuture<PublishAck>> acks = new ArrayList<>(100);
+            long first = Sender.send(n, size, rate, (h, d) -> {
+                acks.add(js.publishAsync(subject, h, d));
+                if (acks.size() == 100) {
+                    awaitAll(acks);
+                }
+            });
+            awaitAll(acks);
             return first;
         });
         Variant tx1 = variant("adapter: transactional publish, 1 per commit", receiver,
                 (n, size, rate) -> transacted(n, size, rate, 1, handle, xa, subject));
         Variant tx100 = variant("adapter: transactional publish, 100 per commit", receiver,
                 (n, size, rate) -> transacted(n, size, rate, 100, handle, xa, subject));
-        compare("2. Outbound, JetStream", 5_000, List.of(raw, tx1, tx100));
+        compare("2. Outbound, JetStream", 5_000, List.of(raw, rawEach, tx1, rawPer100, tx100));
         handle.close();
         mc.destroy();
         receiver.close();
@@ -242,16 +254,28 @@ public final class Bench {
                 variant("adapter in an EJB: get, publish, close per message (server's pool)", receiver,
                         (n, size, rate) -> server.inServer("pool " + n + " " + size + " " + out + " " + rate))));
         receiver.close();
+        // Without a subscriber nothing but the in-server sender runs, all three in the same JVM:
+        // what the handle and IronJacamar's get and close cost per message, against the publish itself.
+        compare("1c. Outbound, core, in an EJB, sending side only (no subscriber)", 100_000, List.of(
+                server.sendOnly("raw jnats publish in the EJB, its own connection", "raw", "bench.srv.nobody"),
+                server.sendOnly("adapter in an EJB: one handle, many publishes", "handle", "bench.srv.nobody"),
+                server.sendOnly("adapter in an EJB: get, publish, close per message (server's pool)", "pool",
+                        "bench.srv.nobody")));
 
         String rawSubject = "bench.srv.core.raw";
         RawReceiver raw = new RawReceiver(sub, rawSubject);
-        compare("3b. Inbound, core, MDB in WildFly", 20_000, List.of(
-                variant("raw jnats dispatcher", raw,
-                        (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(rawSubject, h, d))),
+        Variant rawDispatcher = variant("raw jnats dispatcher", raw,
+                (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(rawSubject, h, d)));
+        Variant mdb4 = server.serverReceiver("NATS MDB, maxConcurrency 4", "core4",
+                (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core4", h, d)));
+        List<Report.Row> core = compare("3b. Inbound, core, MDB in WildFly", 20_000, List.of(rawDispatcher,
                 server.serverReceiver("NATS MDB, maxConcurrency 1", "core1",
                         (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core1", h, d))),
-                server.serverReceiver("NATS MDB, maxConcurrency 4", "core4",
-                        (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core4", h, d)))));
+                mdb4));
+        int mdbHalfPeak = (int) (core.stream().filter(r -> r.size() == SIZES[0] && r.variant().equals(mdb4.name()))
+                .findFirst().orElseThrow().perSecond() / 2);
+        latencyByRate("3c. Inbound, core, latency by send rate, in WildFly", SIZES[0],
+                new int[] {1_000, 10_000, Math.min(30_000, mdbHalfPeak / 2), mdbHalfPeak}, List.of(rawDispatcher, mdb4));
         raw.close();
 
         JetStream js = server.jetStream();
@@ -302,10 +326,16 @@ public final class Bench {
     private static long publishAsync(JetStream js, String subject, int n, int size, int rate) throws Exception {
         List<CompletableFuture<PublishAck>> acks = new ArrayList<>(n);
         long first = Sender.send(n, size, rate, (h, d) -> acks.add(js.publishAsync(subject, h, d)));
+        awaitAll(acks);
+        return first;
+    }
+
+    /** Waits for every acknowledgement, then forgets them. */
+    private static void awaitAll(List<CompletableFuture<PublishAck>> acks) throws Exception {
         for (CompletableFuture<PublishAck> a : acks) {
             a.get(30, TimeUnit.SECONDS);
         }
-        return first;
+        acks.clear();
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -392,8 +422,13 @@ public final class Bench {
         return s;
     }
 
-    /** Warm-up, alternating throughput rounds, then a latency round per variant at half its peak. */
-    private void compare(String scenario, int n, List<Variant> variants) throws Exception {
+    /**
+     * Warm-up, alternating throughput rounds, then a latency round per variant at half its peak.
+     *
+     * @return the rows added
+     */
+    private List<Report.Row> compare(String scenario, int n, List<Variant> variants) throws Exception {
+        List<Report.Row> added = new ArrayList<>();
         for (int size : SIZES) {
             LOG.log(System.Logger.Level.INFO, "{0}, {1} B: warm-up", scenario, size);
             for (Variant v : variants) {
@@ -420,9 +455,52 @@ public final class Bench {
                 Report.Row row = new Report.Row(scenario, size, v.name(), rate, rate / baseline,
                         latency.samples().quantileMicros(0.5), latency.samples().quantileMicros(0.99), paced,
                         lost.get(v));
-                rows.add(row);
+                added.add(row);
                 LOG.log(System.Logger.Level.INFO, "{0}", row);
             }
+        }
+        rows.addAll(added);
+        return added;
+    }
+
+    /**
+     * Each variant in turn at each fixed send rate, for {@link Report#LATENCY_SECONDS}: where does
+     * the p99 leave the few-millisecond range, and how much of it do GC pauses explain?
+     */
+    private void latencyByRate(String scenario, int size, int[] rates, List<Variant> variants) throws Exception {
+        for (int rate : rates) {
+            for (Variant v : variants) {
+                long[] cpu = cpuTicks();
+                Variant.Round round = v.run(rate * Report.LATENCY_SECONDS, size, rate);
+                long[] cpuAfter = cpuTicks();
+                Samples s = round.samples();
+                long[] gc = s.gcPauses();
+                double busy = cpu == null || cpuAfter == null || cpuAfter[1] == cpu[1] ? Double.NaN
+                        : 100.0 * (cpuAfter[0] - cpu[0]) / (cpuAfter[1] - cpu[1]);
+                Report.LatencyRow row = new Report.LatencyRow(scenario, size, rate, v.name(), s.quantileMicros(0.5),
+                        s.quantileMicros(0.99), s.quantileMicros(0.999), round.sent() - s.count(), gc[0], gc[1],
+                        busy);
+                latencyRows.add(row);
+                LOG.log(System.Logger.Level.INFO, "{0}", row);
+            }
+        }
+    }
+
+    /**
+     * @return the machine's CPU time so far in clock ticks, {busy, total}, from {@code /proc/stat};
+     *         {@code null} where there is none (not Linux)
+     */
+    private static long[] cpuTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle + iowait
+            return new long[] {total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

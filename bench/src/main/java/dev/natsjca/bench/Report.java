@@ -20,6 +20,9 @@ import org.knowm.xchart.style.Styler;
 /** Writes the results table ({@code RESULTS.md}) and chart ({@code results.png}). */
 final class Report {
 
+    /** How long each latency-by-rate round sends. */
+    static final int LATENCY_SECONDS = 3;
+
     /** One variant at one size: median throughput over the rounds, ratio to the scenario's first variant, latency. */
     record Row(String scenario, int size, String variant, double perSecond, double ratio, double p50Micros,
                double p99Micros, int pacedPerSecond, int lost) {
@@ -31,19 +34,33 @@ final class Report {
         }
     }
 
+    /** One variant at one fixed send rate: latency quantiles and the receiving JVM's GC pauses meanwhile. */
+    record LatencyRow(String scenario, int size, int perSecond, String variant, double p50Micros, double p99Micros,
+                      double p999Micros, int lost, long gcPauses, long gcMillis, double cpuBusyPercent) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s, %d B, %d msgs/s, %s: p50 %.0f us, p99 %.0f us, p99.9 %.0f us; "
+                    + "%d GC pauses, %d ms; CPU %.0f %% busy%s", scenario, size, perSecond, variant, p50Micros,
+                    p99Micros, p999Micros, gcPauses, gcMillis, cpuBusyPercent, lost > 0 ? ", " + lost + " lost" : "");
+        }
+    }
+
     private Report() {
     }
 
-    static void write(Path dir, List<Row> rows, Duration took, LocalDate date) throws IOException {
+    static void write(Path dir, List<Row> rows, List<LatencyRow> latencyRows, Duration took, LocalDate date)
+            throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark results\n\n")
                 .append("Measured ").append(date).append(" on this project's CI-like machine: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores (shared), Java ")
                 .append(System.getProperty("java.version")).append(", one nats-server 2.9 (JetStream, file storage) ")
                 .append("started by the benchmark. Whole run: ").append(took.toSeconds()).append(" s.\n\n")
-                .append("Each scenario runs its variants alternately, ").append("4 rounds after a warm-up round, ")
+                .append("Each scenario runs its variants alternately, ").append(Bench.ROUNDS)
+                .append(" rounds after a warm-up round, ")
                 .append("same message count and size; the ratio is the median throughput over the first (raw jnats) ")
-                .append("variant's, measured in the same run. Throughput is end to end: first send to last receipt. ")
+                .append("variant's, measured in the same run. Throughput is end to end: first send to last receipt ")
+                .append("(send-only variants, which have no subscriber: until the sender is done). ")
                 .append("Latency is publish (a wall-clock stamp in a header) to receipt (`onMessage` for the adapter), ")
                 .append("measured in a separate round paced at half of that variant's median throughput. ")
                 .append("Absolute numbers on a shared 2-core machine are noisy; compare the ratios.\n\n")
@@ -61,33 +78,77 @@ final class Report {
                         .append("| size | variant | msgs/s (median) | ratio | p50 µs | p99 µs | paced at msgs/s | lost |\n")
                         .append("|---:|---|---:|---:|---:|---:|---:|---:|\n");
             }
-            md.append(String.format(Locale.ROOT, "| %d B | %s | %.0f | %.2fx | %.0f | %.0f | %d | %d |%n", r.size(),
-                    r.variant(), r.perSecond(), r.ratio(), r.p50Micros(), r.p99Micros(), r.pacedPerSecond(), r.lost()));
+            md.append(String.format(Locale.ROOT, "| %d B | %s | %.0f | %.2fx | %s | %s | %d | %d |%n", r.size(),
+                    r.variant(), r.perSecond(), r.ratio(), micros(r.p50Micros()), micros(r.p99Micros()),
+                    r.pacedPerSecond(), r.lost()));
         }
-        md.append("\nChart: `results.png` (throughput ratio to raw jnats; p99 latency).\n");
+        scenario = null;
+        for (LatencyRow r : latencyRows) {
+            if (!r.scenario().equals(scenario)) {
+                scenario = r.scenario();
+                md.append("\n## ").append(scenario).append("\n\n")
+                        .append("Each variant in turn at fixed send rates, ").append(LATENCY_SECONDS)
+                        .append(" s per rate; the GC columns count the stop-the-world pauses of the receiving JVM ")
+                        .append("(the benchmark's own for raw jnats, WildFly's for the MDB) during the round; CPU busy ")
+                        .append("is the whole machine's (all cores, every process) over the round.\n\n")
+                        .append("| size | send rate msgs/s | variant | p50 µs | p99 µs | p99.9 µs | GC pauses | GC ms | CPU busy | lost |\n")
+                        .append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            }
+            md.append(String.format(Locale.ROOT, "| %d B | %d | %s | %.0f | %.0f | %.0f | %d | %d | %.0f %% | %d |%n",
+                    r.size(), r.perSecond(), r.variant(), r.p50Micros(), r.p99Micros(), r.p999Micros(), r.gcPauses(),
+                    r.gcMillis(), r.cpuBusyPercent(), r.lost()));
+        }
+        md.append("\nChart: `results.png` (throughput ratio to raw jnats; p99 latency at half peak; p99 by send rate).\n");
         Files.writeString(dir.resolve("RESULTS.md"), md.toString(), StandardCharsets.UTF_8);
-        chart(dir.resolve("results.png"), rows);
+        chart(dir.resolve("results.png"), rows, latencyRows);
     }
 
-    private static void chart(Path file, List<Row> rows) throws IOException {
-        List<String> labels = rows.stream().filter(r -> r.size() == rows.get(0).size())
-                .map(r -> r.scenario().substring(0, 2) + " " + shortName(r.variant())).collect(Collectors.toList());
+    private static String micros(double value) {
+        return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%.0f", value);
+    }
+
+    private static void chart(Path file, List<Row> rows, List<LatencyRow> latencyRows) throws IOException {
+        List<String> labels = labels(rows);
+        List<Row> timed = rows.stream().filter(r -> !Double.isNaN(r.p99Micros())).collect(Collectors.toList());
         CategoryChart ratio = new CategoryChartBuilder().width(1400).height(600)
                 .title("Throughput relative to raw jnats (same run)").yAxisTitle("ratio").build();
         CategoryChart latency = new CategoryChartBuilder().width(1400).height(600)
-                .title("p99 latency, publish to receipt, at half peak rate").yAxisTitle("milliseconds").build();
+                .title("p99 latency, publish to receipt, at half peak rate (none for send-only variants)")
+                .yAxisTitle("milliseconds (log)").build();
+        latency.getStyler().setYAxisLogarithmic(true);
+        latency.getStyler().setYAxisMin(0.1); // bars would otherwise anchor the axis at 0, which a log axis cannot show
         for (CategoryChart c : List.of(ratio, latency)) {
             c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
             c.getStyler().setXAxisLabelRotation(60);
         }
         for (int size : rows.stream().mapToInt(Row::size).distinct().toArray()) {
-            List<Row> s = rows.stream().filter(r -> r.size() == size).collect(Collectors.toList());
-            ratio.addSeries(size + " B", labels, s.stream().map(Row::ratio).collect(Collectors.toList()));
-            latency.addSeries(size + " B", labels, s.stream().map(r -> r.p99Micros() / 1000).collect(Collectors.toList()));
+            ratio.addSeries(size + " B", labels, rows.stream().filter(r -> r.size() == size).map(Row::ratio)
+                    .collect(Collectors.toList()));
+            latency.addSeries(size + " B", labels(timed), timed.stream().filter(r -> r.size() == size)
+                    .map(r -> r.p99Micros() / 1000).collect(Collectors.toList()));
         }
         List<Chart> charts = new ArrayList<>(List.of(ratio, latency));
+        if (!latencyRows.isEmpty()) {
+            CategoryChart byRate = new CategoryChartBuilder().width(1400).height(500)
+                    .title(latencyRows.get(0).scenario() + ": p99").xAxisTitle("send rate, msgs/s")
+                    .yAxisTitle("milliseconds").build();
+            byRate.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+            List<String> rates = latencyRows.stream().map(r -> Integer.toString(r.perSecond())).distinct()
+                    .collect(Collectors.toList());
+            for (String variant : latencyRows.stream().map(LatencyRow::variant).distinct().toList()) {
+                byRate.addSeries(variant, rates, latencyRows.stream().filter(r -> r.variant().equals(variant))
+                        .map(r -> r.p99Micros() / 1000).collect(Collectors.toList()));
+            }
+            charts.add(byRate);
+        }
         String name = file.toString();
-        BitmapEncoder.saveBitmap(charts, 2, 1, name.substring(0, name.length() - 4), BitmapEncoder.BitmapFormat.PNG);
+        BitmapEncoder.saveBitmap(charts, charts.size(), 1, name.substring(0, name.length() - 4), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** @return one label per variant, in the order of the first size's rows */
+    private static List<String> labels(List<Row> rows) {
+        return rows.stream().filter(r -> r.size() == rows.get(0).size())
+                .map(r -> r.scenario().substring(0, 2) + " " + shortName(r.variant())).collect(Collectors.toList());
     }
 
     private static String shortName(String variant) {

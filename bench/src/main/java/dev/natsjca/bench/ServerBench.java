@@ -53,7 +53,7 @@ final class ServerBench implements AutoCloseable {
         pb.environment().put("NATS_URL", natsUrl);
         this.wildfly = pb.start();
         long deadline = System.nanoTime() + START.toNanos();
-        while (request("report none", Duration.ofSeconds(1)) == null) {
+        while (request("progress none", Duration.ofSeconds(1)) == null) {
             if (!wildfly.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("WildFly with bench.ear did not answer on " + Control.SUBJECT
                         + " within " + START + "; see " + log);
@@ -129,14 +129,32 @@ final class ServerBench implements AutoCloseable {
         };
     }
 
-    /** Polls the receiver's report until all arrived or nothing more came for 3 s; the result as Samples. */
+    /**
+     * A variant timed by its in-server sender alone, from before the command to its answer: no
+     * subscriber, so nothing but the sending side is measured, and no latency.
+     */
+    Variant sendOnly(String name, String command, String subject) {
+        return new Variant() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Round run(int n, int size, int rate) {
+                long start = Samples.now();
+                inServer(command + " " + n + " " + size + " " + subject + " " + rate);
+                return new Round(n, start, Samples.sentOnly(n, Samples.now()));
+            }
+        };
+    }
+
+    /** Polls the receiver's progress until all arrived or nothing more came for 3 s; then its report as Samples. */
     private Samples awaitServerRound(String receiver, int n) {
         long seen = -1;
         long lastProgress = System.nanoTime();
-        String[] r;
         while (true) {
-            r = command("report " + receiver).split(" ");
-            long count = Long.parseLong(r[0]);
+            long count = Long.parseLong(command("progress " + receiver).split(" ")[0]);
             if (count >= n) {
                 break;
             }
@@ -149,7 +167,7 @@ final class ServerBench implements AutoCloseable {
             }
             LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
-        return Samples.reported(Integer.parseInt(r[0]), Long.parseLong(r[1]), Long.parseLong(r[2]), Long.parseLong(r[3]));
+        return Samples.reported(command("report " + receiver));
     }
 
     /** Load produced inside the server by {@link Control}: {@code jms}, {@code pool} or {@code handle}. */

@@ -1,12 +1,18 @@
 package dev.natsjca.bench.server;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 import dev.natsjca.api.NatsConnection;
 import dev.natsjca.api.NatsConnectionFactory;
 import dev.natsjca.api.NatsMessage;
 import dev.natsjca.api.NatsMessageListener;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
 import io.nats.client.impl.Headers;
+import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.ejb.ActivationConfigProperty;
 import jakarta.ejb.EJB;
@@ -18,9 +24,10 @@ import jakarta.jms.JMSDestinationDefinitions;
 import jakarta.jms.Queue;
 
 /**
- * The benchmark's remote control, over NATS request/reply on {@value #SUBJECT}: reset and report a
- * receiver's round, and produce load from inside the server (JMS messages; NATS publishes through
- * the pool per message or through one handle). Each answer is one line of text.
+ * The benchmark's remote control, over NATS request/reply on {@value #SUBJECT}: reset a receiver's
+ * round, follow its progress and report it, and produce load from inside the server (JMS
+ * messages; NATS publishes through the pool per message, through one handle, or on a plain jnats
+ * connection in the same JVM). Each answer is one line of text.
  */
 @JMSDestinationDefinitions({
         @JMSDestinationDefinition(name = Control.JMS_QUEUE, interfaceName = "jakarta.jms.Queue", destinationName = "benchJms"),
@@ -43,6 +50,9 @@ public class Control implements NatsMessageListener {
     @EJB
     private JmsLoad jmsLoad;
 
+    /** For the {@code raw} command: a plain jnats connection, opened at first use. */
+    private Connection raw;
+
     @Resource(lookup = JMS_QUEUE)
     private Queue jmsQueue;
 
@@ -59,12 +69,15 @@ public class Control implements NatsMessageListener {
                     Stats.reset(c[1], Integer.parseInt(c[2]));
                     yield "ok";
                 }
+                case "progress" -> Stats.progress(c[1]);
                 case "report" -> Stats.report(c[1]);
                 case "jms" -> Long.toString(sendJms(c[1], Integer.parseInt(c[2]), Integer.parseInt(c[3]),
                         Boolean.parseBoolean(c[4]), Integer.parseInt(c[5])));
                 case "pool" -> Long.toString(pooled(Integer.parseInt(c[1]), Integer.parseInt(c[2]), c[3],
                         Integer.parseInt(c[4])));
                 case "handle" -> Long.toString(oneHandle(Integer.parseInt(c[1]), Integer.parseInt(c[2]), c[3],
+                        Integer.parseInt(c[4])));
+                case "raw" -> Long.toString(rawClient(Integer.parseInt(c[1]), Integer.parseInt(c[2]), c[3],
                         Integer.parseInt(c[4])));
                 default -> "error unknown command " + c[0];
             };
@@ -101,7 +114,14 @@ public class Control implements NatsMessageListener {
         return first;
     }
 
-    private long pooled(int n, int size, String subject, int rate) {
+    /** One publish, by whichever path the command measures. */
+    @FunctionalInterface
+    private interface Publish {
+        void publish(Headers headers, byte[] data);
+    }
+
+    /** @return the first message's send time (epoch nanoseconds) */
+    private static long send(int n, int size, int rate, Publish publish) {
         byte[] data = new byte[size];
         long first = 0;
         long start = System.nanoTime();
@@ -111,27 +131,45 @@ public class Control implements NatsMessageListener {
             if (i == 0) {
                 first = now;
             }
-            try (NatsConnection connection = nats.getConnection()) {
-                connection.publish(subject, new Headers().put("Bench-Sent", Long.toString(now)), data);
-            }
+            publish.publish(new Headers().put("Bench-Sent", Long.toString(now)), data);
         }
         return first;
     }
 
+    private long pooled(int n, int size, String subject, int rate) {
+        return send(n, size, rate, (h, d) -> {
+            try (NatsConnection connection = nats.getConnection()) {
+                connection.publish(subject, h, d);
+            }
+        });
+    }
+
     private long oneHandle(int n, int size, String subject, int rate) {
-        byte[] data = new byte[size];
-        long first = 0;
-        long start = System.nanoTime();
         try (NatsConnection connection = nats.getConnection()) {
-            for (int i = 0; i < n; i++) {
-                pace(i, rate, start);
-            long now = Stats.now();
-                if (i == 0) {
-                    first = now;
-                }
-                connection.publish(subject, new Headers().put("Bench-Sent", Long.toString(now)), data);
+            return send(n, size, rate, (h, d) -> connection.publish(subject, h, d));
+        }
+    }
+
+    /** Publishes on a plain jnats connection of this bean instance's own, in the same JVM. */
+    private long rawClient(int n, int size, String subject, int rate) {
+        if (raw == null) {
+            try {
+                raw = Nats.connect(Options.builder().server(System.getenv("NATS_URL")).build());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
         }
-        return first;
+        Connection c = raw;
+        return send(n, size, rate, (h, d) -> c.publish(subject, h, d));
+    }
+
+    @PreDestroy
+    void closeRaw() throws InterruptedException {
+        if (raw != null) {
+            raw.close();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.natsjca.bench.server;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -7,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Per receiver: arrivals of the current round, each latency from its send stamp; bounded per
- * round. Plain static state, not an enterprise bean: an EJB call per message would add container
+ * Per receiver: arrivals of the current round, each latency from its send stamp, and the JVM's
+ * garbage-collection pauses meanwhile; bounded per round. Plain static state, not an enterprise bean: an EJB call per message would add container
  * cost to what is measured.
  */
 public final class Stats {
@@ -35,15 +37,41 @@ public final class Stats {
         }
     }
 
-    /** @return "count lastArrival p50nanos p99nanos" of the receiver's current round */
+    /**
+     * @return this JVM's garbage-collection pauses so far: count and milliseconds (collectors that
+     *         run concurrently with the application, such as G1's concurrent cycle, are left out)
+     */
+    public static long[] gcPauses() {
+        long[] total = new long[2];
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (!gc.getName().contains("Concurrent")) {
+                total[0] += Math.max(0, gc.getCollectionCount());
+                total[1] += Math.max(0, gc.getCollectionTime());
+            }
+        }
+        return total;
+    }
+
+    /** @return "count lastArrival" of the receiver's current round: cheap enough to poll */
+    public static String progress(String receiver) {
+        Round r = ROUNDS.get(receiver);
+        return r == null ? "0 0" : r.count.get() + " " + r.last;
+    }
+
+    /**
+     * @return "count lastArrival p50nanos p99nanos p999nanos gcPauses gcMillis" of the receiver's
+     *         current round (the pauses since the round was reset); sorts the round's latencies, so
+     *         ask once, at the end
+     */
     public static String report(String receiver) {
         Round r = ROUNDS.get(receiver);
-        return r == null ? "0 0 0 0" : r.report();
+        return r == null ? "0 0 0 0 0 0 0" : r.report();
     }
 
     private static final class Round {
         private final long[] latencies;
         private final AtomicInteger count = new AtomicInteger();
+        private final long[] gcAtStart = gcPauses();
         private volatile long last;
 
         Round(int n) {
@@ -63,9 +91,13 @@ public final class Stats {
             int n = Math.min(count.get(), latencies.length);
             long[] s = Arrays.copyOf(latencies, n);
             Arrays.sort(s);
-            long p50 = n == 0 ? 0 : s[Math.min(n - 1, n / 2)];
-            long p99 = n == 0 ? 0 : s[Math.min(n - 1, (int) (n * 0.99))];
-            return count.get() + " " + last + " " + p50 + " " + p99;
+            long[] gc = gcPauses();
+            return count.get() + " " + last + " " + quantile(s, 0.5) + " " + quantile(s, 0.99) + " "
+                    + quantile(s, 0.999) + " " + (gc[0] - gcAtStart[0]) + " " + (gc[1] - gcAtStart[1]);
+        }
+
+        private static long quantile(long[] sorted, double q) {
+            return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
         }
     }
 }
