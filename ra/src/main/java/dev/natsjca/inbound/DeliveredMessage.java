@@ -13,6 +13,8 @@ final class DeliveredMessage implements NatsMessage {
 
     private final Message message;
     private volatile boolean terminated;
+    /** The read-only copy {@link #headers()} hands out, made at its first call: one copy per message at most. */
+    private Headers readOnlyHeaders;
 
     DeliveredMessage(Message message) {
         this.message = message;
@@ -30,8 +32,13 @@ final class DeliveredMessage implements NatsMessage {
 
     @Override
     public Headers headers() {
-        Headers h = message.getHeaders();
-        return h == null ? NO_HEADERS : h.isReadOnly() ? h : new Headers(h, true);
+        Headers h = readOnlyHeaders;
+        if (h == null) {
+            Headers received = message.getHeaders();
+            h = received == null ? NO_HEADERS : received.isReadOnly() ? received : new Headers(received, true);
+            readOnlyHeaders = h; // a race makes at most an equal second copy
+        }
+        return h;
     }
 
     @Override
