@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -30,6 +32,7 @@ import io.nats.client.ConsumeOptions;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -176,6 +179,10 @@ public final class Bench {
         RawReceiver raw = new RawReceiver(sub, rawSubject);
         variants.add(variant("raw jnats dispatcher", raw,
                 (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(rawSubject, h, d))));
+        String hopSubject = "bench.in.core.hop";
+        RawReceiver hop = new RawReceiver(sub, hopSubject, true);
+        variants.add(variant("raw jnats dispatcher handing each message to one plain thread", hop,
+                (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(hopSubject, h, d))));
         for (int c : new int[] {1, 4}) {
             String subject = "bench.in.core.mdb" + c;
             NatsActivationSpec spec = new NatsActivationSpec();
@@ -185,11 +192,13 @@ public final class Bench {
             variants.add(activation("adapter delivery path (no EJB container), maxConcurrency " + c, spec, false,
                     (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(subject, h, d))));
         }
-        awaitSubscriptions(List.of(rawSubject, "bench.in.core.mdb1", "bench.in.core.mdb4"));
+        awaitSubscriptions(List.of(rawSubject, hopSubject, "bench.in.core.mdb1", "bench.in.core.mdb4"));
         compare("3. Inbound, core", 20_000, variants);
         for (Variant v : variants) {
             v.close();
         }
+        raw.close();
+        hop.close();
     }
 
     private void inboundJetStream() throws Exception {
@@ -517,12 +526,41 @@ public final class Bench {
     private static final class RawReceiver implements AutoCloseable {
         private final Connection connection;
         private final Dispatcher dispatcher;
+        private final Thread handOffThread;
         private volatile Samples samples = new Samples(0);
         private Runnable beforeRound = () -> { };
 
+        /** Records on jnats' dispatcher thread. */
         RawReceiver(Connection connection, String subject) throws Exception {
+            this(connection, subject, false);
+        }
+
+        /**
+         * @param handOff whether the dispatcher thread hands each message to one plain thread
+         *        that records it, through a bounded queue: the one thread hop a resource adapter
+         *        must make (deliveries run on work-manager threads), without the adapter
+         */
+        RawReceiver(Connection connection, String subject, boolean handOff) throws Exception {
             this.connection = connection;
-            this.dispatcher = connection.createDispatcher(m -> samples.arrived(m.getHeaders().getFirst(Samples.SENT_HEADER)));
+            if (handOff) {
+                BlockingQueue<Message> queue = new ArrayBlockingQueue<>(64);
+                handOffThread = new Thread(() -> {
+                    try {
+                        while (true) {
+                            samples.arrived(queue.take().getHeaders().getFirst(Samples.SENT_HEADER));
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // closed
+                    }
+                }, "bench-hand-off-" + subject);
+                handOffThread.setDaemon(true);
+                handOffThread.start();
+                this.dispatcher = connection.createDispatcher(queue::put);
+            } else {
+                handOffThread = null;
+                this.dispatcher = connection.createDispatcher(
+                        m -> samples.arrived(m.getHeaders().getFirst(Samples.SENT_HEADER)));
+            }
             dispatcher.setPendingLimits(-1, -1); // the benchmark measures speed, not drops
             dispatcher.subscribe(subject);
             connection.flush(Duration.ofSeconds(5));
@@ -547,6 +585,9 @@ public final class Bench {
         @Override
         public void close() {
             connection.closeDispatcher(dispatcher);
+            if (handOffThread != null) {
+                handOffThread.interrupt();
+            }
         }
     }
 
