@@ -547,7 +547,8 @@ public final class Bench {
                 handOffThread = new Thread(() -> {
                     try {
                         while (true) {
-                            samples.arrived(queue.take().getHeaders().getFirst(Samples.SENT_HEADER));
+                            Message m = queue.take(); // before reading samples: a round may start meanwhile
+                            samples.arrived(m.getHeaders().getFirst(Samples.SENT_HEADER));
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt(); // closed
