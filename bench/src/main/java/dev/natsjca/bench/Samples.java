@@ -1,6 +1,5 @@
 package dev.natsjca.bench;
 
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -55,15 +54,9 @@ final class Samples {
         latencies = new long[expected];
     }
 
-    /** @return the wall clock in epoch nanoseconds (microsecond resolution on Linux) */
-    static long now() {
-        Instant i = Instant.now();
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-    }
-
     /** Records one arrival of a message stamped {@code sentNanos}. */
     void arrived(long sentNanos) {
-        long t = now();
+        long t = Stats.now();
         int i = count.getAndIncrement();
         if (i < latencies.length) {
             latencies[i] = t - sentNanos;

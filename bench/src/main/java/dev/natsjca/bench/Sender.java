@@ -2,6 +2,7 @@ package dev.natsjca.bench;
 
 import java.util.concurrent.locks.LockSupport;
 
+import dev.natsjca.bench.server.Stats;
 import io.nats.client.impl.Headers;
 
 /** Sends a round's messages, each stamped with its send time, as fast as possible or paced. */
@@ -30,7 +31,7 @@ final class Sender {
                     LockSupport.parkNanos(wait);
                 }
             }
-            long now = Samples.now();
+            long now = Stats.now();
             if (i == 0) {
                 first = now;
             }

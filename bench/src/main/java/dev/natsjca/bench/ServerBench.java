@@ -18,6 +18,7 @@ import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.jboss.shrinkwrap.api.spec.ResourceAdapterArchive;
 
 import dev.natsjca.bench.server.Control;
+import dev.natsjca.bench.server.Stats;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.Message;
@@ -142,9 +143,9 @@ final class ServerBench implements AutoCloseable {
 
             @Override
             public Round run(int n, int size, int rate) {
-                long start = Samples.now();
+                long start = Stats.now();
                 inServer(command + " " + n + " " + size + " " + subject + " " + rate);
-                return new Round(n, start, Samples.sentOnly(n, Samples.now()));
+                return new Round(n, start, Samples.sentOnly(n, Stats.now()));
             }
         };
     }
@@ -170,7 +171,7 @@ final class ServerBench implements AutoCloseable {
         return Samples.reported(command("report " + receiver));
     }
 
-    /** Load produced inside the server by {@link Control}: {@code jms}, {@code pool} or {@code handle}. */
+    /** Load produced inside the server by {@link Control}: {@code jms}, {@code pool}, {@code handle} or {@code raw}. */
     long inServer(String command) {
         return Long.parseLong(command(command));
     }

@@ -20,7 +20,8 @@ public final class Stats {
     private Stats() {
     }
 
-    static long now() {
+    /** @return the wall clock in epoch nanoseconds (microsecond resolution on Linux), the one all send stamps use */
+    public static long now() {
         Instant i = Instant.now();
         return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
