@@ -85,6 +85,11 @@ public final class NatsManagedConnection implements ManagedConnection {
         return factory;
     }
 
+    /** @return how many PINGs this connection has sent (each flush sends one): the commit's round trips, for tests */
+    long pingsSent() {
+        return connection.getStatistics().getPings();
+    }
+
     /** @return whether the jnats connection is connected right now (not reconnecting) */
     boolean connected() {
         return connection.getStatus() == Connection.Status.CONNECTED;

@@ -161,6 +161,27 @@ class TransactionalPublishTest {
     }
 
     @Test
+    void coreMessagesAreConfirmedByAFlushJetStreamOnesByTheirAcksAlone() throws Exception {
+        handle.jetStreamManagement().addStream(StreamConfiguration.builder().name("TXFLUSH").subjects("txflush.>")
+                .build());
+        long pings = mc.pingsSent();
+        Xid core = new TestXid();
+        xa.start(core, XAResource.TMNOFLAGS);
+        publish("core-only");
+        xa.end(core, XAResource.TMSUCCESS);
+        xa.commit(core, true);
+        assertEquals(pings + 1, mc.pingsSent(), "a commit with core messages waits for a flush round trip");
+
+        Xid jetStream = new TestXid();
+        xa.start(jetStream, XAResource.TMNOFLAGS);
+        CompletionStage<PublishAck> ack = handle.jetStreamPublish("txflush.c", null, new byte[] {1}, null);
+        xa.end(jetStream, XAResource.TMSUCCESS);
+        xa.commit(jetStream, true);
+        assertTrue(ack.toCompletableFuture().isDone(), "committed before the stream acknowledged");
+        assertEquals(pings + 1, mc.pingsSent(), "a JetStream-only commit flushed: its acknowledgements suffice");
+    }
+
+    @Test
     void rolledBackJetStreamPublishCompletesExceptionally() throws Exception {
         Xid xid = new TestXid();
         xa.start(xid, XAResource.TMNOFLAGS);
