@@ -1,5 +1,7 @@
 package dev.natsjca.api;
 
+import java.time.Instant;
+
 import io.nats.client.impl.Headers;
 
 /**
@@ -35,7 +37,7 @@ public interface NatsMessage {
     long deliveryCount();
 
     /** @return when the stream stored the message; {@code null} for core NATS */
-    java.time.Instant timestamp();
+    Instant timestamp();
 
     /**
      * Tells the server that processing takes longer: the ack deadline ({@code ackWait}) starts over.

@@ -1,7 +1,9 @@
 package dev.natsjca.inbound;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Timer;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.natsjca.config.ConnectionSettings;
 import io.nats.client.Connection;
@@ -24,10 +26,10 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     private static final long MAX_PENDING_BYTES = 64L * 1024 * 1024;
 
     /** The slow-consumer warning repeats at most this often. */
-    private static final java.time.Duration WARNING_INTERVAL = java.time.Duration.ofSeconds(10);
+    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(10);
 
     private volatile Dispatcher dispatcher;
-    private final java.util.concurrent.atomic.AtomicLong lastWarning = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong lastWarning = new AtomicLong();
 
     CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
                                ConnectionSettings settings, WorkManager workManager, Timer timer)

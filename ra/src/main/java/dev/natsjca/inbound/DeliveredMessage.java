@@ -1,5 +1,7 @@
 package dev.natsjca.inbound;
 
+import java.time.Instant;
+
 import dev.natsjca.api.NatsMessage;
 import dev.natsjca.payload.Protobuf;
 import io.nats.client.Message;
@@ -73,7 +75,7 @@ final class DeliveredMessage implements NatsMessage {
     }
 
     @Override
-    public java.time.Instant timestamp() {
+    public Instant timestamp() {
         return message.isJetStream() ? message.metaData().timestamp().toInstant() : null;
     }
 

@@ -6,10 +6,12 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import javax.security.auth.Subject;
@@ -257,8 +259,8 @@ public final class NatsManagedConnection implements ManagedConnection {
             StagingXAResource.Staged s = jetStreamMessages.get(i);
             try {
                 long left = Math.max(0, deadline - System.nanoTime());
-                s.ack().complete(acks.get(i).get(left, java.util.concurrent.TimeUnit.NANOSECONDS));
-            } catch (java.util.concurrent.ExecutionException e) {
+                s.ack().complete(acks.get(i).get(left, TimeUnit.NANOSECONDS));
+            } catch (ExecutionException e) {
                 throw new NatsException("JetStream refused the message on subject '" + s.subject() + "': "
                         + e.getCause().getMessage(), e.getCause());
             } catch (TimeoutException e) {
