@@ -13,8 +13,16 @@ import javax.transaction.xa.XAResource;
 
 import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.config.Durations;
+import dev.natsjca.inbound.Deactivation;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.NatsActivationSpec;
+import dev.natsjca.inbound.ResolvedActivation;
+import dev.natsjca.inbound.core.CoreSubscriptionActivation;
+import dev.natsjca.inbound.jetstream.JetStreamActivation;
+import jakarta.resource.spi.ConfigProperty;
+import jakarta.resource.spi.InvalidPropertyException;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.resource.NotSupportedException;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.ActivationSpec;
@@ -33,7 +41,8 @@ import jakarta.resource.spi.work.WorkManager;
  *
  * <p>Threads: each activation owns one NATS connection whose client threads only hand messages
  * over; every delivery to an endpoint runs on a {@code WorkManager} thread. {@link #stop()}
- * deactivates every endpoint, waiting a bounded time for in-flight deliveries.
+ * deactivates every endpoint at once, waiting at most {@code deactivationTimeout} in all for
+ * in-flight deliveries and drains.
  */
 @Connector(
         displayName = "NATS Resource Adapter",
@@ -47,24 +56,33 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     private static final long serialVersionUID = 1L;
     private static final System.Logger LOG = System.getLogger(NatsResourceAdapter.class.getName());
 
-    /** How long deactivation waits for in-flight deliveries before it closes the connection. */
-    static final Duration DEACTIVATION_BOUND = Duration.ofSeconds(30);
+    /** How long deactivation waits for in-flight deliveries before it closes the connection, by default. */
+    static final Duration DEFAULT_DEACTIVATION_TIMEOUT = Duration.ofSeconds(30);
+
+    @ConfigProperty(description = "How long undeploying or stopping waits in all for deliveries in flight and for "
+            + "the activations' connections to drain: milliseconds or ISO-8601; default 30 s")
+    private String deactivationTimeout;
 
     private transient volatile WorkManager workManager;
     private transient volatile Timer timer;
+    private transient volatile TransactionSynchronizationRegistry transactions;
     private final transient Map<ActivationKey, EndpointActivation> activations = new ConcurrentHashMap<>();
 
     @Override
     public void start(BootstrapContext ctx) throws ResourceAdapterInternalException {
         this.workManager = Objects.requireNonNull(ctx, "BootstrapContext").getWorkManager();
+        this.transactions = ctx.getTransactionSynchronizationRegistry();
         try {
             this.timer = ctx.createTimer();
         } catch (jakarta.resource.spi.UnavailableException e) {
             throw new ResourceAdapterInternalException("The server gave the NATS resource adapter no timer", e);
         }
         try {
-            LOG.log(Level.INFO, "NATS resource adapter started; default servers {0}",
-                    connectionDefaults().build().redactedServers());
+            deactivationTimeout();
+            LOG.log(Level.INFO, "NATS resource adapter started; default servers {0}{1}",
+                    connectionDefaults().build().redactedServers(), transactions == null
+                            ? "; the server offers no TransactionSynchronizationRegistry, so publishes are not checked "
+                            + "against the thread's transaction" : "");
         } catch (ResourceException e) {
             throw new ResourceAdapterInternalException("Invalid NATS resource adapter configuration: "
                     + e.getMessage(), e);
@@ -73,14 +91,16 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
 
     @Override
     public void stop() {
-        List<ActivationKey> keys = new ArrayList<>(activations.keySet());
-        for (ActivationKey key : keys) {
+        List<EndpointActivation> stopping = new ArrayList<>();
+        for (ActivationKey key : new ArrayList<>(activations.keySet())) {
             EndpointActivation activation = activations.remove(key);
             if (activation != null) {
-                activation.stop(DEACTIVATION_BOUND);
+                stopping.add(activation);
             }
         }
+        Deactivation.stopAll(stopping, deactivationTimeoutOrDefault());
         workManager = null;
+        transactions = null;
         Timer t = timer;
         timer = null;
         if (t != null) {
@@ -104,12 +124,14 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         NatsActivationSpec natsSpec = (NatsActivationSpec) spec;
         natsSpec.validate();
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
-        EndpointActivation activation =
-                EndpointActivation.create(endpointFactory, natsSpec.resolved(), settings, wm, t);
+        ResolvedActivation resolved = natsSpec.resolved();
+        EndpointActivation activation = resolved.jetStream() == null
+                ? new CoreSubscriptionActivation(endpointFactory, resolved, settings, wm, t)
+                : new JetStreamActivation(endpointFactory, resolved, settings, wm, t);
         activation.start();
         EndpointActivation previous = activations.put(new ActivationKey(endpointFactory, spec), activation);
         if (previous != null) {
-            previous.stop(DEACTIVATION_BOUND);
+            previous.stop(deactivationTimeoutOrDefault());
         }
     }
 
@@ -117,8 +139,37 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     public void endpointDeactivation(MessageEndpointFactory endpointFactory, ActivationSpec spec) {
         EndpointActivation activation = activations.remove(new ActivationKey(endpointFactory, spec));
         if (activation != null) {
-            activation.stop(DEACTIVATION_BOUND);
+            activation.stop(deactivationTimeoutOrDefault());
         }
+    }
+
+    /**
+     * @return the server's transaction registry, or {@code null} outside a server (or before start):
+     *         outbound connections check publishes against the thread's transaction with it
+     */
+    public TransactionSynchronizationRegistry transactions() {
+        return transactions;
+    }
+
+    private Duration deactivationTimeout() throws InvalidPropertyException {
+        String v = dev.natsjca.config.PropertyResolver.resolve("deactivationTimeout", deactivationTimeout);
+        return v == null || v.isBlank() ? DEFAULT_DEACTIVATION_TIMEOUT : Durations.parsePositive("deactivationTimeout", v.trim());
+    }
+
+    private Duration deactivationTimeoutOrDefault() {
+        try {
+            return deactivationTimeout();
+        } catch (InvalidPropertyException e) {
+            return DEFAULT_DEACTIVATION_TIMEOUT; // refused at start already
+        }
+    }
+
+    public String getDeactivationTimeout() {
+        return deactivationTimeout;
+    }
+
+    public void setDeactivationTimeout(String deactivationTimeout) {
+        this.deactivationTimeout = deactivationTimeout;
     }
 
     @Override
@@ -156,7 +207,8 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         if (o == null || o.getClass() != getClass()) {
             return false;
         }
-        return sameConnectionProperties((NatsResourceAdapter) o);
+        return sameConnectionProperties((NatsResourceAdapter) o)
+                && Objects.equals(deactivationTimeout, ((NatsResourceAdapter) o).deactivationTimeout);
     }
 
     @Override

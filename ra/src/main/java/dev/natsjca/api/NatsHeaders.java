@@ -25,8 +25,18 @@ public final class NatsHeaders {
     public static final String DEAD_LETTER_SEQUENCE = "Dead-Letter-Sequence";
     /** On a dead letter: how many delivery attempts failed. */
     public static final String DEAD_LETTER_DELIVERIES = "Dead-Letter-Deliveries";
-    /** On a dead letter: the last failure, exception class and message. */
+    /**
+     * On a dead letter: the last failure, every exception of the cause chain with its message,
+     * in ASCII (other characters escaped as in Java, control characters removed), at most 1024
+     * characters.
+     */
     public static final String DEAD_LETTER_REASON = "Dead-Letter-Reason";
+    /**
+     * On a dead letter, {@value}{@code <name>}: an original header named {@code Nats-*}, a
+     * directive the server acts on ({@code Nats-Msg-Id}, {@code Nats-Expected-*}, {@code Nats-Rollup},
+     * {@code Nats-TTL}, ...), kept under this inert name so it does not act on the dead-letter stream.
+     */
+    public static final String DEAD_LETTER_ORIGINAL_PREFIX = "Dead-Letter-Original-";
 
     private NatsHeaders() {
     }

@@ -65,6 +65,25 @@ public final class Subjects {
         return null;
     }
 
+    /**
+     * @param filter a valid subscription subject (wildcards allowed)
+     * @param subject a valid publish subject
+     * @return whether a subscription on {@code filter} receives messages published to {@code subject}
+     */
+    public static boolean matches(String filter, String subject) {
+        String[] f = filter.split("\\.", -1);
+        String[] s = subject.split("\\.", -1);
+        for (int i = 0; i < f.length; i++) {
+            if (f[i].equals(">")) {
+                return s.length > i;
+            }
+            if (i >= s.length || !f[i].equals("*") && !f[i].equals(s[i])) {
+                return false;
+            }
+        }
+        return f.length == s.length;
+    }
+
     private static String problem(String subject, boolean wildcardsAllowed) {
         if (subject == null || subject.isEmpty()) {
             return "a subject is required and this one is empty";

@@ -2,279 +2,469 @@ package dev.natsjca.inbound;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Timer;
 import java.util.TimerTask;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeoutException;
 
-import dev.natsjca.api.NatsMessageListener;
 import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.config.ConnectionSettings;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
+import io.nats.client.MessageHandler;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import javax.transaction.xa.XAResource;
-
+import io.nats.client.support.Status;
 import jakarta.resource.ResourceException;
-import jakarta.resource.spi.UnavailableException;
-import jakarta.resource.spi.endpoint.MessageEndpoint;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
 import jakarta.resource.spi.work.Work;
-import jakarta.resource.spi.work.WorkEvent;
 import jakarta.resource.spi.work.WorkException;
-import jakarta.resource.spi.work.WorkListener;
 import jakarta.resource.spi.work.WorkManager;
 
 /**
  * One activation of a message-driven bean: one NATS connection, one consumer (a core subscription
- * or a JetStream pull consumer, see the subclasses), and at most {@code maxConcurrency} deliveries
- * in flight on {@link WorkManager} threads. Subclasses say how to consume and how to settle a
- * message after the endpoint returned or threw.
+ * or a JetStream pull consumer, see the subclasses), and the {@link Deliveries} that hand its
+ * messages to endpoints on {@link WorkManager} threads. Subclasses say how to consume and how to
+ * settle a message after the endpoint returned or threw.
  *
- * <p>Threads and bounds: the jnats dispatcher thread of this activation's connection receives each
- * message and puts it into a small bounded hand-off queue, waiting while
- * it is full; at most {@code maxConcurrency} {@link Work}s on the adapter's {@link WorkManager}
- * take messages from it and deliver them one after the other, and end when it stays empty for a
- * moment. So the backlog stays in jnats' bounded pending buffer (for core subscriptions
- * {@code maxPending} messages, beyond which the client drops and counts them: core NATS is
- * at-most-once; a JetStream pull never asks for more than a batch). No thread is created per
- * message, no work is scheduled per message, and no queue of ours grows without bound.
+ * <h2>Getting to "consuming", and staying there</h2>
+ * {@link #start()} makes the first attempt on the caller's thread, so that a configuration the
+ * server refuses (a missing stream, a conflicting durable) fails the deployment with a message
+ * naming the property. Every later attempt runs as a {@link Work} on the adapter's work manager,
+ * scheduled by the adapter's timer (the timer thread itself never blocks on the network):
+ * <ul>
+ * <li>no server reachable: retried every {@link #CONNECT_RETRY}; once connected, jnats reconnects
+ *     by itself without limit;</li>
+ * <li>connected, but the consumer cannot be set up for a reason that may pass (a timeout, JetStream
+ *     not ready, no meta leader yet: anything but a refusal of the configuration): retried after
+ *     {@link #RETRY_MIN}, doubling up to {@link #RETRY_MAX};</li>
+ * <li>a refusal of the configuration ({@link ConfigurationException}) ends the activation with an
+ *     ERROR: nothing a retry could change.</li>
+ * </ul>
+ * A running activation whose consumer is lost (see {@link #restartConsuming}) goes back to
+ * "connected" and takes the same path.
  *
- * <p>Connecting: see {@link #start()}; connection retries run on the adapter's timer thread.
- *
- * <p>Shutdown: {@link #stop(Duration)} unsubscribes first (nothing new is taken), then waits up to
- * the bound for in-flight deliveries, then closes the connection.
+ * <h2>Shutdown</h2>
+ * In phases, so that an adapter stops many activations within one bound ({@link Deactivation}):
+ * {@link #beginStop()} stops taking messages; {@link #awaitDeliveries} waits for deliveries in
+ * flight; {@link #drain} gives back what was handed over but not delivered and drains the
+ * connection, which gives back what jnats still holds, then closes it.
  */
 public abstract class EndpointActivation {
 
-    static final System.Logger LOG = System.getLogger(EndpointActivation.class.getName());
-    private static final Method ON_MESSAGE;
-
-    static {
-        try {
-            ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
-        } catch (NoSuchMethodException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    protected static final System.Logger LOG = System.getLogger(EndpointActivation.class.getName());
 
     /** Pause between connection attempts until the first connect succeeds. */
     static final Duration CONNECT_RETRY = Duration.ofSeconds(2);
-    /** How long one wait for room in the hand-off queue lasts before re-checking that we still run. */
-    private static final long OFFER_WAIT_MILLIS = 250;
-    /** How long an idle worker waits for the next message before it ends and frees its thread. */
-    private static final long WORKER_IDLE_MILLIS = 100;
-    /** Endpoint creation: how long one attempt may block, and the pause after the pool said no. */
-    private static final long CREATE_ENDPOINT_TIMEOUT_MILLIS = 5_000;
-    private static final long UNAVAILABLE_RETRY_MILLIS = 100;
+    /** First pause after a consumer could not be set up for a transient reason; it doubles from here. */
+    static final Duration RETRY_MIN = Duration.ofSeconds(1);
+    /** Longest pause between attempts to set up a consumer. */
+    static final Duration RETRY_MAX = Duration.ofSeconds(30);
 
-    private final MessageEndpointFactory endpointFactory;
-    final ResolvedActivation spec;
-    final ConnectionSettings settings;
+    /** What the activation is doing. */
+    public enum State {
+        /** No connection yet: retrying to connect. */
+        CONNECTING,
+        /** Connected, the consumer not (yet, or no longer) set up: retrying. */
+        CONNECTED,
+        /** Consuming. */
+        CONSUMING,
+        /** The server refused the configuration; nothing is consumed until a redeploy. */
+        FAILED,
+        /** Stopping or stopped. */
+        STOPPED
+    }
+
+    protected final ResolvedActivation spec;
+    protected final ConnectionSettings settings;
     private final WorkManager workManager;
-    /** One permit per running worker: at most {@code maxConcurrency} deliver at once. */
-    private final Semaphore permits;
-    private final BlockingQueue<Message> handOff;
-    private final boolean transacted;
-
     private final Timer timer;
     private final Options options;
+    private final Deliveries deliveries;
 
-    private volatile boolean running;
+    // Guarded by this.
+    private State state = State.CONNECTING;
     private Connection connection;
-    private TimerTask retry;
+    private TimerTask pendingAttempt;
     private int failedAttempts;
+    private boolean attemptFailureLogged;
+    /** Once it consumed, a refusal (e.g. the stream deleted under it) is retried: an operator may undo it. */
+    private boolean consumedBefore;
 
     /**
      * @param endpointFactory the server's factory for the message-driven bean's endpoints
      * @param spec the validated activation properties
      * @param settings the connection settings of this activation
-     * @param workManager the adapter's work manager; deliveries run on its threads
-     * @param timer the adapter's timer, for connection retries before the first connect
-     * @param handOffCapacity messages the hand-off queue holds: enough that a busy worker finds
-     *        its next messages waiting instead of parking after each one (a thread hand-off costs
-     *        more than a small delivery), small next to jnats' own pending buffer
+     * @param workManager the adapter's work manager; deliveries and retries run on its threads
+     * @param timer the adapter's timer: it schedules retries, never runs them
+     * @param handOffCapacity messages the hand-off queue holds, see {@link Deliveries}
      * @throws ResourceException when the endpoint does not implement the listener interface
      */
-    EndpointActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                       ConnectionSettings settings, WorkManager workManager, Timer timer, int handOffCapacity)
+    protected EndpointActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
+                                 ConnectionSettings settings, WorkManager workManager, Timer timer, int handOffCapacity)
             throws ResourceException {
-        this.endpointFactory = endpointFactory;
         this.spec = spec;
         this.settings = settings;
         this.workManager = workManager;
         this.timer = timer;
         // An activation never gives up reconnecting: closed for good, its MDB would silently starve.
-        this.options = settings.toOptions("mdb:" + spec.describe(), new StateLogger(),
-                new ClientErrorLogger("NATS endpoint on " + spec.describe()) {
-                    @Override
-                    public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
-                        slowConsumer();
-                    }
+        this.options = settings.toOptions("mdb:" + spec.describe(), new StateListener(), new ErrorListener())
+                .maxReconnects(-1).build();
+        this.deliveries = new Deliveries(this, endpointFactory, workManager, timer, spec.maxConcurrency(),
+                handOffCapacity);
+    }
 
-                    @Override
-                    public void heartbeatAlarm(Connection conn, io.nats.client.JetStreamSubscription sub,
-                                               long lastStreamSequence, long lastConsumerSequence) {
-                        LOG.log(Level.WARNING, "NATS endpoint on {0}: the pull consumer went silent (no message or "
-                                + "heartbeat; typically its pull request died with a server restart); re-establishing it "
-                                + "after stream sequence {1}", spec.describe(), lastStreamSequence);
-                    }
-                }).maxReconnects(-1).build();
-        this.permits = new Semaphore(spec.maxConcurrency());
-        this.handOff = new ArrayBlockingQueue<>(handOffCapacity);
+    /**
+     * Connects and starts consuming, or, when the server cannot be reached or the consumer cannot be
+     * set up yet for a reason that may pass, schedules retries and returns: deployment order does
+     * not matter.
+     *
+     * @throws ResourceException when the server refuses the configuration
+     */
+    public synchronized void start() throws ResourceException {
+        if (state != State.CONNECTING || connection != null) {
+            throw new IllegalStateException("NATS endpoint on " + spec.describe() + " already started");
+        }
         try {
-            this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
-        } catch (NoSuchMethodException e) {
-            throw new ResourceException("The endpoint does not implement " + ON_MESSAGE, e);
+            attempt(true);
+        } catch (ConfigurationException e) {
+            throw new ResourceException(e.getMessage(), e);
+        }
+    }
+
+    /** @return what the activation is doing now */
+    public synchronized State state() {
+        return state;
+    }
+
+    /**
+     * One step towards consuming: connect if needed, then set up the consumer. Runs on the
+     * deploying thread the first time, later as work on the work manager.
+     *
+     * @param first whether a configuration error should be thrown (to fail the deployment)
+     *        rather than end the activation with an ERROR
+     */
+    private synchronized void attempt(boolean first) throws ConfigurationException {
+        if (state == State.STOPPED || state == State.FAILED || state == State.CONSUMING) {
+            return;
+        }
+        if (connection == null) {
+            try {
+                connection = Nats.connect(options);
+            } catch (IOException e) {
+                Level level = failedAttempts++ == 0 ? Level.WARNING : Level.DEBUG;
+                LOG.log(level, "NATS endpoint on {0}: cannot connect to {1} ({2}); retrying every {3}",
+                        spec.describe(), settings.redactedServers(), ConnectionSettings.redactText(e.getMessage()),
+                        CONNECT_RETRY);
+                scheduleAttempt(CONNECT_RETRY);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                scheduleAttempt(CONNECT_RETRY);
+                return;
+            }
+            state = State.CONNECTED;
+            failedAttempts = 0;
+        }
+        try {
+            consume(connection, deliveries::accept);
+        } catch (ConfigurationException e) {
+            stopConsumingQuietly();
+            if (consumedBefore) {
+                Duration pause = retryPause(failedAttempts++);
+                LOG.log(Level.ERROR, "NATS endpoint on {0}: {1}; retrying in {2}", spec.describe(), e.getMessage(), pause);
+                scheduleAttempt(pause);
+                return;
+            }
+            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": " + e.getMessage()
+                    + (first ? "" : "; the activation stops consuming until it is redeployed"));
+            if (first) {
+                state = State.STOPPED;
+                closeQuietly();
+                throw e;
+            }
+            state = State.FAILED;
+            closeQuietly();
+            return;
+        } catch (IOException | RuntimeException e) {
+            stopConsumingQuietly();
+            Duration pause = retryPause(failedAttempts++);
+            if (!attemptFailureLogged) {
+                attemptFailureLogged = true;
+                LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + ": cannot consume yet ("
+                        + ConnectionSettings.redactText(e.getMessage()) + "); retrying, at most every " + RETRY_MAX, e);
+            } else {
+                LOG.log(Level.DEBUG, "NATS endpoint on {0}: still cannot consume ({1}); next try in {2}",
+                        spec.describe(), e.getMessage(), pause);
+            }
+            scheduleAttempt(pause);
+            return;
+        }
+        state = State.CONSUMING;
+        consumedBefore = true;
+        failedAttempts = 0;
+        attemptFailureLogged = false;
+        LOG.log(Level.INFO, "NATS endpoint activated on {0} via {1}, maxConcurrency {2}",
+                spec.describe(), settings.redactedServers(), spec.maxConcurrency());
+    }
+
+    static Duration retryPause(int failures) {
+        long millis = RETRY_MIN.toMillis() << Math.min(failures, 10);
+        return Duration.ofMillis(Math.min(millis, RETRY_MAX.toMillis()));
+    }
+
+    /**
+     * The consumer stopped working while the connection is fine (deleted on the server, for
+     * instance): stop what is left of it and set it up again, as at start, with retries.
+     *
+     * @param why for the log
+     */
+    protected final synchronized void restartConsuming(String why) {
+        if (state != State.CONSUMING) {
+            return;
+        }
+        LOG.log(Level.WARNING, "NATS endpoint on {0}: {1}; setting the consumer up again", spec.describe(), why);
+        stopConsumingQuietly();
+        state = State.CONNECTED;
+        scheduleAttempt(Duration.ZERO);
+    }
+
+    /** Schedules one attempt (at most one is pending); the timer only submits it as work. */
+    private void scheduleAttempt(Duration delay) {
+        if (pendingAttempt != null || state == State.STOPPED) {
+            return;
+        }
+        pendingAttempt = new TimerTask() {
+            @Override
+            public void run() {
+                synchronized (EndpointActivation.this) {
+                    pendingAttempt = null;
+                }
+                runAsWork(() -> {
+                    try {
+                        attempt(false);
+                    } catch (ConfigurationException e) {
+                        throw new IllegalStateException(e); // attempt(false) ends the activation instead
+                    }
+                }, () -> {
+                    synchronized (EndpointActivation.this) {
+                        scheduleAttempt(RETRY_MIN); // the work manager said no: ask again later
+                    }
+                });
+            }
+        };
+        timer.schedule(pendingAttempt, Math.max(0, delay.toMillis()));
+    }
+
+    /**
+     * Runs {@code task} on a work-manager thread.
+     *
+     * @param rejected runs instead (on the calling thread) when the work manager refuses the work
+     */
+    protected final void runAsWork(Runnable task, Runnable rejected) {
+        try {
+            workManager.scheduleWork(new Work() {
+                @Override
+                public void run() {
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": background task failed", e);
+                    }
+                }
+
+                @Override
+                public void release() {
+                }
+            });
+        } catch (WorkException e) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: the work manager refused a background task ({1})",
+                    spec.describe(), e.getMessage());
+            rejected.run();
         }
     }
 
     /**
-     * Connects and subscribes. When no server can be reached yet, it logs that once and retries
-     * every {@link #CONNECT_RETRY} on the adapter's timer until it connects or the activation is
-     * stopped, so that a deployment does not depend on the order in which NATS and the
-     * application server start. Once connected, jnats reconnects by itself, without limit.
+     * Schedules {@code task} to run on a work-manager thread after {@code delay}, unless the
+     * activation stopped by then.
+     *
+     * @return the timer task, to cancel it
      */
-    public synchronized void start() throws ResourceException {
-        running = true;
-        boolean consuming;
-        try {
-            consuming = connectAndSubscribe();
-        } catch (RuntimeException e) {
-            running = false;
-            closeQuietly();
-            throw new ResourceException(e.getMessage(), e);
-        }
-        if (!consuming) {
-            retry = new TimerTask() {
-                @Override
-                public void run() {
-                    try {
-                        if (connectAndSubscribe()) {
-                            cancel();
-                        }
-                    } catch (RuntimeException e) {
-                        cancel(); // refused for good (already logged); never kill the adapter's timer thread
-                    }
+    protected final TimerTask schedule(Duration delay, Runnable task) {
+        TimerTask t = new TimerTask() {
+            @Override
+            public void run() {
+                if (isRunning()) {
+                    runAsWork(task, () -> { });
                 }
-            };
-            timer.schedule(retry, CONNECT_RETRY.toMillis(), CONNECT_RETRY.toMillis());
+            }
+        };
+        timer.schedule(t, Math.max(0, delay.toMillis()));
+        return t;
+    }
+
+    /** @return the adapter's timer, for tasks of a subclass that repeat */
+    protected final Timer timer() {
+        return timer;
+    }
+
+    /** @return whether the activation still runs (not stopping, not stopped, not failed) */
+    protected final synchronized boolean isRunning() {
+        return state != State.STOPPED && state != State.FAILED;
+    }
+
+    /**
+     * Stops and deactivates at once, waiting up to {@code bound} in all: {@link #beginStop()},
+     * {@link #awaitDeliveries}, {@link #drain}.
+     *
+     * @param bound the longest wait for in-flight deliveries and the drain together
+     */
+    public void stop(Duration bound) {
+        Deactivation.stopAll(java.util.List.of(this), bound);
+    }
+
+    /**
+     * First phase of deactivation: nothing new is taken (the subscription stops, retries are
+     * cancelled); deliveries in flight go on.
+     *
+     * @return whether there is more to do (false when it never connected or was stopped already)
+     */
+    public final synchronized boolean beginStop() {
+        if (state == State.STOPPED) {
+            return false;
+        }
+        state = State.STOPPED;
+        if (pendingAttempt != null) {
+            pendingAttempt.cancel();
+            pendingAttempt = null;
+        }
+        deliveries.stop();
+        if (connection == null) {
+            LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
+            return false;
+        }
+        stopConsumingQuietly();
+        return true;
+    }
+
+    /**
+     * Second phase: waits until the deliveries in flight have ended.
+     *
+     * @param deadlineNanos {@link System#nanoTime()} by which to give up
+     * @return whether they all ended in time
+     */
+    public final boolean awaitDeliveries(long deadlineNanos) {
+        boolean done = deliveries.awaitIdle(deadlineNanos);
+        if (!done) {
+            LOG.log(Level.WARNING, "NATS endpoint on {0}: deliveries still in flight at the deactivation bound; "
+                    + "closing anyway (JetStream redelivers them after ackWait)", spec.describe());
+        }
+        return done;
+    }
+
+    /**
+     * Third phase: gives back what was handed over but not delivered, then drains the connection
+     * (unsubscribes at the server, gives back what jnats had already received, flushes those
+     * replies) and closes it.
+     *
+     * @param deadlineNanos by when the drain must be over; the connection is then closed anyway
+     * @return completes when the connection is closed
+     */
+    public final CompletableFuture<Void> drain(long deadlineNanos) {
+        Connection c;
+        synchronized (this) {
+            c = connection;
+        }
+        deliveries.returnWaiting();
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // At least a moment each: the drains of many activations run at once, but each starts with
+        // a flush on the calling thread.
+        long left = Math.max(Duration.ofMillis(100).toNanos(), deadlineNanos - System.nanoTime());
+        CompletableFuture<Boolean> drained = CompletableFuture.completedFuture(false);
+        if (c.getStatus() == Connection.Status.CONNECTED) { // else nothing can be given back: just close
+            try {
+                drained = c.drain(Duration.ofNanos(left));
+            } catch (IllegalStateException | TimeoutException e) {
+                LOG.log(Level.DEBUG, "NATS endpoint on {0}: drain: {1}", spec.describe(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return drained.handle((ok, failure) -> {
+            closeConnection(c);
+            long dropped = droppedMessages();
+            if (dropped > 0) {
+                LOG.log(Level.WARNING, "NATS endpoint on {0}: {1} messages were dropped in all because the "
+                        + "message-driven bean fell behind (maxPending {2})", spec.describe(), dropped, spec.maxPending());
+            }
+            LOG.log(Level.INFO, "NATS endpoint deactivated on {0}", spec.describe());
+            return null;
+        });
+    }
+
+    private static void closeConnection(Connection c) {
+        try {
+            c.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     private void closeQuietly() {
         if (connection != null) {
-            try {
-                connection.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            closeConnection(connection);
             connection = null;
         }
     }
 
-    /** @return true when connected and subscribed, or when there is nothing more to do (stopped) */
-    private synchronized boolean connectAndSubscribe() {
-        if (!running || connection != null) {
-            return true;
-        }
+    private void stopConsumingQuietly() {
         try {
-            connection = Nats.connect(options);
-        } catch (IOException e) {
-            Level level = failedAttempts++ == 0 ? Level.WARNING : Level.DEBUG;
-            LOG.log(level, "NATS endpoint on {0}: cannot connect to {1} ({2}); retrying every {3}",
-                    spec.describe(), settings.redactedServers(), ConnectionSettings.redactText(e.getMessage()),
-                    CONNECT_RETRY);
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            stopConsuming();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: stopping the consumer: {1}", spec.describe(), e.toString());
         }
-        try {
-            consume(connection, this::onNatsMessage);
-        } catch (IOException | RuntimeException e) {
-            // The server answered but refused the consumer (missing stream, conflicting durable...):
-            // retrying will not help; report it loudly and keep the connection for a redeploy.
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": cannot consume: " + e.getMessage(), e);
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-        LOG.log(Level.INFO, "NATS endpoint activated on {0} via {1}, maxConcurrency {2}",
-                spec.describe(), settings.redactedServers(), spec.maxConcurrency());
-        return true;
-    }
-
-    /**
-     * Stops taking messages, waits up to {@code bound} for in-flight deliveries, closes the connection.
-     *
-     * @param bound the longest wait for in-flight deliveries
-     */
-    public synchronized void stop(Duration bound) {
-        if (!running) {
-            return;
-        }
-        running = false;
-        if (retry != null) {
-            retry.cancel();
-        }
-        if (connection == null) {
-            LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
-            return;
-        }
-        stopConsuming(); // nothing new arrives
-        try {
-            if (!permits.tryAcquire(spec.maxConcurrency(), bound.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.log(Level.WARNING, "NATS endpoint on {0}: deliveries still in flight after {1}; closing anyway",
-                        spec.describe(), bound);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (Message left; (left = handOff.poll()) != null; ) {
-            notTaken(left); // handed over but never delivered: JetStream redelivers it elsewhere
-        }
-        try {
-            connection.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        LOG.log(Level.INFO, "NATS endpoint deactivated on {0}", spec.describe());
-    }
-
-    /**
-     * @return a core or a JetStream activation, as the spec says (a {@code stream} means JetStream)
-     * @throws ResourceException when the endpoint does not implement the listener interface
-     */
-    public static EndpointActivation create(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                                            ConnectionSettings settings, WorkManager workManager, Timer timer)
-            throws ResourceException {
-        return spec.jetStream() == null
-                ? new CoreSubscriptionActivation(endpointFactory, spec, settings, workManager, timer)
-                : new JetStreamActivation(endpointFactory, spec, settings, workManager, timer);
     }
 
     /**
      * Starts consuming on {@code connection}, handing every message to {@code handler}.
      *
-     * @throws IOException when the server refuses the consumer
+     * @throws ConfigurationException when the server refuses the configuration: retrying cannot help
+     * @throws IOException for anything that may pass (timeouts, JetStream unavailable, ...)
      */
-    abstract void consume(Connection connection, io.nats.client.MessageHandler handler) throws IOException;
+    protected abstract void consume(Connection connection, MessageHandler handler)
+            throws ConfigurationException, IOException;
 
-    /** Stops taking new messages; in-flight deliveries continue. */
-    abstract void stopConsuming();
+    /** Stops taking new messages; deliveries in flight continue. Called with the activation's lock held. */
+    protected abstract void stopConsuming();
 
     /**
      * jnats reached this activation's pending limit and drops messages until the backlog shrinks;
      * called once per such episode, on a jnats callback thread.
      */
-    void slowConsumer() {
+    protected void slowConsumer() {
         LOG.log(Level.WARNING, "NATS endpoint on {0}: slow consumer, messages are being dropped", spec.describe());
+    }
+
+    /** The connection came back after a disconnect (jnats has re-subscribed). */
+    protected void reconnected() {
+    }
+
+    /** A JetStream pull consumer went silent: no message and no heartbeat for several intervals. */
+    protected void heartbeatAlarm(JetStreamSubscription sub, long lastStreamSequence) {
+    }
+
+    /**
+     * The server answered a pull with a status jnats does not handle itself or reports as a
+     * warning (e.g. 409 Consumer Deleted, 404/503 when the consumer is gone).
+     */
+    protected void pullStatus(Status status, boolean error) {
     }
 
     /**
@@ -285,213 +475,37 @@ public abstract class EndpointActivation {
         return 0;
     }
 
-    /** A message that arrived while stopping: it will not be delivered here. */
-    abstract void notTaken(Message message);
+    /** A message that was received but will not be delivered here (stopping, or no endpoint came). */
+    protected abstract void notTaken(Message message);
 
     /**
      * @return whether this kind of activation settles messages in the endpoint's transaction
      *         (JetStream: yes; core NATS has nothing to settle)
      */
-    abstract boolean settlesInTransaction();
+    protected abstract boolean settlesInTransaction();
 
-    /** Settles a delivery once: nothing when the endpoint terminated it, else delivered or failed. */
-    private void settle(DeliveredMessage delivered, Throwable failure) {
-        if (delivered.terminated()) {
-            return; // the endpoint settled it itself
-        }
-        if (failure == null) {
-            delivered(delivered.message());
-        } else {
-            failed(delivered.message(), failure);
-        }
+    /** After {@code onMessage} returned normally (or its transaction committed). */
+    protected abstract void delivered(Message message);
+
+    /** After {@code onMessage} threw (or its transaction rolled back). */
+    protected abstract void failed(Message message, Throwable failure);
+
+    /** The endpoint settled the message itself ({@code term()}): nothing more happens to it. */
+    protected void settledByEndpoint(Message message) {
     }
 
-    /** After {@code onMessage} returned normally. */
-    abstract void delivered(Message message);
-
-    /** After {@code onMessage} threw, or no endpoint could be had before the activation stopped. */
-    abstract void failed(Message message, Throwable failure);
-
     /** @return the activation's connection, once connected */
-    final Connection connection() {
+    protected final synchronized Connection connection() {
         return connection;
     }
 
-    /** Runs on the jnats dispatcher thread: hand over (waiting, bounded and re-checked, while full). */
-    private void onNatsMessage(Message message) throws InterruptedException {
-        while (!handOff.offer(message, OFFER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-            if (!running) {
-                notTaken(message);
-                return;
-            }
-        }
-        if (!running) {
-            if (handOff.remove(message)) {
-                notTaken(message);
-            }
-            return;
-        }
-        startWorkerIfRoom();
+    /** @return the description for logs */
+    protected final String describe() {
+        return spec.describe();
     }
 
-    /** Starts one more worker unless {@code maxConcurrency} already run. */
-    private void startWorkerIfRoom() {
-        if (!permits.tryAcquire()) {
-            return; // the running workers will take it
-        }
-        Worker worker = new Worker();
-        try {
-            workManager.scheduleWork(worker, WorkManager.INDEFINITE, null, worker);
-        } catch (WorkException e) {
-            worker.releasePermit();
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager refused a delivery "
-                    + "worker; waiting messages are delivered when another worker starts", e);
-        }
-    }
-
-    /**
-     * Delivers messages from the hand-off queue one after the other until it stays empty for
-     * {@link #WORKER_IDLE_MILLIS}. Holds one permit while it runs and releases it exactly once,
-     * whatever happens: a work manager may both throw on rejection and report it to the listener.
-     */
-    private final class Worker implements Work, WorkListener {
-        private final AtomicBoolean permitHeld = new AtomicBoolean(true);
-        private volatile boolean released;
-        /**
-         * The endpoint this worker delivers through, serially, while nothing settles in the
-         * endpoint's transaction (a JCA endpoint may serve several deliveries one after another;
-         * creating one per message is the container's most expensive step). Released when the
-         * worker ends.
-         */
-        private MessageEndpoint reusable;
-
-        void releasePermit() {
-            if (permitHeld.compareAndSet(true, false)) {
-                permits.release();
-            }
-        }
-
-        @Override
-        public void run() {
-            try {
-                while (true) {
-                    Message message = handOff.poll(WORKER_IDLE_MILLIS, TimeUnit.MILLISECONDS);
-                    if (message == null) {
-                        releasePermit();
-                        // A message handed over just before the release found no free permit: take it.
-                        if (handOff.isEmpty() || !running || released || !permits.tryAcquire()) {
-                            return;
-                        }
-                        permitHeld.set(true);
-                        continue;
-                    }
-                    if (!running || released) {
-                        notTaken(message);
-                        continue;
-                    }
-                    deliver(message);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                if (reusable != null) {
-                    reusable.release();
-                    reusable = null;
-                }
-                releasePermit();
-            }
-        }
-
-        private void deliver(Message message) {
-            DeliveredMessage delivered = new DeliveredMessage(message);
-            // A transacted delivery is settled by the transaction's outcome (commit: delivered;
-            // rollback: failed, with the endpoint's exception as the reason when it threw one).
-            Throwable[] failure = new Throwable[1];
-            SettlementXAResource settlement = transacted && settlesInTransaction()
-                    ? new SettlementXAResource(() -> settle(delivered, null),
-                            () -> settle(delivered, failure[0] != null ? failure[0]
-                                    : new IllegalStateException("the transaction rolled back")))
-                    : null;
-            // A settling transaction binds its XAResource to the endpoint: one endpoint per delivery then.
-            if (settlement == null && reusable == null) {
-                reusable = createEndpoint(null);
-            }
-            MessageEndpoint endpoint = settlement == null ? reusable : createEndpoint(settlement);
-            if (endpoint == null) {
-                notTaken(message);
-                return;
-            }
-            try {
-                if (transacted) {
-                    endpoint.beforeDelivery(ON_MESSAGE);
-                }
-                try {
-                    ((NatsMessageListener) endpoint).onMessage(delivered);
-                } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
-                    failure[0] = e;
-                }
-                if (transacted) {
-                    endpoint.afterDelivery(); // commits or rolls back: the settlement resource acts
-                }
-            } catch (Throwable e) {
-                if (failure[0] == null) {
-                    failure[0] = e; // beforeDelivery/afterDelivery failed
-                }
-            } finally {
-                if (settlement != null) {
-                    endpoint.release();
-                }
-            }
-            if (settlement == null || !settlement.settled()) {
-                settle(delivered, failure[0]);
-            }
-        }
-
-        /** @return an endpoint, or {@code null} when the activation stopped while the pool was exhausted */
-        private MessageEndpoint createEndpoint(XAResource xaResource) {
-            while (running && !released) {
-                try {
-                    return endpointFactory.createEndpoint(xaResource, CREATE_ENDPOINT_TIMEOUT_MILLIS);
-                } catch (UnavailableException e) {
-                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: no endpoint available yet, retrying", spec.describe());
-                    try {
-                        Thread.sleep(UNAVAILABLE_RETRY_MILLIS);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public void release() {
-            released = true;
-        }
-
-        @Override
-        public void workAccepted(WorkEvent e) {
-        }
-
-        @Override
-        public void workRejected(WorkEvent e) {
-            releasePermit();
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": the work manager rejected a delivery "
-                    + "worker; waiting messages are delivered when another worker starts", e.getException());
-        }
-
-        @Override
-        public void workStarted(WorkEvent e) {
-        }
-
-        @Override
-        public void workCompleted(WorkEvent e) {
-        }
-    }
-
-    /** Logs connection state changes of this activation once per change. */
-    private final class StateLogger implements ConnectionListener {
+    /** Logs connection state changes of this activation once per change and tells the subclass. */
+    private final class StateListener implements ConnectionListener {
         @Override
         @Deprecated // jnats still declares this one abstract; the four-argument form is called
         public void connectionEvent(Connection conn, Events type) {
@@ -500,6 +514,7 @@ public abstract class EndpointActivation {
 
         @Override
         public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
+            boolean running = isRunning();
             Level level = switch (type) {
                 case DISCONNECTED -> running ? Level.WARNING : Level.DEBUG;
                 case CONNECTED, RECONNECTED, RESUBSCRIBED -> Level.INFO;
@@ -507,6 +522,61 @@ public abstract class EndpointActivation {
             };
             LOG.log(level, "NATS endpoint on {0}: connection {1} {2}", spec.describe(), type.getEvent(),
                     uriDetails == null ? "" : ConnectionSettings.redactText(uriDetails));
+            if (type == Events.RECONNECTED && running) {
+                reconnected();
+            }
+        }
+    }
+
+    /** jnats' asynchronous errors: logged, and the ones that mean the consumer needs care passed on. */
+    private final class ErrorListener extends ClientErrorLogger {
+        ErrorListener() {
+            super("NATS endpoint on " + spec.describe());
+        }
+
+        @Override
+        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
+            slowConsumer();
+        }
+
+        @Override
+        public void heartbeatAlarm(Connection conn, JetStreamSubscription sub, long lastStreamSequence,
+                                   long lastConsumerSequence) {
+            if (isRunning()) {
+                LOG.log(Level.WARNING, "NATS endpoint on {0}: the pull consumer went silent (no message or "
+                        + "heartbeat; typically its pull request died with a server restart); re-establishing it "
+                        + "after stream sequence {1}", spec.describe(), lastStreamSequence);
+                EndpointActivation.this.heartbeatAlarm(sub, lastStreamSequence);
+            }
+        }
+
+        @Override
+        public void pullStatusWarning(Connection conn, JetStreamSubscription sub, Status status) {
+            if (isRunning()) {
+                pullStatus(status, false);
+            }
+        }
+
+        @Override
+        public void pullStatusError(Connection conn, JetStreamSubscription sub, Status status) {
+            if (isRunning()) {
+                LOG.log(Level.WARNING, "NATS endpoint on {0}: pull answered with {1} {2}", spec.describe(),
+                        status.getCode(), status.getMessage());
+                pullStatus(status, true);
+            }
+        }
+    }
+
+    /** Waits for {@code f} until the deadline; @return whether it completed in time. */
+    static boolean await(CompletableFuture<?> f, long deadlineNanos) {
+        try {
+            f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.PropertyResolver;
 import dev.natsjca.config.Subjects;
+import dev.natsjca.inbound.jetstream.JetStreamSettings;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.Activation;
 import jakarta.resource.spi.ActivationSpec;

@@ -1,5 +1,7 @@
 package dev.natsjca.inbound;
 
+import dev.natsjca.inbound.jetstream.JetStreamSettings;
+
 /**
  * The validated, placeholder-free properties of one activation.
  *

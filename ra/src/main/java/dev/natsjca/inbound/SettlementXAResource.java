@@ -1,5 +1,6 @@
 package dev.natsjca.inbound;
 
+import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.transaction.xa.Xid;
@@ -12,18 +13,27 @@ import dev.natsjca.tx.NoRecoveryXAResource;
  * or dead letter). Prepare has nothing to vote on. Handed to {@code createEndpoint}, so the
  * container enlists it next to the bean's other resources (e.g. staged outbound publishes, which
  * then leave in the same commit).
+ *
+ * <p>Commit and rollback never throw: the transaction's outcome is decided by then, and a
+ * settlement that fails (the connection dropped, say) only means JetStream redelivers the message
+ * after {@code ackWait}: at-least-once. Such a failure is logged.
  */
 final class SettlementXAResource extends NoRecoveryXAResource {
 
+    private static final System.Logger LOG = System.getLogger(SettlementXAResource.class.getName());
+
+    private final String owner;
     private final Runnable onCommit;
     private final Runnable onRollback;
     private final AtomicBoolean settled = new AtomicBoolean();
 
     /**
+     * @param owner names the activation in logs
      * @param onCommit settles the message as delivered
      * @param onRollback settles the message as failed
      */
-    SettlementXAResource(Runnable onCommit, Runnable onRollback) {
+    SettlementXAResource(String owner, Runnable onCommit, Runnable onRollback) {
+        this.owner = owner;
         this.onCommit = onCommit;
         this.onRollback = onRollback;
     }
@@ -35,15 +45,23 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     @Override
     public void commit(Xid xid, boolean onePhase) {
-        if (settled.compareAndSet(false, true)) {
-            onCommit.run();
-        }
+        settleOnce(onCommit, "commit");
     }
 
     @Override
     public void rollback(Xid xid) {
-        if (settled.compareAndSet(false, true)) {
-            onRollback.run();
+        settleOnce(onRollback, "rollback");
+    }
+
+    private void settleOnce(Runnable settlement, String phase) {
+        if (!settled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            settlement.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NATS endpoint on " + owner + ": settling the delivery at " + phase
+                    + " failed; JetStream redelivers the message after ackWait", e);
         }
     }
 
@@ -58,5 +76,9 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     @Override
     public void end(Xid xid, int flags) {
+    }
+
+    @Override
+    public void forget(Xid xid) {
     }
 }

@@ -1,6 +1,7 @@
 /**
- * Inbound delivery: the activation spec message-driven beans configure, and the per-activation
- * consumer that feeds NATS messages to endpoints through the server's {@code WorkManager} with
- * bounded concurrency.
+ * Inbound delivery, what every activation shares: the activation spec message-driven beans
+ * configure, the activation lifecycle (connect, consume, retry, deactivate), and the delivery
+ * workers that feed NATS messages to endpoints through the server's {@code WorkManager} with
+ * bounded concurrency. Each source has a sub-package: {@code core}, {@code jetstream}.
  */
 package dev.natsjca.inbound;

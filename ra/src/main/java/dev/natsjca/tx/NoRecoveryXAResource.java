@@ -5,16 +5,13 @@ import javax.transaction.xa.Xid;
 
 /**
  * Base of the adapter's XA resources, which never leave anything in doubt: by the end of prepare
- * (outbound) or commit (inbound) their work is done, so there is nothing to recover or forget,
- * and each instance is its own resource manager.
+ * (outbound) or commit (inbound) their work is done, so there is nothing to recover, and each
+ * instance is its own resource manager.
+ *
+ * <p>They keep no timer of their own: the transaction manager times transactions out and rolls
+ * them back. So {@link #setTransactionTimeout} says honestly that it sets nothing.
  */
 public abstract class NoRecoveryXAResource implements XAResource {
-
-    private volatile int timeoutSeconds;
-
-    @Override
-    public void forget(Xid xid) {
-    }
 
     @Override
     public Xid[] recover(int flag) {
@@ -26,14 +23,15 @@ public abstract class NoRecoveryXAResource implements XAResource {
         return other == this;
     }
 
+    /** @return 0: this resource enforces no timeout of its own */
     @Override
     public int getTransactionTimeout() {
-        return timeoutSeconds;
+        return 0;
     }
 
+    /** @return false: this resource enforces no timeout of its own; the transaction manager does */
     @Override
     public boolean setTransactionTimeout(int seconds) {
-        this.timeoutSeconds = seconds;
-        return true;
+        return false;
     }
 }

@@ -39,6 +39,7 @@ public final class NatsServer implements AutoCloseable {
     private int port;
     private int monitorPort;
     private Process process;
+    private boolean jetStream = true;
 
     private NatsServer(int port, List<String> extraArgs) {
         this.port = port;
@@ -115,9 +116,18 @@ public final class NatsServer implements AutoCloseable {
 
     /** Starts the server again after {@link #stop()} or {@link #kill()}. */
     public synchronized void startAgain() {
+        startAgain(jetStream);
+    }
+
+    /**
+     * Starts the server again after {@link #stop()} or {@link #kill()}, with or without JetStream
+     * (the store stays; a server without JetStream answers JetStream requests with 503).
+     */
+    public synchronized void startAgain(boolean withJetStream) {
         if (isRunning()) {
             throw new IllegalStateException("nats-server is still running on port " + port);
         }
+        jetStream = withJetStream;
         startProcess();
     }
 
@@ -188,8 +198,11 @@ public final class NatsServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         List<String> cmd = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", port == 0 ? "-1" : Integer.toString(port),
-                "-m", "-1", "-js", "-sd", storeDir.toString(), "-l", logFile.toString(),
+                "-m", "-1", "-sd", storeDir.toString(), "-l", logFile.toString(),
                 "--ports_file_dir", portsDir.toString()));
+        if (jetStream) {
+            cmd.add("-js");
+        }
         cmd.addAll(extraArgs);
         try {
             process = new ProcessBuilder(cmd).redirectErrorStream(true)

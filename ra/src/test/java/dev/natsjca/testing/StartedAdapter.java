@@ -17,10 +17,21 @@ public final class StartedAdapter implements AutoCloseable {
      * @param threads work manager threads (its queue holds twice as many)
      */
     public StartedAdapter(String serverUrl, int threads) throws Exception {
+        this(serverUrl, threads, a -> { });
+    }
+
+    /** @param configure sets adapter properties before it starts (e.g. a deactivation timeout) */
+    public StartedAdapter(String serverUrl, int threads, java.util.function.Consumer<NatsResourceAdapter> configure)
+            throws Exception {
         workManager = new TestWorkManager(threads, threads * 2);
         adapter = new NatsResourceAdapter();
         adapter.setServerUrls(serverUrl);
+        configure.accept(adapter);
         adapter.start(new TestBootstrapContext(workManager));
+    }
+
+    public TestWorkManager workManager() {
+        return workManager;
     }
 
     public NatsResourceAdapter adapter() {

@@ -12,9 +12,16 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 public final class TestBootstrapContext implements BootstrapContext {
 
     private final TestWorkManager workManager;
+    private final TransactionSynchronizationRegistry transactions;
 
     public TestBootstrapContext(TestWorkManager workManager) {
+        this(workManager, null);
+    }
+
+    /** @param transactions what {@link #getTransactionSynchronizationRegistry()} returns (null: none) */
+    public TestBootstrapContext(TestWorkManager workManager, TransactionSynchronizationRegistry transactions) {
         this.workManager = workManager;
+        this.transactions = transactions;
     }
 
     @Override
@@ -39,6 +46,6 @@ public final class TestBootstrapContext implements BootstrapContext {
 
     @Override
     public TransactionSynchronizationRegistry getTransactionSynchronizationRegistry() {
-        return null;
+        return transactions;
     }
 }

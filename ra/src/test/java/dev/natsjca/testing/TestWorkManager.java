@@ -23,6 +23,8 @@ public final class TestWorkManager implements WorkManager {
     public static final String THREAD_PREFIX = "test-wm-";
 
     private final ThreadPoolExecutor executor;
+    private final AtomicInteger rejectNext = new AtomicInteger();
+    private final AtomicInteger rejected = new AtomicInteger();
 
     public TestWorkManager(int threads, int queue) {
         AtomicInteger n = new AtomicInteger();
@@ -62,9 +64,23 @@ public final class TestWorkManager implements WorkManager {
         scheduleWork(work, INDEFINITE, null, null);
     }
 
+    /** The next {@code n} scheduleWork calls are rejected, as a saturated server's would be. */
+    public void rejectNext(int n) {
+        rejectNext.set(n);
+    }
+
+    /** @return how many scheduleWork calls were rejected so far */
+    public int rejected() {
+        return rejected.get();
+    }
+
     @Override
     public void scheduleWork(Work work, long startTimeout, ExecutionContext ctx, WorkListener listener)
             throws WorkException {
+        if (rejectNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            rejected.incrementAndGet();
+            throw new WorkRejectedException("test: the work manager rejects this work");
+        }
         try {
             executor.execute(() -> {
                 if (listener != null) {
@@ -79,6 +95,7 @@ public final class TestWorkManager implements WorkManager {
                 }
             });
         } catch (RejectedExecutionException e) {
+            rejected.incrementAndGet();
             throw new WorkRejectedException("test work manager full", e);
         }
         if (listener != null) {

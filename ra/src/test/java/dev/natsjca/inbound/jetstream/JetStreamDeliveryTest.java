@@ -1,4 +1,4 @@
-package dev.natsjca.inbound;
+package dev.natsjca.inbound.jetstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.natsjca.api.NatsHeaders;
+import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
@@ -306,18 +307,6 @@ class JetStreamDeliveryTest {
         assertTrue(reason.contains("NatsPayloadException") && reason.contains("is not a valid 'google.protobuf.Timestamp'")
                 && reason.contains("InvalidProtocolBufferException"), reason);
         assertEquals("2", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_DELIVERIES));
-    }
-
-    @Test
-    void deadLetterReasonNamesTheWholeCauseChainWithoutRepeatingWrappers() {
-        Exception root = new IllegalArgumentException("bad amount");
-        Exception adapter = new IllegalStateException("order 7 rejected", root);
-        Exception container = new RuntimeException(adapter); // message = adapter.toString()
-        assertEquals("java.lang.RuntimeException; caused by java.lang.IllegalStateException: order 7 rejected; "
-                + "caused by java.lang.IllegalArgumentException: bad amount", JetStreamActivation.reason(container));
-        String longReason = JetStreamActivation.reason(new IllegalStateException("x".repeat(5000) + "\nsecond line"));
-        assertEquals(JetStreamActivation.MAX_REASON, longReason.length());
-        assertFalse(JetStreamActivation.reason(new IllegalStateException("a\r\nb")).contains("\n"), "header value broken");
     }
 
     @Test

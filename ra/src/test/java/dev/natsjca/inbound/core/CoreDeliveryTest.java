@@ -1,4 +1,4 @@
-package dev.natsjca.inbound;
+package dev.natsjca.inbound.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.natsjca.adapter.NatsResourceAdapter;
+import dev.natsjca.inbound.EndpointActivation;
+import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;

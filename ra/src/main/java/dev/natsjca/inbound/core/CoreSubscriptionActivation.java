@@ -1,4 +1,4 @@
-package dev.natsjca.inbound;
+package dev.natsjca.inbound.core;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -6,6 +6,8 @@ import java.util.Timer;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.inbound.EndpointActivation;
+import dev.natsjca.inbound.ResolvedActivation;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -31,8 +33,16 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     private volatile Dispatcher dispatcher;
     private final AtomicLong lastWarning = new AtomicLong();
 
-    CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                               ConnectionSettings settings, WorkManager workManager, Timer timer)
+    /**
+     * @param endpointFactory the server's factory for the message-driven bean's endpoints
+     * @param spec the validated activation properties (no JetStream settings)
+     * @param settings the connection settings of this activation
+     * @param workManager the adapter's work manager
+     * @param timer the adapter's timer
+     * @throws ResourceException when the endpoint does not implement the listener interface
+     */
+    public CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
+                                      ConnectionSettings settings, WorkManager workManager, Timer timer)
             throws ResourceException {
         super(endpointFactory, spec, settings, workManager, timer, coreHandOffCapacity(spec.maxConcurrency()));
     }
@@ -41,29 +51,27 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
      * @return the hand-off queue of a core activation with {@code maxConcurrency} workers: room for
      *         a burst, so workers drain it without parking after each message
      */
-    static int coreHandOffCapacity(int maxConcurrency) {
+    public static int coreHandOffCapacity(int maxConcurrency) {
         return Math.min(1024, 64 * maxConcurrency);
     }
 
     @Override
-    void consume(Connection connection, MessageHandler handler) {
+    protected void consume(Connection connection, MessageHandler handler) {
         Dispatcher d = connection.createDispatcher(handler);
         d.setPendingLimits(spec.maxPending(), MAX_PENDING_BYTES);
         dispatcher = d;
         if (spec.queueGroup() == null) {
-            dispatcher.subscribe(spec.subject());
+            d.subscribe(spec.subject());
         } else {
-            dispatcher.subscribe(spec.subject(), spec.queueGroup());
+            d.subscribe(spec.subject(), spec.queueGroup());
         }
     }
 
     @Override
-    void stopConsuming() {
-        connection().closeDispatcher(dispatcher); // unsubscribes
-        long dropped = droppedMessages();
-        if (dropped > 0) {
-            LOG.log(Level.WARNING, "NATS endpoint on {0}: {1} messages were dropped in all because the "
-                    + "message-driven bean fell behind (maxPending {2})", spec.describe(), dropped, spec.maxPending());
+    protected void stopConsuming() {
+        Dispatcher d = dispatcher;
+        if (d != null) {
+            connection().closeDispatcher(d); // unsubscribes
         }
     }
 
@@ -75,7 +83,7 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     }
 
     @Override
-    void slowConsumer() {
+    protected void slowConsumer() {
         // jnats reports every episode, and under sustained overload episodes follow each other
         // closely: warn at most once per interval (the count keeps every drop).
         long now = System.nanoTime();
@@ -86,25 +94,25 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
         LOG.log(Level.WARNING, "NATS endpoint on {0}: the message-driven bean falls behind: {1} messages wait for "
                 + "a delivery (maxPending), so the client drops newer ones until it catches up ({2} dropped so far). "
                 + "Core NATS is at-most-once; raise maxConcurrency or maxPending, or consume from JetStream",
-                spec.describe(), spec.maxPending(), droppedMessages());
+                describe(), spec.maxPending(), droppedMessages());
     }
 
     @Override
-    boolean settlesInTransaction() {
+    protected boolean settlesInTransaction() {
         return false;
     }
 
     @Override
-    void notTaken(Message message) {
+    protected void notTaken(Message message) {
     }
 
     @Override
-    void delivered(Message message) {
+    protected void delivered(Message message) {
     }
 
     @Override
-    void failed(Message message, Throwable failure) {
-        LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + " failed on a message on subject '"
+    protected void failed(Message message, Throwable failure) {
+        LOG.log(Level.WARNING, "NATS endpoint on " + describe() + " failed on a message on subject '"
                 + message.getSubject() + "'; core NATS is at-most-once, the message is not redelivered", failure);
     }
 }

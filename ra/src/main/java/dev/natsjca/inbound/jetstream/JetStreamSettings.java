@@ -1,4 +1,4 @@
-package dev.natsjca.inbound;
+package dev.natsjca.inbound.jetstream;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +12,7 @@ import java.util.Locale;
 import dev.natsjca.config.Durations;
 import dev.natsjca.config.PropertyResolver;
 import dev.natsjca.config.Subjects;
+import dev.natsjca.inbound.NatsActivationSpec;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -26,7 +27,8 @@ import jakarta.resource.spi.InvalidPropertyException;
  * @param startSequence with {@link DeliverPolicy#ByStartSequence}
  * @param startTime with {@link DeliverPolicy#ByStartTime}
  * @param ackWait how long the server waits for an ack
- * @param maxDeliver delivery attempts before dead-lettering
+ * @param maxDeliver the delivery count (the server's, from the message metadata) from which a failed
+ *        delivery is dead-lettered; the server-side consumer has no limit of its own
  * @param backoff delays before redelivery after the 1st, 2nd, ... failure; the last repeats
  * @param maxAckPending unacknowledged messages at most
  * @param batchSize messages per pull
@@ -43,7 +45,8 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
      * @return the settings, or {@code null} when the spec names no stream (core NATS)
      * @throws InvalidPropertyException naming the property and its value
      */
-    static JetStreamSettings resolve(NatsActivationSpec spec, String subject, String queueGroup, int maxConcurrency)
+    public static JetStreamSettings resolve(NatsActivationSpec spec, String subject, String queueGroup,
+                                            int maxConcurrency)
             throws InvalidPropertyException {
         String stream = value(spec, "stream", spec.getStream());
         if (stream == null) {
@@ -120,6 +123,11 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
             if (why != null) {
                 throw new InvalidPropertyException("Invalid value for property 'deadLetterSubject': '" + dlq + "': " + why);
             }
+            if (Subjects.matches(subject, dlq)) {
+                throw new InvalidPropertyException("Invalid value for property 'deadLetterSubject': '" + dlq
+                        + "': the activation's subject '" + subject + "' matches it, so every dead letter would be "
+                        + "delivered to this bean again");
+            }
         }
         String cs = value(spec, "createStream", spec.getCreateStream());
         boolean create = false;
@@ -148,24 +156,65 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         return backoff.get(i);
     }
 
-    /** @return the consumer configuration: explicit acks, filtered on the activation's subject */
-    ConsumerConfiguration consumerConfiguration(String subject) {
+    /**
+     * An ephemeral consumer the server forgets after this long without a pull: longer than a
+     * server restart plus the re-pull that follows it, so that it normally survives one (when it
+     * does not, the activation sets it up again, see {@link JetStreamActivation}).
+     */
+    static final Duration EPHEMERAL_INACTIVE_THRESHOLD = Duration.ofMinutes(1);
+
+    /**
+     * @param subject the activation's subject, the consumer's filter
+     * @param resumeFrom 0 for a consumer made at activation, which starts where {@code deliverPolicy}
+     *        says; else the stream sequence a consumer set up again (after it disappeared) starts at
+     * @return the configuration of a new consumer: explicit acks, filtered on the subject, no
+     *         server-side delivery limit (the adapter counts attempts and ends them, see
+     *         {@link #maxDeliver()})
+     */
+    ConsumerConfiguration newConsumer(String subject, long resumeFrom) {
+        ConsumerConfiguration.Builder b = mutable(subject);
+        if (resumeFrom > 0) {
+            b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(resumeFrom);
+        } else {
+            b.deliverPolicy(deliverPolicy);
+            if (deliverPolicy == DeliverPolicy.ByStartSequence) {
+                b.startSequence(startSequence);
+            } else if (deliverPolicy == DeliverPolicy.ByStartTime) {
+                b.startTime(startTime);
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * @param existing the durable as it exists on the server
+     * @return this activation's settings for it, keeping where it started (the server refuses to
+     *         change that, and it only matters to a new consumer)
+     */
+    ConsumerConfiguration updateOf(ConsumerConfiguration existing, String subject) {
+        ConsumerConfiguration.Builder b = mutable(subject).deliverPolicy(existing.getDeliverPolicy());
+        if (existing.getStartSequence() > 0) {
+            b.startSequence(existing.getStartSequence());
+        }
+        if (existing.getStartTime() != null) {
+            b.startTime(existing.getStartTime());
+        }
+        return b.build();
+    }
+
+    private ConsumerConfiguration.Builder mutable(String subject) {
         ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
                 .filterSubject(subject)
                 .ackPolicy(AckPolicy.Explicit)
                 .ackWait(ackWait)
-                .maxDeliver(maxDeliver)
-                .maxAckPending(maxAckPending)
-                .deliverPolicy(deliverPolicy);
+                .maxDeliver(-1)
+                .maxAckPending(maxAckPending);
         if (durable != null) {
             b.durable(durable);
+        } else {
+            b.inactiveThreshold(EPHEMERAL_INACTIVE_THRESHOLD);
         }
-        if (deliverPolicy == DeliverPolicy.ByStartSequence) {
-            b.startSequence(startSequence);
-        } else if (deliverPolicy == DeliverPolicy.ByStartTime) {
-            b.startTime(startTime);
-        }
-        return b.build();
+        return b;
     }
 
     private static String value(NatsActivationSpec spec, String property, String raw) throws InvalidPropertyException {
