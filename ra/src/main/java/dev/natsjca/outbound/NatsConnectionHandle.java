@@ -23,6 +23,8 @@ public final class NatsConnectionHandle implements NatsConnection {
 
     private volatile NatsManagedConnection managed;
     private volatile boolean closed;
+    /** Why the server made this handle unusable, for the exception; {@code null} when closed by the application. */
+    private volatile String invalidated;
 
     NatsConnectionHandle(NatsManagedConnection managed) {
         this.managed = managed;
@@ -99,8 +101,13 @@ public final class NatsConnectionHandle implements NatsConnection {
         mc.handleClosed(this);
     }
 
-    /** Called by the managed connection on cleanup: the handle becomes unusable. */
-    void invalidate() {
+    /**
+     * Called by the managed connection on cleanup or destroy: the handle becomes unusable.
+     *
+     * @param why for the exception its next use throws
+     */
+    void invalidate(String why) {
+        invalidated = why;
         closed = true;
         managed = null;
     }
@@ -110,14 +117,16 @@ public final class NatsConnectionHandle implements NatsConnection {
         NatsManagedConnection previous = managed;
         managed = to;
         closed = false;
+        invalidated = null;
         return previous;
     }
 
     private NatsManagedConnection live() {
         NatsManagedConnection mc = managed;
         if (closed || mc == null) {
-            throw new IllegalStateException("This NATS connection handle is closed; get a new one from the "
-                    + "NatsConnectionFactory");
+            String why = invalidated;
+            throw new IllegalStateException("This NATS connection handle is closed" + (why == null ? "" : ": " + why)
+                    + "; get a new one from the NatsConnectionFactory");
         }
         return mc;
     }

@@ -4,21 +4,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import javax.security.auth.Subject;
 import javax.transaction.xa.XAResource;
 
 import dev.natsjca.api.NatsException;
-import dev.natsjca.api.NatsExpectedSequenceException;
 import dev.natsjca.api.NatsTimeoutException;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -26,7 +23,6 @@ import io.nats.client.Message;
 import io.nats.client.NUID;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
-import io.nats.client.support.NatsJetStreamConstants;
 import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.Subjects;
@@ -42,6 +38,9 @@ import jakarta.resource.spi.ConnectionRequestInfo;
 import jakarta.resource.spi.LocalTransaction;
 import jakarta.resource.spi.ManagedConnection;
 import jakarta.resource.spi.ManagedConnectionMetaData;
+import jakarta.resource.spi.SecurityException;
+import jakarta.transaction.Status;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
  * One pooled physical NATS connection. Handles share it while the pool hands this managed
@@ -51,6 +50,20 @@ import jakarta.resource.spi.ManagedConnectionMetaData;
  * <p>Temporary disconnects are left to jnats (reconnect with its buffer). A connection that jnats
  * closes for good fires {@code CONNECTION_ERROR_OCCURRED}, so the pool discards it and the next
  * {@code getConnection()} gets a fresh one.
+ *
+ * <h2>Publishing and the thread's transaction</h2>
+ * In a server (which offers a {@link TransactionSynchronizationRegistry}), every publish is checked
+ * against the calling thread's transaction, so that a message is never sent at once where the
+ * application expects it to follow a transaction:
+ * <ul>
+ * <li>no transaction, or one already committed (a publish from an after-completion callback):
+ *     sent at once;</li>
+ * <li>an active transaction this connection is enlisted in: staged ({@link StagingXAResource});</li>
+ * <li>an active transaction this connection is not enlisted in (a handle kept from before the
+ *     transaction began, which the server did not enlist): refused with {@link NatsException};</li>
+ * <li>a transaction marked for rollback, rolled back (the transaction manager timed it out, say),
+ *     or completing: refused with {@link NatsException}.</li>
+ * </ul>
  */
 public final class NatsManagedConnection implements ManagedConnection {
 
@@ -67,6 +80,8 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     private final NatsManagedConnectionFactory factory;
     private final ConnectionSettings settings;
+    private final SignOn signOn;
+    private final TransactionSynchronizationRegistry transactions;
     private final Connection connection;
     private final Set<NatsConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
@@ -75,12 +90,24 @@ public final class NatsManagedConnection implements ManagedConnection {
     private final StagingXAResource xaResource = new StagingXAResource(this);
     private PrintWriter logWriter;
 
-    NatsManagedConnection(NatsManagedConnectionFactory factory, ConnectionSettings settings)
-            throws IOException, InterruptedException {
+    /**
+     * @param signOn the user the server signed this connection on as, or {@code null} (the
+     *        configured authentication, already in {@code settings})
+     * @param transactions the server's registry, or {@code null} outside a server
+     */
+    NatsManagedConnection(NatsManagedConnectionFactory factory, ConnectionSettings settings, SignOn signOn,
+                          TransactionSynchronizationRegistry transactions) throws IOException, InterruptedException {
         this.factory = factory;
         this.settings = settings;
+        this.signOn = signOn;
+        this.transactions = transactions;
         this.connection = Nats.connect(settings.toOptions(null, new ClosedForGood(),
                 new ClientErrorLogger("NATS outbound connection")).build());
+    }
+
+    /** @return who the server signed this connection on as, or {@code null} */
+    SignOn signOn() {
+        return signOn;
     }
 
     NatsManagedConnectionFactory factory() {
@@ -106,6 +133,11 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (destroyed) {
             throw new jakarta.resource.spi.IllegalStateException("Managed connection is destroyed");
         }
+        if (subject != null && !Objects.equals(SignOn.from(subject, factory), signOn)) {
+            throw new SecurityException("This NATS connection is signed on as "
+                    + (signOn == null ? "the configured user" : "user '" + signOn.user() + "'")
+                    + " and cannot re-authenticate as another; the pool must match connections by user");
+        }
         NatsConnectionHandle handle = new NatsConnectionHandle(this);
         handles.add(handle);
         return handle;
@@ -128,7 +160,8 @@ public final class NatsManagedConnection implements ManagedConnection {
     @Override
     public void cleanup() {
         for (NatsConnectionHandle h : handles) {
-            h.invalidate();
+            h.invalidate("the server cleaned up its pooled connection (at the end of the transaction or component "
+                    + "call it was obtained in)");
         }
         handles.clear();
         xaResource.cleanup();
@@ -139,9 +172,13 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (destroyed) {
             return;
         }
-        destroyed = true;
-        cleanup();
+        destroyed = true; // first: a publish racing with the destroy must fail, not be sent at once
         xaResource.discardAll();
+        for (NatsConnectionHandle h : handles) {
+            h.invalidate("the pooled NATS connection behind it was destroyed (it failed, or the transaction "
+                    + "manager timed its transaction out)");
+        }
+        handles.clear();
         try {
             if (connection.getStatus() == Connection.Status.CONNECTED) {
                 connection.flush(FLUSH_ON_DESTROY);
@@ -164,7 +201,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (problem != null) {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
-        if (xaResource.inTransaction()) {
+        if (stageInTransaction(subject)) {
             xaResource.stage(new StagingXAResource.Staged(subject, headers == null ? null : new Headers(headers),
                     data, false, null, null));
             return;
@@ -192,7 +229,7 @@ public final class NatsManagedConnection implements ManagedConnection {
             // duplicate window drops the repeat.
             h.put(MSG_ID, NUID.nextGlobal());
         }
-        if (xaResource.inTransaction()) {
+        if (stageInTransaction(subject)) {
             CompletableFuture<PublishAck> ack = new CompletableFuture<>();
             xaResource.stage(new StagingXAResource.Staged(subject, h, data, true, options, ack));
             return ack;
@@ -203,74 +240,69 @@ public final class NatsManagedConnection implements ManagedConnection {
     private PublishAck jetStreamPublishNow(String subject, Headers h, byte[] data, PublishOptions options) {
         try {
             return jetStream().publish(subject, h, data, options);
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == NatsJetStreamConstants.JS_WRONG_LAST_SEQUENCE) {
-                throw new NatsExpectedSequenceException("JetStream refused the message on subject '" + subject
-                        + "': the expected last subject sequence does not match (" + e.getErrorDescription() + ")", e);
-            }
-            throw new NatsException("JetStream refused the message on subject '" + subject + "': "
-                    + e.getErrorDescription() + " (error " + e.getApiErrorCode() + ")", e);
-        } catch (IOException e) {
-            throw new NatsException("No JetStream acknowledgement for the message on subject '" + subject + "': "
-                    + e.getMessage() + " (is a stream bound to the subject?)", e);
+        } catch (JetStreamApiException | IOException | IllegalStateException | IllegalArgumentException e) {
+            throw JetStreamErrors.refused(subject, e);
         }
     }
 
     /**
-     * Sends a transaction's staged messages in order and waits until the server has them: a flush
-     * round trip for core messages, every stream acknowledgement for JetStream ones. Nothing is
-     * sent when the connection is not up right now: jnats would otherwise buffer the messages and
-     * send them after the transaction has already rolled back.
-     *
-     * @throws NatsException when the connection is down, a flush or an acknowledgement does not
-     *         come back in time, or a stream refuses a message
+     * @return whether a publish must be staged in the transaction this connection is enlisted in
+     *         (else it is sent at once)
+     * @throws NatsException when the thread's transaction forbids both, see the class comment
      */
-    void sendStaged(List<StagingXAResource.Staged> staged) {
-        if (!connected()) {
-            throw new NatsException("Not connected to NATS (" + connection.getStatus() + ") at "
-                    + settings.redactedServers() + "; nothing of the transaction's " + staged.size()
-                    + " message(s) was sent");
+    private boolean stageInTransaction(String subject) {
+        if (destroyed) {
+            throw new NatsException("The pooled NATS connection was destroyed; nothing is sent on '" + subject + "'");
         }
-        List<CompletableFuture<PublishAck>> acks = new ArrayList<>();
-        List<StagingXAResource.Staged> jetStreamMessages = new ArrayList<>();
+        boolean enlisted = xaResource.inTransaction();
+        TransactionSynchronizationRegistry tsr = transactions;
+        if (tsr == null) {
+            return enlisted;
+        }
+        int status;
         try {
-            for (StagingXAResource.Staged s : staged) {
-                if (s.jetStream()) {
-                    acks.add(jetStream().publishAsync(s.subject(), s.headers(), s.data(), s.options()));
-                    jetStreamMessages.add(s);
-                } else {
-                    connection.publish(s.subject(), s.headers(), s.data());
+            status = tsr.getTransactionStatus();
+        } catch (RuntimeException e) {
+            return enlisted; // the registry cannot tell (no transaction context on this thread)
+        }
+        switch (status) {
+            case Status.STATUS_NO_TRANSACTION:
+            case Status.STATUS_COMMITTED:
+                return enlisted;
+            case Status.STATUS_ACTIVE:
+                if (enlisted) {
+                    return true;
                 }
-            }
-            if (jetStreamMessages.size() < staged.size()) {
-                // Core messages have no acknowledgement; the flush's PONG is the proof that the
-                // server has them. JetStream's acknowledgements prove it on their own, so a
-                // JetStream-only transaction saves the round trip.
-                connection.flush(COMMIT_TIMEOUT);
-            }
-        } catch (IOException | TimeoutException | RuntimeException e) {
-            throw new NatsException("Sending the transaction's messages failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new NatsException("Interrupted sending the transaction's messages", e);
+                throw new NatsException("Not sent on '" + subject + "': the thread runs in a transaction this NATS "
+                        + "connection is not enlisted in (a handle obtained before the transaction began and kept?); "
+                        + "get the handle inside the transaction, or publish outside it");
+            default:
+                throw new NatsException("Not sent on '" + subject + "': the thread's transaction is "
+                        + statusName(status) + " (timed out, or rolled back by the transaction manager); a message "
+                        + "published now could only leave at once, outside it");
         }
-        long deadline = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
-        for (int i = 0; i < acks.size(); i++) {
-            StagingXAResource.Staged s = jetStreamMessages.get(i);
-            try {
-                long left = Math.max(0, deadline - System.nanoTime());
-                s.ack().complete(acks.get(i).get(left, TimeUnit.NANOSECONDS));
-            } catch (ExecutionException e) {
-                throw new NatsException("JetStream refused the message on subject '" + s.subject() + "': "
-                        + e.getCause().getMessage(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new NatsException("No JetStream acknowledgement within " + COMMIT_TIMEOUT
-                        + " for the message on subject '" + s.subject() + "'", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new NatsException("Interrupted waiting for JetStream acknowledgements", e);
-            }
+    }
+
+    private static String statusName(int status) {
+        return switch (status) {
+            case Status.STATUS_MARKED_ROLLBACK -> "marked for rollback";
+            case Status.STATUS_ROLLEDBACK -> "rolled back";
+            case Status.STATUS_ROLLING_BACK -> "rolling back";
+            case Status.STATUS_PREPARING, Status.STATUS_PREPARED -> "being prepared";
+            case Status.STATUS_COMMITTING -> "committing";
+            default -> "in an unknown state (" + status + ")";
+        };
+    }
+
+    /** Sends a transaction's staged messages and waits until the server has them, see {@link StagedSender}. */
+    void sendStaged(List<StagingXAResource.Staged> staged) {
+        JetStream js;
+        try {
+            js = jetStream();
+        } catch (IOException e) {
+            throw new NatsException("No JetStream context: " + e.getMessage(), e);
         }
+        StagedSender.send(connection, js, staged, COMMIT_TIMEOUT, settings.redactedServers());
     }
 
     Message request(String subject, Headers headers, byte[] data, Duration timeout) {
@@ -366,7 +398,7 @@ public final class NatsManagedConnection implements ManagedConnection {
 
             @Override
             public String getUserName() {
-                return null;
+                return signOn != null ? signOn.user() : settings.user();
             }
         };
     }

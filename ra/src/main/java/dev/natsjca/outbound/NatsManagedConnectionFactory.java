@@ -56,11 +56,19 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
         return new NatsConnectionFactoryImpl(this, new UnpooledConnectionManager());
     }
 
+    /**
+     * Opens one physical connection. When the server passes a {@link Subject} with a password
+     * credential for this factory (container-managed sign-on), the connection authenticates as
+     * that user instead of a configured {@code user}/{@code password}.
+     */
     @Override
     public ManagedConnection createManagedConnection(Subject subject, ConnectionRequestInfo info)
             throws ResourceException {
+        SignOn signOn = SignOn.from(subject, this);
+        ConnectionSettings s = signOn == null ? settings() : settings().signedOnAs(signOn.user(), signOn.password());
         try {
-            return new NatsManagedConnection(this, settings());
+            return new NatsManagedConnection(this, s, signOn,
+                    resourceAdapter == null ? null : resourceAdapter.transactions());
         } catch (IOException e) {
             throw new ResourceException("Cannot connect to NATS at " + settings().redactedServers() + ": "
                     + ConnectionSettings.redactText(e.getMessage()), e);
@@ -70,13 +78,15 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
         }
     }
 
+    /** @return a usable candidate of this factory signed on as the same user as {@code subject} says, or {@code null} */
     @Override
     @SuppressWarnings("rawtypes")
     public ManagedConnection matchManagedConnections(Set candidates, Subject subject, ConnectionRequestInfo info) {
+        SignOn wanted = SignOn.from(subject, this);
         for (Object candidate : candidates) {
             if (candidate instanceof NatsManagedConnection) {
                 NatsManagedConnection mc = (NatsManagedConnection) candidate;
-                if (mc.factory().equals(this) && mc.isUsable()) {
+                if (mc.factory().equals(this) && mc.isUsable() && Objects.equals(mc.signOn(), wanted)) {
                     return mc;
                 }
             }

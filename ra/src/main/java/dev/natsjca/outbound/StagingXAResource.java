@@ -21,20 +21,30 @@ import io.nats.client.impl.Headers;
  *
  * <p>While a transaction branch is associated ({@code start} .. {@code end}), publishes are staged
  * for that branch instead of sent. {@link #prepare} sends them, in order, and waits until the
- * server has them (core: a flush round trip; JetStream: every stream acknowledgement); if that
- * fails the branch votes rollback ({@code XA_RBCOMMFAIL}) and the transaction rolls back.
- * A one-phase commit does the same in {@link #commit}. {@link #rollback} discards the staged
- * messages. A branch that staged nothing is read-only.
+ * server has them ({@link StagedSender}); if that fails the branch votes rollback and the
+ * transaction rolls back. A one-phase commit does the same in {@link #commit}. {@link #rollback}
+ * discards the staged messages. A branch that staged nothing is read-only.
  *
  * <p>Sending in prepare, not in commit, is what lets a failed send roll the transaction back, also
  * beside a non-XA datasource: the transaction manager prepares this resource before it commits the
  * datasource as its one-phase "last resource", and JPA flushes before any prepare. The window that
  * remains: messages sent in prepare are out even if something after it fails (the last resource's
  * commit, another participant's prepare, a crash); each JetStream message carries a
- * {@code Nats-Msg-Id} so consumers and the stream can recognise a repeat.
+ * {@code Nats-Msg-Id} so consumers and the stream can recognise a repeat. Nothing is left in
+ * doubt for recovery: after prepare the messages are sent, so {@link #recover} has nothing to report.
  *
- * <p>Nothing is left in doubt for recovery: after prepare the messages are sent, so
- * {@link #recover} has nothing to report.
+ * <h2>The XA protocol, strictly</h2>
+ * Calls out of order are refused as the XA specification says ({@code XAER_PROTO},
+ * {@code XAER_NOTA}, {@code XAER_DUPID}, {@code XAER_INVAL}), never answered with success: a branch
+ * ended with {@code TMFAIL} votes rollback; a branch whose messages were discarded because the
+ * managed connection was destroyed answers prepare and commit with {@code XA_RBROLLBACK}, so the
+ * transaction cannot commit without them.
+ *
+ * <h2>Ended by someone else</h2>
+ * When the branch associated with the connection is ended or rolled back from another thread
+ * than the one that started it (a transaction manager timing the transaction out), the connection
+ * refuses every publish until the pool takes it back ({@link #cleanup()}) or a new branch starts:
+ * a publish then could only be sent at once, outside the transaction the bean still runs in.
  */
 final class StagingXAResource extends NoRecoveryXAResource {
 
@@ -45,82 +55,186 @@ final class StagingXAResource extends NoRecoveryXAResource {
                   CompletableFuture<PublishAck> ack) {
     }
 
+    /** Where a branch is in the protocol. */
+    private enum State { ACTIVE, SUSPENDED, ENDED, ROLLBACK_ONLY, PREPARED, DISCARDED }
+
+    /** One transaction branch on this connection. */
+    private static final class Branch {
+        State state = State.ACTIVE;
+        final List<Staged> staged = new ArrayList<>();
+        Thread owner = Thread.currentThread();
+    }
+
     private final NatsManagedConnection connection;
-    private final Map<Xid, List<Staged>> branches = new ConcurrentHashMap<>();
-    private volatile Xid current;
+    private final Map<Xid, Branch> branches = new ConcurrentHashMap<>();
+    // Guarded by this.
+    private Xid current;
+    /** Set when another thread ended the associated branch; publishes fail until cleanup or a new start. */
+    private String doomed;
 
     StagingXAResource(NatsManagedConnection connection) {
         this.connection = connection;
     }
 
-    /** @return whether a transaction branch is associated now, so publishes must be staged */
-    boolean inTransaction() {
+    /**
+     * @return whether a transaction branch is associated now, so publishes must be staged
+     * @throws NatsException when the transaction manager ended the associated branch from another
+     *         thread (it timed out): nothing may be sent until the bean's transaction is over
+     */
+    synchronized boolean inTransaction() {
+        if (doomed != null) {
+            throw new NatsException(doomed);
+        }
         return current != null;
     }
 
     /** Stages a publish in the associated branch. */
-    void stage(Staged message) {
-        Xid xid = current;
-        if (xid == null) {
+    synchronized void stage(Staged message) {
+        Branch b = current == null ? null : branches.get(current);
+        if (b == null || b.state != State.ACTIVE) {
             throw new IllegalStateException("no transaction branch associated");
         }
-        branches.computeIfAbsent(xid, x -> new ArrayList<>()).add(message);
+        b.staged.add(message);
     }
 
     @Override
-    public void start(Xid xid, int flags) throws XAException {
+    public synchronized void start(Xid xid, int flags) throws XAException {
+        if (current != null) {
+            throw xa(XAException.XAER_PROTO, "start(" + xid + "): branch " + current + " is still associated");
+        }
+        Branch b = branches.get(xid);
         if (flags == TMNOFLAGS) {
-            if (branches.putIfAbsent(xid, new ArrayList<>()) != null) {
-                throw new XAException(XAException.XAER_DUPID);
+            if (b != null) {
+                throw xa(XAException.XAER_DUPID, "start(" + xid + ", TMNOFLAGS): the branch exists already");
             }
-        } else if ((flags & (TMJOIN | TMRESUME)) != 0) {
-            branches.putIfAbsent(xid, new ArrayList<>());
+            branches.put(xid, new Branch());
+        } else if (flags == TMJOIN || flags == TMRESUME) {
+            State expected = flags == TMJOIN ? State.ENDED : State.SUSPENDED;
+            if (b == null) {
+                throw xa(XAException.XAER_NOTA, "start(" + xid + ", " + (flags == TMJOIN ? "TMJOIN" : "TMRESUME")
+                        + "): unknown branch");
+            }
+            if (b.state != expected) {
+                throw xa(XAException.XAER_PROTO, "start(" + xid + "): the branch is " + b.state);
+            }
+            b.state = State.ACTIVE;
+            b.owner = Thread.currentThread();
         } else {
-            throw new XAException(XAException.XAER_INVAL);
+            throw xa(XAException.XAER_INVAL, "start(" + xid + "): flags " + flags);
         }
         current = xid;
+        doomed = null;
     }
 
     @Override
-    public void end(Xid xid, int flags) {
-        if (xid.equals(current)) {
-            current = null;
+    public synchronized void end(Xid xid, int flags) throws XAException {
+        Branch b = known(xid, "end");
+        if (b.state == State.DISCARDED) {
+            return; // the connection was destroyed meanwhile; prepare and commit will say so
         }
+        if (flags == TMSUSPEND) {
+            if (b.state != State.ACTIVE || !xid.equals(current)) {
+                throw xa(XAException.XAER_PROTO, "end(" + xid + ", TMSUSPEND): the branch is " + b.state);
+            }
+            b.state = State.SUSPENDED;
+            current = null;
+            return;
+        }
+        if (flags != TMSUCCESS && flags != TMFAIL) {
+            throw xa(XAException.XAER_INVAL, "end(" + xid + "): flags " + flags);
+        }
+        if (b.state != State.ACTIVE && b.state != State.SUSPENDED) {
+            throw xa(XAException.XAER_PROTO, "end(" + xid + "): the branch is " + b.state);
+        }
+        dissociate(xid, b, "ended");
+        b.state = flags == TMFAIL ? State.ROLLBACK_ONLY : State.ENDED;
     }
 
     @Override
     public int prepare(Xid xid) throws XAException {
-        List<Staged> staged = branches.get(xid);
-        if (staged == null || staged.isEmpty()) {
-            branches.remove(xid);
-            return XA_RDONLY;
+        List<Staged> toSend;
+        synchronized (this) {
+            Branch b = known(xid, "prepare");
+            switch (b.state) {
+                case ENDED -> {
+                    if (b.staged.isEmpty()) {
+                        branches.remove(xid);
+                        return XA_RDONLY;
+                    }
+                }
+                case ROLLBACK_ONLY -> {
+                    discard(xid, b, "the branch was ended with TMFAIL");
+                    throw xa(XAException.XA_RBROLLBACK, "prepare(" + xid + "): the branch was ended with TMFAIL");
+                }
+                case DISCARDED -> throw discarded(xid, "prepare");
+                default -> throw xa(XAException.XAER_PROTO, "prepare(" + xid + "): the branch is " + b.state);
+            }
+            toSend = b.staged;
         }
-        send(xid, staged);
+        send(xid, toSend);
+        synchronized (this) {
+            Branch b = branches.get(xid);
+            if (b != null) {
+                b.state = State.PREPARED;
+            }
+        }
         return XA_OK;
     }
 
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
-        List<Staged> staged = branches.get(xid);
-        if (onePhase && staged != null && !staged.isEmpty()) {
-            send(xid, staged);
+        List<Staged> toSend;
+        synchronized (this) {
+            Branch b = known(xid, "commit");
+            if (b.state == State.DISCARDED) {
+                throw discarded(xid, "commit");
+            }
+            if (!onePhase) {
+                if (b.state != State.PREPARED) {
+                    throw xa(XAException.XAER_PROTO, "commit(" + xid + ", two-phase): the branch is " + b.state
+                            + ", not prepared");
+                }
+                branches.remove(xid);
+                return;
+            }
+            if (b.state == State.ROLLBACK_ONLY) {
+                discard(xid, b, "the branch was ended with TMFAIL");
+                throw xa(XAException.XA_RBROLLBACK, "commit(" + xid + "): the branch was ended with TMFAIL");
+            }
+            if (b.state != State.ENDED) {
+                throw xa(XAException.XAER_PROTO, "commit(" + xid + ", one-phase): the branch is " + b.state);
+            }
+            toSend = b.staged;
+        }
+        if (!toSend.isEmpty()) {
+            send(xid, toSend);
         }
         branches.remove(xid);
     }
 
     @Override
-    public void rollback(Xid xid) {
-        List<Staged> staged = branches.remove(xid);
-        if (xid.equals(current)) {
-            current = null;
+    public synchronized void rollback(Xid xid) throws XAException {
+        Branch b = known(xid, "rollback");
+        if (b.state == State.PREPARED) {
+            int n = b.staged.size();
+            branches.remove(xid);
+            LOG.log(Level.WARNING, "A transaction rolled back after its {0} NATS message(s) were sent at prepare: "
+                    + "they stay sent (the window the README describes; JetStream messages carry a Nats-Msg-Id)", n);
+            return;
         }
-        if (staged != null) {
-            for (Staged s : staged) {
-                if (s.ack() != null) {
-                    s.ack().completeExceptionally(new NatsException(
-                            "Not published: the transaction rolled back (subject '" + s.subject() + "')"));
-                }
-            }
+        if (b.state == State.ACTIVE || b.state == State.SUSPENDED) {
+            dissociate(xid, b, "rolled back");
+        }
+        if (b.state != State.DISCARDED) {
+            failAcks(b.staged, new NatsException("Not published: the transaction rolled back"));
+        }
+        branches.remove(xid);
+    }
+
+    @Override
+    public synchronized void forget(Xid xid) throws XAException {
+        if (branches.remove(xid) == null) {
+            throw xa(XAException.XAER_NOTA, "forget(" + xid + "): unknown branch");
         }
     }
 
@@ -130,11 +244,6 @@ final class StagingXAResource extends NoRecoveryXAResource {
             connection.sendStaged(staged);
         } catch (RuntimeException e) {
             branches.remove(xid);
-            for (Staged s : staged) {
-                if (s.ack() != null) {
-                    s.ack().completeExceptionally(e);
-                }
-            }
             LOG.log(Level.WARNING, "NATS publish at commit failed; the transaction rolls back: {0}", e.getMessage());
             XAException xa = new XAException(XAException.XA_RBCOMMFAIL);
             xa.initCause(e);
@@ -142,25 +251,75 @@ final class StagingXAResource extends NoRecoveryXAResource {
         }
     }
 
+    /** The associated branch ends or rolls back: from another thread, the bean's transaction is doomed. */
+    private void dissociate(Xid xid, Branch b, String how) {
+        if (!xid.equals(current)) {
+            return;
+        }
+        current = null;
+        if (b.owner != Thread.currentThread() && b.state == State.ACTIVE) {
+            doomed = "The transaction this NATS connection is enlisted in was " + how + " by the transaction manager "
+                    + "on another thread (timed out?) while the bean still runs: nothing is sent until it ends";
+        }
+    }
+
+    private void discard(Xid xid, Branch b, String why) {
+        failAcks(b.staged, new NatsException("Not published: " + why));
+        branches.remove(xid);
+    }
+
+    private XAException discarded(Xid xid, String call) {
+        branches.remove(xid);
+        return xa(XAException.XA_RBROLLBACK, call + "(" + xid + "): the NATS connection was destroyed before the "
+                + "branch's messages could be sent; they are discarded");
+    }
+
+    private Branch known(Xid xid, String call) throws XAException {
+        Branch b = branches.get(xid);
+        if (b == null) {
+            throw xa(XAException.XAER_NOTA, call + "(" + xid + "): unknown branch");
+        }
+        return b;
+    }
+
+    private static void failAcks(List<Staged> staged, NatsException why) {
+        for (Staged s : staged) {
+            if (s.ack() != null) {
+                s.ack().completeExceptionally(why);
+            }
+        }
+    }
+
+    private static XAException xa(int code, String message) {
+        XAException e = new XAException(message);
+        e.errorCode = code;
+        return e;
+    }
+
     /**
      * The pool is taking the connection back: drop the association. Staged branches stay: they
      * belong to transactions the transaction manager will still commit or roll back.
      */
-    void cleanup() {
+    synchronized void cleanup() {
         current = null;
+        doomed = null;
     }
 
-    /** The connection is being destroyed: whatever is still staged will never be sent. */
-    void discardAll() {
+    /**
+     * The connection is being destroyed: staged messages can never be sent. Their branches stay
+     * known, as discarded, so that prepare and commit vote rollback instead of answering
+     * "read-only" or success; a branch that staged nothing stays read-only.
+     */
+    synchronized void discardAll() {
         current = null;
-        for (Xid xid : List.copyOf(branches.keySet())) {
-            rollback(xid);
+        for (Branch b : branches.values()) {
+            if (!b.staged.isEmpty() && b.state != State.PREPARED) {
+                failAcks(b.staged, new NatsException("Not published: the NATS connection was destroyed"));
+                b.staged.clear();
+                b.state = State.DISCARDED;
+            } else if (b.state == State.ACTIVE || b.state == State.SUSPENDED) {
+                b.state = State.ENDED;
+            }
         }
     }
-
-    @Override
-    public void forget(Xid xid) {
-        branches.remove(xid);
-    }
-
 }

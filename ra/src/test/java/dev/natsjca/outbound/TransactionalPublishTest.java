@@ -221,7 +221,9 @@ class TransactionalPublishTest {
                 Await.until(WAIT, "the client noticed the server is gone", () -> !ownMc.connected());
                 XAException e = assertThrows(XAException.class, () -> ownXa.commit(xid, true));
                 assertEquals(XAException.XA_RBCOMMFAIL, e.errorCode);
-                assertTrue(e.getCause().getMessage().contains("nothing of the transaction"), e.getCause().getMessage());
+                assertTrue(e.getCause().getMessage().contains("Not connected") && e.getCause().getMessage()
+                        .contains("Stored: none") && e.getCause().getMessage().contains("not sent: [1]"),
+                        e.getCause().getMessage());
 
                 own.startAgain();
                 List<String> later = new CopyOnWriteArrayList<>();
