@@ -35,7 +35,7 @@ public abstract class ConnectionProperties implements Serializable {
     @ConfigProperty(description = "Pause between reconnect attempts to the same server: milliseconds or ISO-8601; default 2 s")
     private String reconnectWait;
 
-    @ConfigProperty(description = "Interval of client pings that detect a dead connection: milliseconds or ISO-8601; default 2 min")
+    @ConfigProperty(description = "Interval of client pings that detect a dead connection (two unanswered: reconnect): milliseconds or ISO-8601; default 5 s")
     private String pingInterval;
 
     @ConfigProperty(description = "Bytes of outgoing messages held while reconnecting (0 = none: publishing fails at once); default 8388608")

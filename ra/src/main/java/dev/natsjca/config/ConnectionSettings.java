@@ -60,10 +60,17 @@ public final class ConnectionSettings {
     public static final String TLS_KEY_STORE_PASSWORD = "tlsKeyStorePassword";
     public static final String TLS_DEFAULT_CONTEXT = "tlsDefaultContext";
 
+    /**
+     * Client pings this often by default (jnats' own default is 2 minutes): after two unanswered
+     * pings jnats drops the connection and reconnects, so a half-open connection (the peer gone
+     * without a FIN, a silent network) is noticed within 10-15 seconds, not minutes.
+     */
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(5);
+
     /** What the adapter uses when nothing is configured: MicroProfile key {@code nats.url}. */
     public static final String DEFAULT_SERVER_URLS = "${nats.url:nats://127.0.0.1:4222}";
 
-    private static final Set<String> SCHEMES = Set.of("nats", "tls", "opentls", "ws", "wss");
+    private static final Set<String> SCHEMES = Set.of("nats", "tls", "ws", "wss");
 
     private final List<String> servers;
     private final String connectionName;
@@ -96,6 +103,42 @@ public final class ConnectionSettings {
         this.nkeySeedFile = r.nkeySeedFile;
         this.tls = r.tls;
         this.sslContext = r.sslContext;
+    }
+
+    /** The same settings with another user and password: container-managed sign-on. */
+    private ConnectionSettings(ConnectionSettings base, String user, String password) {
+        this.servers = base.servers;
+        this.connectionName = base.connectionName;
+        this.connectTimeout = base.connectTimeout;
+        this.maxReconnects = base.maxReconnects;
+        this.reconnectWait = base.reconnectWait;
+        this.pingInterval = base.pingInterval;
+        this.reconnectBufferSize = base.reconnectBufferSize;
+        this.user = user;
+        this.password = password;
+        this.token = null;
+        this.credentialsFile = null;
+        this.nkeySeedFile = null;
+        this.tls = base.tls;
+        this.sslContext = base.sslContext;
+    }
+
+    /**
+     * @param signOnUser the user the application server signs connections on as
+     * @param signOnPassword its password
+     * @return these settings authenticating as that user instead of a configured user/password
+     * @throws InvalidPropertyException when a token, credentials file or NKey seed is configured
+     *         too: two ways to authenticate
+     */
+    public ConnectionSettings signedOnAs(String signOnUser, char[] signOnPassword) throws InvalidPropertyException {
+        String other = token != null ? TOKEN : credentialsFile != null ? CREDENTIALS_FILE
+                : nkeySeedFile != null ? NKEY_SEED_FILE : null;
+        if (other != null) {
+            throw new InvalidPropertyException("Conflicting authentication: the application server signs connections "
+                    + "on as user '" + signOnUser + "' (container-managed sign-on), and property '" + other
+                    + "' is set too: set only one way to authenticate");
+        }
+        return new ConnectionSettings(this, signOnUser, new String(signOnPassword));
     }
 
     /** @return a builder; every setter takes the raw property value */
@@ -136,6 +179,11 @@ public final class ConnectionSettings {
     /** @return bytes buffered while reconnecting */
     public long reconnectBufferSize() {
         return reconnectBufferSize;
+    }
+
+    /** @return the user of user/password authentication, or {@code null} */
+    public String user() {
+        return user;
     }
 
     /** @return whether connections use TLS with a context from these settings */
@@ -332,7 +380,7 @@ public final class ConnectionSettings {
             return set(RECONNECT_WAIT, value);
         }
 
-        /** @param value milliseconds or ISO-8601 (default 2 min) */
+        /** @param value milliseconds or ISO-8601 (default 5 s) */
         public Builder pingInterval(String value) {
             return set(PING_INTERVAL, value);
         }
@@ -412,7 +460,7 @@ public final class ConnectionSettings {
             r.connectTimeout = duration(CONNECT_TIMEOUT, Duration.ofSeconds(5));
             r.maxReconnects = (int) number(MAX_RECONNECTS, Options.DEFAULT_MAX_RECONNECT, -1, Integer.MAX_VALUE);
             r.reconnectWait = duration(RECONNECT_WAIT, Options.DEFAULT_RECONNECT_WAIT);
-            r.pingInterval = duration(PING_INTERVAL, Options.DEFAULT_PING_INTERVAL);
+            r.pingInterval = duration(PING_INTERVAL, DEFAULT_PING_INTERVAL);
             r.reconnectBufferSize = number(RECONNECT_BUFFER_SIZE, Options.DEFAULT_RECONNECT_BUF_SIZE, 0, Long.MAX_VALUE);
 
             r.user = resolve(USER);
@@ -554,6 +602,11 @@ public final class ConnectionSettings {
                 throw PropertyResolver.invalid(SERVER_URLS, redact(url), "not a URL: " + e.getReason());
             }
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (scheme.equals("opentls")) {
+                throw PropertyResolver.invalid(SERVER_URLS, redact(url), "opentls:// accepts any server certificate, "
+                        + "so anyone on the network path can pose as the server; use tls:// with tlsTrustStore (or "
+                        + "tlsDefaultContext=true and the JVM's trust store)");
+            }
             if (!SCHEMES.contains(scheme)) {
                 throw PropertyResolver.invalid(SERVER_URLS, redact(url),
                         "unknown scheme '" + scheme + "' (expected one of " + SCHEMES + ")");

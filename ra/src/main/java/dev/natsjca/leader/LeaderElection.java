@@ -8,16 +8,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.natsjca.api.NatsConnection;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.KeyValueOptions;
+import io.nats.client.PurgeOptions;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import io.nats.client.support.NatsJetStreamConstants;
 
 /**
@@ -59,14 +63,23 @@ import io.nats.client.support.NatsJetStreamConstants;
  * <li>The fencing token is the key's revision after this node's write. Revisions are the bucket
  *     stream's sequence numbers, so tokens strictly increase across renewals and leadership
  *     changes, including across a nats-server restart (the file store keeps the sequence).</li>
+ * <li>Tokens never go backwards when the bucket is lost or deleted either: a bucket this class
+ *     creates starts its sequence at the current time in microseconds since the epoch (so every
+ *     revision is above every token an earlier bucket of that name can have handed out, as long
+ *     as the clocks of the application servers are roughly right), and a candidate that acquires
+ *     the key at a revision not above the highest token it has seen (its own, or the holder's it
+ *     learned from a refused acquire) does not lead: it deletes the key again and logs an ERROR,
+ *     since the bucket must have been created anew outside this class.</li>
  * </ul>
  *
- * <h2>The local TTL guard and its window</h2>
- * A leader counts the TTL from the moment it <em>sent</em> its last successful acquire or renew
- * ({@link System#nanoTime()}). The server stamps that write later, when it stores it, so the key
- * cannot expire on the server before the local guard runs out (barring clock-rate drift between
- * the two machines). When the guard has run out, {@link #tick} reports not-leader without asking
- * the server, a write answered only after the TTL does not count, and a {@link Leadership} turns
+ * <h2>The local lease and its window</h2>
+ * A leader counts its lease, the TTL less a margin of a fifth of it ({@link #lease()}), from the
+ * moment it <em>sent</em> its last successful acquire or renew ({@link System#nanoTime()}, which
+ * clock steps do not move). The server stamps that write later, when it stores it, and expires it
+ * a TTL after that by its own wall clock: so the key cannot expire on the server before the lease
+ * runs out unless the NATS server's clock steps forward by more than the margin while the key is
+ * held (slewing NTP is fine). When the lease has run out, {@link #tick} reports not-leader without asking
+ * the server, a write answered only after the lease does not count, and a {@link Leadership} turns
  * not-leader by itself: a node paused (GC, suspended VM) past the TTL never reports leadership
  * with a stale token. What remains is the job itself: work started while leader can outlive the
  * leadership (by up to its own running time after {@link Leadership#remaining()} reaches zero).
@@ -91,6 +104,9 @@ public final class LeaderElection {
     /** The shortest TTL accepted. */
     public static final Duration MIN_TTL = Duration.ofSeconds(1);
 
+    /** The lease is the TTL less this part of it: room for a forward step of the NATS server's clock. */
+    static final int MARGIN_DIVISOR = 5;
+
     /** The TTL when none is given. */
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
 
@@ -103,6 +119,8 @@ public final class LeaderElection {
     static final int JS_WRONG_LAST_SEQUENCE = NatsJetStreamConstants.JS_WRONG_LAST_SEQUENCE;
     static final int JS_STREAM_NAME_IN_USE = 10058;
     static final int JS_STREAM_NOT_FOUND = 10059;
+    /** "wrong last sequence: N": N is the revision the key has. */
+    private static final Pattern LAST_SEQUENCE = Pattern.compile("(\\d+)\\s*$");
 
     private static final System.Logger LOG = System.getLogger(LeaderElection.class.getName());
     private static final Pattern BUCKET = Pattern.compile("[a-zA-Z0-9_-]+");
@@ -122,8 +140,12 @@ public final class LeaderElection {
     private long revision;
     /** When the write that produced {@link #revision} was sent. */
     private long sentNanos;
-    /** The local guard: the configured TTL, or the existing bucket's if that is shorter. */
+    /** The local lease: the configured TTL's, or the existing bucket's if that is shorter. */
     private long guardNanos;
+    /** The highest token this node has seen: its own, and the holders' it learned from refused acquires. */
+    private long highestSeen;
+    /** An acquire came back at a revision not above {@link #highestSeen}: logged once per episode. */
+    private boolean backwardsLogged;
     /** The bucket's TTL as last found on the server; null until the bucket was checked. */
     private Duration bucketTtl;
     private boolean bucketReady;
@@ -141,7 +163,12 @@ public final class LeaderElection {
         this.bucketConfig = KeyValueConfiguration.builder().name(bucket)
                 .description("Leader election (nats-jca)").maxHistoryPerKey(1).ttl(ttl)
                 .storageType(StorageType.File).build();
-        this.guardNanos = ttl.toNanos();
+        this.guardNanos = leaseOf(ttl).toNanos();
+    }
+
+    /** @return the lease a TTL gives: the TTL less a fifth of it */
+    static Duration leaseOf(Duration ttl) {
+        return ttl.minus(ttl.dividedBy(MARGIN_DIVISOR));
     }
 
     /** @return a builder; {@code bucket} and {@code key} are required */
@@ -211,9 +238,17 @@ public final class LeaderElection {
         return candidate;
     }
 
-    /** @return the TTL: the bucket's maximum age, and the local guard */
+    /** @return the TTL: the bucket's maximum age */
     public Duration ttl() {
         return ttl;
+    }
+
+    /**
+     * @return how long a leader counts itself leader after sending the write that granted it: the
+     *         TTL less a fifth of it. Tick well within it (a third of it or less).
+     */
+    public Duration lease() {
+        return leaseOf(ttl);
     }
 
     /** @return how long one key-value request may take */
@@ -265,9 +300,16 @@ public final class LeaderElection {
             KeyValue kv = connection.keyValue(bucket, kvOptions);
             sent = System.nanoTime();
             created = kv.create(key, value);
+            if (created <= highestSeen) {
+                return backwards(kv, created);
+            }
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == JS_WRONG_LAST_SEQUENCE) {
                 recovered(); // the server answered: another node holds the key
+                Matcher m = LAST_SEQUENCE.matcher(String.valueOf(e.getErrorDescription()));
+                if (m.find()) {
+                    highestSeen = Math.max(highestSeen, Long.parseLong(m.group(1)));
+                }
                 return Leadership.notLeading(candidate);
             }
             return failed(e);
@@ -276,7 +318,33 @@ public final class LeaderElection {
             return failed(e);
         }
         recovered();
+        backwardsLogged = false;
         return granted(created, sent, true);
+    }
+
+    /**
+     * The key was created at a revision not above a token this node saw: the bucket was created
+     * anew outside this class. Leading would hand the job a token that went backwards: give the
+     * key up again.
+     */
+    private Leadership backwards(KeyValue kv, long created) {
+        String text = "not leading: the key was acquired at revision " + created + ", not above the token "
+                + highestSeen + " seen before: bucket " + bucket + " was created anew outside nats-jca, so fencing "
+                + "tokens would go backwards. Delete the bucket and let the election create it (its sequence then "
+                + "starts at the current time in microseconds), or create it with a first sequence above " + highestSeen;
+        if (!backwardsLogged) {
+            backwardsLogged = true;
+            log(Level.ERROR, null, text);
+        } else {
+            log(Level.DEBUG, null, text);
+        }
+        try {
+            kv.delete(key, created);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            reinterrupt(e);
+            log(Level.DEBUG, null, "could not delete the key again (" + e + "); it expires after the TTL");
+        }
+        return Leadership.notLeading(candidate);
     }
 
     /** A write succeeded; it counts only if its answer came within the TTL of sending it. */
@@ -285,7 +353,7 @@ public final class LeaderElection {
         if (System.nanoTime() - sent >= guardNanos) {
             revision = 0;
             String late = "the " + (acquired ? "acquiring" : "renewing") + " write (revision " + newRevision
-                    + ") was answered only after the TTL of " + Duration.ofNanos(guardNanos);
+                    + ") was answered only after the lease of " + Duration.ofNanos(guardNanos);
             if (acquired) {
                 log(Level.WARNING, null, "not leading: " + late);
                 return Leadership.notLeading(candidate);
@@ -294,6 +362,7 @@ public final class LeaderElection {
         }
         revision = newRevision;
         sentNanos = sent;
+        highestSeen = Math.max(highestSeen, newRevision);
         if (acquired) {
             log(Level.INFO, null, "is now the leader (token " + newRevision + ")");
         } else {
@@ -303,7 +372,7 @@ public final class LeaderElection {
     }
 
     private Leadership expired(long held) {
-        return lost(held, "no renewal succeeded within the TTL of " + Duration.ofNanos(guardNanos)
+        return lost(held, "no renewal succeeded within the lease of " + Duration.ofNanos(guardNanos)
                 + " (was this node paused?)", null);
     }
 
@@ -350,19 +419,57 @@ public final class LeaderElection {
             if (e.getApiErrorCode() != JS_STREAM_NOT_FOUND) {
                 throw e;
             }
-            try {
-                status = kvm.create(bucketConfig);
-                log(Level.INFO, null, "created the bucket (history 1, TTL " + ttl + "), or found one just created alike");
-            } catch (JetStreamApiException inUse) {
-                if (inUse.getApiErrorCode() != JS_STREAM_NAME_IN_USE) {
-                    throw inUse;
-                }
-                // Another node created it meanwhile, configured differently (same configuration succeeds).
-                status = kvm.getStatus(bucket);
-            }
+            createBucket(connection.jetStreamManagement());
+            status = kvm.getStatus(bucket);
+        }
+        if (!status.getBackingStreamInfo().getConfiguration().getSubjects().contains(kvSubjects())) {
+            // Created by a node that has not finished (or stopped before it finished): finish it.
+            finishBucket(connection.jetStreamManagement(), floorNow());
+            status = kvm.getStatus(bucket);
         }
         adopt(status.getTtl());
         bucketReady = true;
+    }
+
+    private String kvSubjects() {
+        return "$KV." + bucket + ".>";
+    }
+
+    /** @return the first sequence of a bucket created now: the current time in microseconds since the epoch */
+    static long floorNow() {
+        return Math.multiplyExact(System.currentTimeMillis(), 1000L);
+    }
+
+    /**
+     * Creates the bucket so that its revisions start at {@link #floorNow()}: with that first
+     * sequence (servers from 2.10 honour it) and, at first, a subject no key can have; then moves
+     * the sequence up to it by a purge (for servers that ignore the first sequence), and only then
+     * gives the stream its key-value subjects. No key can be written before its revisions are in
+     * place, so no node ever holds a low token.
+     */
+    private void createBucket(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+        long floor = floorNow();
+        StreamConfiguration kvStream = bucketConfig.getBackingConfig();
+        try {
+            jsm.addStream(StreamConfiguration.builder(kvStream).subjects("$KV." + bucket + "._creating")
+                    .firstSequence(floor).build());
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != JS_STREAM_NAME_IN_USE) {
+                throw e;
+            }
+            return; // another node created it meanwhile; it finishes it, or the next look does
+        }
+        finishBucket(jsm, floor);
+        log(Level.INFO, null, "created the bucket (history 1, TTL " + ttl + ", revisions from " + floor + ")");
+    }
+
+    private void finishBucket(JetStreamManagement jsm, long floor) throws IOException, JetStreamApiException {
+        String stream = "KV_" + bucket;
+        long first = jsm.getStreamInfo(stream).getStreamState().getFirstSequence();
+        if (first < floor) {
+            jsm.purgeStream(stream, PurgeOptions.builder().sequence(floor).build());
+        }
+        jsm.updateStream(bucketConfig.getBackingConfig());
     }
 
     private void adopt(Duration found) {
@@ -370,13 +477,13 @@ public final class LeaderElection {
         boolean changed = !actual.equals(bucketTtl);
         bucketTtl = actual;
         if (actual.isZero()) {
-            guardNanos = ttl.toNanos();
+            guardNanos = leaseOf(ttl).toNanos();
             if (changed) {
                 log(Level.WARNING, null, "found the bucket without a TTL (max age): a leader that stops "
                         + "without stepping down keeps the key forever; recreate the bucket with a TTL");
             }
         } else if (!actual.equals(ttl)) {
-            Duration guard = actual.compareTo(ttl) < 0 ? actual : ttl;
+            Duration guard = leaseOf(actual.compareTo(ttl) < 0 ? actual : ttl);
             guardNanos = guard.toNanos();
             if (changed) {
                 log(Level.WARNING, null, "found the bucket with TTL " + actual + ", not " + ttl
@@ -384,7 +491,7 @@ public final class LeaderElection {
                         + guard);
             }
         } else {
-            guardNanos = ttl.toNanos();
+            guardNanos = leaseOf(ttl).toNanos();
         }
     }
 
@@ -494,9 +601,10 @@ public final class LeaderElection {
         }
 
         /**
-         * @param ttl how long leadership lasts without renewal: the bucket's maximum age, and the
-         *        local guard; at least {@link #MIN_TTL}; default {@link #DEFAULT_TTL}. Tick at
-         *        intervals well below it (a third or less).
+         * @param ttl how long the key lasts without renewal: the bucket's maximum age; a leader counts
+         *        itself leader for {@link LeaderElection#lease()}, four fifths of it; at least
+         *        {@link #MIN_TTL}; default {@link #DEFAULT_TTL}. Tick at intervals well below the
+         *        lease (a third of it or less).
          * @return this
          */
         public Builder ttl(Duration ttl) {

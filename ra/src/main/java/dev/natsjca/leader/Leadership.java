@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * What one {@link LeaderElection#tick tick} decided for this node: leader with a fencing token, or
  * not leader. Immutable, except that it knows the local clock: {@link #isLeader()} turns false
- * once the election's TTL has run out since the write that granted it was sent, so a result kept
+ * once the election's lease has run out since the write that granted it was sent, so a result kept
  * around (in a field, across a long job) cannot claim leadership the key-value store may already
  * have handed to someone else.
  */
@@ -32,7 +32,7 @@ public final class Leadership {
     }
 
     /**
-     * @return whether the tick made (or kept) this node the leader and the TTL, counted from when
+     * @return whether the tick made (or kept) this node the leader and the lease, counted from when
      *         that write was sent, has not run out yet
      */
     public boolean isLeader() {
@@ -61,7 +61,7 @@ public final class Leadership {
     }
 
     /**
-     * @return how long this leadership still holds by the local clock (at most the TTL after the
+     * @return how long this leadership still holds by the local clock (at most the lease after the
      *         granting write was sent); {@link Duration#ZERO} when not leader
      */
     public Duration remaining() {

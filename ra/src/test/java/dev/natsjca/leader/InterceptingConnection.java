@@ -62,14 +62,7 @@ final class InterceptingConnection implements NatsConnection {
 
     @Override
     public KeyValueManagement keyValueManagement(KeyValueOptions options) {
-        KeyValueManagement real = delegate.keyValueManagement(options);
-        return (KeyValueManagement) Proxy.newProxyInstance(KeyValueManagement.class.getClassLoader(),
-                new Class<?>[] {KeyValueManagement.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("create")) {
-                        beforeBucketCreate.run();
-                    }
-                    return invoke(real, method, args);
-                });
+        return delegate.keyValueManagement(options);
     }
 
     private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
@@ -122,9 +115,17 @@ final class InterceptingConnection implements NatsConnection {
         return delegate.request(subject, headers, data, timeout);
     }
 
+    /** The election creates its bucket's stream through this: {@link #beforeBucketCreate} runs first. */
     @Override
     public JetStreamManagement jetStreamManagement() {
-        return delegate.jetStreamManagement();
+        JetStreamManagement real = delegate.jetStreamManagement();
+        return (JetStreamManagement) Proxy.newProxyInstance(JetStreamManagement.class.getClassLoader(),
+                new Class<?>[] {JetStreamManagement.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("addStream")) {
+                        beforeBucketCreate.run();
+                    }
+                    return invoke(real, method, args);
+                });
     }
 
     @Override

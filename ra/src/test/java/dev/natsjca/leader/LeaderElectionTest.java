@@ -227,7 +227,7 @@ class LeaderElectionTest {
         assertThrows(IllegalStateException.class, back::token, "a resumed and reports a token");
         assertEquals(writes, a.handle.writes.get(), "a's TTL had run out locally: no renewal may be sent");
         assertEquals(lookups, a.handle.keyValueLookups.get(), "a's TTL had run out locally: nothing to ask the server");
-        assertEquals(1, log.count(Level.WARNING, "no renewal succeeded within the TTL"), log.text());
+        assertEquals(1, log.count(Level.WARNING, "no renewal succeeded within the lease"), log.text());
 
         assertTrue(successor.tick().isLeader(), "a's return disturbed the new leader");
         assertFalse(a.tick().isLeader(), "a is a candidate again, and the key is taken");
