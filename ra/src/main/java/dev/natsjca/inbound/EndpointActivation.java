@@ -222,16 +222,28 @@ public abstract class EndpointActivation {
      * The consumer stopped working while the connection is fine (deleted on the server, for
      * instance): stop what is left of it and set it up again, as at start, with retries.
      *
+     * @param level how loud to log it
      * @param why for the log
      */
-    protected final synchronized void restartConsuming(String why) {
+    protected final synchronized void restartConsuming(Level level, String why) {
         if (state != State.CONSUMING) {
             return;
         }
-        LOG.log(Level.WARNING, "NATS endpoint on {0}: {1}; setting the consumer up again", spec.describe(), why);
+        LOG.log(level, "NATS endpoint on {0}: {1}; setting the consumer up again", spec.describe(), why);
         stopConsumingQuietly();
         state = State.CONNECTED;
         scheduleAttempt(Duration.ZERO);
+    }
+
+    /** The connection is back: an activation still setting its consumer up tries now, not after its pause. */
+    private synchronized void attemptSoon() {
+        if (state == State.CONNECTED) {
+            if (pendingAttempt != null) {
+                pendingAttempt.cancel();
+                pendingAttempt = null;
+            }
+            scheduleAttempt(Duration.ZERO);
+        }
     }
 
     /** Schedules one attempt (at most one is pending); the timer only submits it as work. */
@@ -523,6 +535,7 @@ public abstract class EndpointActivation {
             LOG.log(level, "NATS endpoint on {0}: connection {1} {2}", spec.describe(), type.getEvent(),
                     uriDetails == null ? "" : ConnectionSettings.redactText(uriDetails));
             if (type == Events.RECONNECTED && running) {
+                attemptSoon();
                 reconnected();
             }
         }

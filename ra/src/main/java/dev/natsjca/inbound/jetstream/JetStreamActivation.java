@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,6 +18,7 @@ import dev.natsjca.inbound.ResolvedActivation;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -80,8 +83,15 @@ public final class JetStreamActivation extends EndpointActivation {
     private static final int CONSUMER_NOT_FOUND = 10014;
     private static final int STREAM_NAME_IN_USE = 10058;
 
+    /** How long stopping may wait for the dispatcher's unsubscribe to reach the server. */
+    private static final Duration STOP_FLUSH = Duration.ofSeconds(2);
+
     private final JetStreamSettings js;
     private volatile MessageConsumer consumer;
+    /** The consumer's own dispatcher: drained at deactivation, see {@link #stopConsuming()}. */
+    private volatile Dispatcher dispatcher;
+    /** Set while the consumer stops: deliveries of jnats' queue wait for it, so jnats pulls no more. */
+    private volatile CountDownLatch stopping;
     private volatile JetStream jetStream;
     private volatile JetStreamManagement jsm;
     private volatile String consumerName;
@@ -119,6 +129,10 @@ public final class JetStreamActivation extends EndpointActivation {
             closeQuietly(old); // what is left of a consumer that disappeared
             consumer = null;
         }
+        Dispatcher oldDispatcher = dispatcher;
+        if (oldDispatcher != null && oldDispatcher.isActive()) {
+            connection.closeDispatcher(oldDispatcher);
+        }
         try {
             JetStreamManagement m = connection.jetStreamManagement();
             jsm = m;
@@ -133,10 +147,17 @@ public final class JetStreamActivation extends EndpointActivation {
             if (info != null) {
                 ackFloor = info.getAckFloor().getStreamSequence();
             }
+            Dispatcher d = connection.createDispatcher();
+            dispatcher = d;
+            stopping = null;
             MessageConsumer c = context.consume(ConsumeOptions.builder().batchSize(js.batchSize())
-                    .expiresIn(PULL_EXPIRES_MILLIS).raiseStatusWarnings().build(), m2 -> {
+                    .expiresIn(PULL_EXPIRES_MILLIS).raiseStatusWarnings().build(), d, m2 -> {
                         received(m2);
                         handler.onMessage(m2);
+                        CountDownLatch l = stopping;
+                        if (l != null) {
+                            l.await(STOP_FLUSH.toMillis(), TimeUnit.MILLISECONDS);
+                        }
                     });
             consumer = c;
             consumerName = c.getConsumerName();
@@ -155,6 +176,10 @@ public final class JetStreamActivation extends EndpointActivation {
             throws IOException, JetStreamApiException {
         long resumeFrom = resumeFrom();
         if (js.durable() == null) {
+            String known = consumerName;
+            if (known != null && exists(m, known)) {
+                return connection.getStreamContext(js.stream()).getConsumerContext(known); // pulling again
+            }
             return connection.getStreamContext(js.stream()).createOrUpdateConsumer(js.newConsumer(spec.subject(),
                     resumeFrom));
         }
@@ -176,6 +201,18 @@ public final class JetStreamActivation extends EndpointActivation {
             }
         }
         return connection.getStreamContext(js.stream()).createOrUpdateConsumer(js.updateOf(existing, spec.subject()));
+    }
+
+    private boolean exists(JetStreamManagement m, String consumer) throws IOException, JetStreamApiException {
+        try {
+            m.getConsumerInfo(js.stream(), consumer);
+            return true;
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == CONSUMER_NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private ConsumerConfiguration existingDurable(JetStreamManagement m) throws IOException, JetStreamApiException {
@@ -302,7 +339,7 @@ public final class JetStreamActivation extends EndpointActivation {
             unsettled.headSet(floor, true).clear(); // settled everywhere, e.g. by another activation
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == CONSUMER_NOT_FOUND || e.getApiErrorCode() == STREAM_NOT_FOUND) {
-                restartConsuming("consumer '" + name + "' of stream '" + js.stream() + "' is gone from the server ("
+                restartConsuming(Level.WARNING, "consumer '" + name + "' of stream '" + js.stream() + "' is gone from the server ("
                         + e.getErrorDescription() + "; deleted by an operator, or an ephemeral consumer that expired)");
             } else {
                 LOG.log(Level.DEBUG, "NATS endpoint on {0}: consumer check: {1}", describe(), e.toString());
@@ -312,6 +349,13 @@ public final class JetStreamActivation extends EndpointActivation {
         }
     }
 
+    /**
+     * After a reconnect the consumer may be gone (an ephemeral one that expired meanwhile): check.
+     * The pull itself is left to jnats: a pull request that survived on the server still delivers
+     * to the re-established subscription, and one that died is replaced at the next heartbeat
+     * alarm. Closing the consumer here instead would strand what the surviving pull delivers
+     * until {@code ackWait}.
+     */
     @Override
     protected void reconnected() {
         scheduleCheck(Duration.ZERO);
@@ -332,11 +376,35 @@ public final class JetStreamActivation extends EndpointActivation {
         }
     }
 
+    /**
+     * Stops pulling without losing what jnats already received. Once a stopped jnats consumer has
+     * received all it pulled, it unsubscribes, and its dispatcher drops whatever it still queues:
+     * those messages would wait for {@code ackWait}. So the dispatcher is drained first (which
+     * unsubscribes at the server and makes jnats' own unsubscribe a no-op), and only then the
+     * consumer stopped; meanwhile deliveries from its queue wait, so that no new pull request goes
+     * out to an unsubscribed inbox. What the queue still holds then reaches {@link #notTaken} and is
+     * given back. A durable stays.
+     */
     @Override
     protected void stopConsuming() {
         MessageConsumer c = consumer;
-        if (c != null) {
-            c.stop(); // no new pull requests; a durable stays
+        Dispatcher d = dispatcher;
+        CountDownLatch latch = new CountDownLatch(1);
+        stopping = latch;
+        try {
+            Connection conn = connection();
+            if (d != null && d.isActive() && conn != null && conn.getStatus() == Connection.Status.CONNECTED) {
+                d.drain(STOP_FLUSH);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: draining the pull: {1}", describe(), e.toString());
+        } finally {
+            if (c != null) {
+                c.stop();
+            }
+            latch.countDown();
         }
     }
 

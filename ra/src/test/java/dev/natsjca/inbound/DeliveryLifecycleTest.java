@@ -1,0 +1,182 @@
+package dev.natsjca.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.natsjca.testing.Await;
+import dev.natsjca.testing.NatsServerExtension;
+import dev.natsjca.testing.StartedAdapter;
+import dev.natsjca.testing.TestEndpointFactory;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.StreamConfiguration;
+
+/**
+ * The delivery lifecycle around the work manager: a refused worker never stalls an activation,
+ * deactivation gives back everything received but not delivered, and an adapter with many
+ * activations stops them all within one bound.
+ */
+class DeliveryLifecycleTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @RegisterExtension
+    static final NatsServerExtension NATS = NatsServerExtension.onFreePort();
+
+    private Connection client;
+    private JetStreamManagement jsm;
+    private JetStream js;
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @BeforeEach
+    void connect() throws Exception {
+        client = Nats.connect(NATS.server().url());
+        jsm = client.jetStreamManagement();
+        js = client.jetStream();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        release.countDown();
+        client.close();
+    }
+
+    private static NatsActivationSpec spec(String subject, String stream, String durable) {
+        NatsActivationSpec s = new NatsActivationSpec();
+        s.setSubject(subject);
+        s.setStream(stream);
+        s.setDurable(durable);
+        return s;
+    }
+
+    private ConsumerInfo consumer(String stream, String durable) {
+        try {
+            return jsm.getConsumerInfo(stream, durable);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aCoreMessageWhoseWorkerTheWorkManagerRefusedIsDeliveredWhenItAccepts() throws Exception {
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            TestEndpointFactory endpoint = new TestEndpointFactory("refused");
+            NatsActivationSpec spec = spec("refused.core", null, null);
+            started.adapter().endpointActivation(endpoint, spec);
+            Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("refused.core") == 1);
+            started.workManager().rejectNext(3);
+            client.publish("refused.core", "only".getBytes(StandardCharsets.UTF_8)); // nothing comes after it
+            Await.until(WAIT, () -> "delivered after " + started.workManager().rejected() + " refusals",
+                    () -> endpoint.received().size() == 1);
+            assertEquals(3, started.workManager().rejected());
+        }
+    }
+
+    @Test
+    void aJetStreamMessageWhoseWorkerTheWorkManagerRefusedIsDeliveredWhenItAccepts() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("REFUSED").subjects("refused.js").build());
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            TestEndpointFactory endpoint = new TestEndpointFactory("refused-js");
+            started.adapter().endpointActivation(endpoint, spec("refused.js", "REFUSED", "refused-worker"));
+            started.workManager().rejectNext(5);
+            js.publish("refused.js", "only".getBytes(StandardCharsets.UTF_8));
+            Await.until(WAIT, "delivered and acked", () -> endpoint.received().size() == 1
+                    && consumer("REFUSED", "refused-worker").getAckFloor().getStreamSequence() == 1);
+        }
+    }
+
+    @Test
+    void deactivationGivesBackEverythingReceivedButNotDeliveredIncludingWhatJnatsStillHolds() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("HELD").subjects("held.>").build());
+        for (int i = 0; i < 200; i++) {
+            js.publish("held.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        }
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            CountDownLatch blocked = new CountDownLatch(1);
+            TestEndpointFactory endpoint = new TestEndpointFactory("held", m -> {
+                blocked.countDown();
+                await(release);
+            });
+            NatsActivationSpec spec = spec("held.x", "HELD", "held-worker");
+            spec.setBatchSize("50");
+            spec.setAckWait("120000"); // a message not given back would wait two minutes
+            started.adapter().endpointActivation(endpoint, spec);
+            assertTrue(blocked.await(30, TimeUnit.SECONDS));
+            // Held now: one in delivery, a batch in the hand-off, and what jnats pulled beyond that.
+            Await.until(WAIT, () -> "more pulled than the hand-off holds: " + consumer("HELD", "held-worker"),
+                    () -> consumer("HELD", "held-worker").getNumAckPending() > 52);
+
+            EndpointActivation activation = started.adapter().activation(endpoint, spec);
+            Thread releaser = new Thread(() -> {
+                // The bean returns only once deactivation has begun: what it leaves undelivered is given back.
+                Await.until(WAIT, "deactivation under way", () -> activation.state() == EndpointActivation.State.STOPPED);
+                release.countDown();
+            });
+            releaser.start();
+            started.adapter().endpointDeactivation(endpoint, spec);
+            releaser.join(30_000);
+            assertEquals(1, consumer("HELD", "held-worker").getAckFloor().getStreamSequence(),
+                    "only the delivery in flight was acked");
+
+            // Given back, they come again within seconds; held back, they would wait for the ack wait.
+            java.util.Set<String> later = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            TestEndpointFactory next = new TestEndpointFactory("next",
+                    m -> later.add(new String(m.data(), StandardCharsets.UTF_8)));
+            started.adapter().endpointActivation(next, spec("held.x", "HELD", "held-worker"));
+            Await.until(Duration.ofSeconds(20), () -> "the other 199 long before ackWait, got " + later.size(),
+                    () -> later.size() == 199);
+            Await.until(WAIT, "all acked", () -> consumer("HELD", "held-worker").getAckFloor().getStreamSequence() == 200);
+        }
+    }
+
+    @Test
+    void manyActivationsStopWithinOneBoundNotOneEach() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("STUCK").subjects("stuck.>").build());
+        Duration bound = Duration.ofSeconds(2);
+        int n = 5;
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 2 * n,
+                a -> a.setDeactivationTimeout(Long.toString(bound.toMillis())))) {
+            CountDownLatch allStuck = new CountDownLatch(n);
+            List<TestEndpointFactory> endpoints = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                TestEndpointFactory endpoint = new TestEndpointFactory("stuck-" + i, m -> {
+                    allStuck.countDown();
+                    await(release); // a bean that does not return before the bound
+                });
+                endpoints.add(endpoint);
+                started.adapter().endpointActivation(endpoint, spec("stuck." + i, "STUCK", "stuck-" + i));
+                js.publish("stuck." + i, new byte[] {1});
+            }
+            assertTrue(allStuck.await(30, TimeUnit.SECONDS), "every activation in a delivery");
+            long t0 = System.nanoTime();
+            started.adapter().stop();
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            // One after the other they would take n bounds; together one bound and the drains.
+            assertTrue(took.compareTo(bound.multipliedBy(2)) < 0, "stopping " + n + " activations took " + took);
+            assertEquals(0, started.adapter().activationCount());
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
