@@ -119,6 +119,11 @@ public final class NatsManagedConnection implements ManagedConnection {
         return connection.getStatistics().getPings();
     }
 
+    /** @return the server's max_payload, for tests */
+    long maxPayload() {
+        return connection.getMaxPayload();
+    }
+
     /** @return whether the jnats connection is connected right now (not reconnecting) */
     boolean connected() {
         return connection.getStatus() == Connection.Status.CONNECTED;

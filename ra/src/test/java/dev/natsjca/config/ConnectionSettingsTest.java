@@ -31,6 +31,22 @@ class ConnectionSettingsTest {
     }
 
     @Test
+    void opentlsWhichTrustsEveryCertificateIsRefusedNamingTheProperty() {
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class,
+                () -> ConnectionSettings.builder().serverUrls("opentls://nats.example:4222").build());
+        assertTrue(e.getMessage().contains("'serverUrls'") && e.getMessage().contains("opentls://nats.example:4222")
+                && e.getMessage().contains("tls://"), e.getMessage());
+    }
+
+    @Test
+    void clientsPingEveryFiveSecondsByDefaultSoAHalfOpenConnectionIsNoticedInSeconds() throws Exception {
+        assertEquals(Duration.ofSeconds(5), ConnectionSettings.builder().serverUrls("nats://h:4222").build()
+                .pingInterval());
+        assertEquals(Duration.ofSeconds(5), ConnectionSettings.builder().serverUrls("nats://h:4222").build()
+                .toOptions(null, null, null).build().getPingInterval());
+    }
+
+    @Test
     void resolvesPlaceholdersFromSystemProperties() throws Exception {
         System.setProperty("test.nats.servers", "nats://a:4222, nats://b:4223");
         try {

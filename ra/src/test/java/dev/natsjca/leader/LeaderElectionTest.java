@@ -412,8 +412,97 @@ class LeaderElectionTest {
             // The outage ended leadership through the failed renewal, not by running out the TTL.
             assertEquals(1, log.count(Level.WARNING, "node '" + leader.name + "' lost leadership (token "), log.text());
             assertEquals(1, log.count(Level.WARNING, "the renewal failed"), log.text());
-            assertEquals(0, log.count(Level.WARNING, "no renewal succeeded within the TTL"), log.text());
+            assertEquals(0, log.count(Level.WARNING, "no renewal succeeded within the lease"), log.text());
         }
+    }
+
+    @Test
+    void tokensKeepRisingWhenTheBucketIsDeletedAndCreatedAgainByTheElection() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        assertTrue(a.tick().isLeader());
+        long before = a.last.token();
+        a.stepDown();
+        NatsConnection admin = factory.getConnection();
+        opened.add(admin);
+        admin.keyValueManagement().delete(bucket); // an operator's mistake, or a lost JetStream store
+        Await.until(WAIT, () -> "a leader again: " + a + ", " + b, () -> b.tick().isLeader() || a.tick().isLeader());
+        Node leader = a.leads() ? a : b;
+        assertTrue(leader.last.token() > before, "token " + leader.last.token() + " after " + before);
+        assertTrue(before >= LeaderElection.floorNow() - 60_000_000L, "revisions start at the time in microseconds: "
+                + before);
+    }
+
+    @Test
+    void aBucketCreatedAnewOutsideTheElectionDoesNotHandOutATokenThatWentBackwards() throws Exception {
+        Node a = node("a");
+        Node b = node("b");
+        assertTrue(a.tick().isLeader());
+        assertFalse(b.tick().isLeader()); // b learns a's token from its refused acquire
+        long before = a.last.token();
+        a.stepDown();
+        NatsConnection admin = factory.getConnection();
+        opened.add(admin);
+        admin.keyValueManagement().delete(bucket);
+        admin.keyValueManagement().create(io.nats.client.api.KeyValueConfiguration.builder().name(bucket)
+                .maxHistoryPerKey(1).ttl(TTL).build()); // by hand: revisions from 1 again
+
+        Leadership l = b.tick();
+        assertFalse(l.isLeader(), "b leads with a token below " + before + ": " + l);
+        assertEquals(1, log.count(Level.SEVERE, "not above the token " + before), log.text());
+        assertEquals(null, adminKv().get(KEY), "b kept the key it must not lead with");
+    }
+
+    @Test
+    void tokensKeepRisingAcrossAServerKilledAndRestartedWithAnEmptyBucket() throws Exception {
+        try (NatsServer server = NatsServer.start()) {
+            NatsConnectionFactory own = factoryFor(server.url());
+            Node a = node(own, "a", TTL, Duration.ofMillis(300));
+            assertTrue(a.tick().isLeader());
+            long before = a.last.token();
+            a.stepDown();
+            NatsConnection admin = own.getConnection();
+            opened.add(admin);
+            Await.until(WAIT, "the bucket empty: the step-down's marker expired past the TTL",
+                    () -> bucketMessages(admin) == 0);
+            server.kill();
+            server.startAgain();
+            Await.until(WAIT, () -> "a leads again: " + a, () -> a.tick().isLeader());
+            assertTrue(a.last.token() > before, "token " + a.last.token() + " after " + before);
+        }
+    }
+
+    private long bucketMessages(NatsConnection admin) {
+        try {
+            return admin.jetStreamManagement().getStreamInfo("KV_" + bucket).getStreamState().getMsgCount();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void aLeaderCountsALeaseShorterThanTheTtlSoItStopsBeforeTheServerCanExpireTheKey() throws Exception {
+        Duration ttl = Duration.ofSeconds(2);
+        Node a = node(factory, "a", ttl, null);
+        assertTrue(a.tick().isLeader());
+        assertEquals(Duration.ofMillis(1600), a.election.lease());
+        assertTrue(a.last.remaining().compareTo(a.election.lease()) <= 0, a.last.toString());
+        Await.until(WAIT, "the lease to run out", () -> !a.last.isLeader());
+        assertNotNull(adminKv().get(KEY), "the key expired on the server before the leader stopped counting itself leader");
+    }
+
+    @Test
+    void aBucketLeftHalfCreatedIsFinishedByTheNextCandidate() throws Exception {
+        NatsConnection admin = factory.getConnection();
+        opened.add(admin);
+        long floor = LeaderElection.floorNow();
+        // A node created the stream with its placeholder subject, then stopped before finishing.
+        admin.jetStreamManagement().addStream(io.nats.client.api.StreamConfiguration.builder().name("KV_" + bucket)
+                .subjects("$KV." + bucket + "._creating").maxMessagesPerSubject(1).maxAge(TTL).allowRollup(true)
+                .denyDelete(true).build());
+        Node a = node("a");
+        assertTrue(a.tick().isLeader(), a.toString());
+        assertTrue(a.last.token() >= floor, "token " + a.last.token() + ", floor " + floor);
     }
 
     @Test

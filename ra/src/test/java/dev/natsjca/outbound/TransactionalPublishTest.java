@@ -25,6 +25,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.natsjca.api.NatsConnection;
 import dev.natsjca.api.NatsException;
+import dev.natsjca.api.NatsExpectedSequenceException;
+import io.nats.client.PublishOptions;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
@@ -241,5 +243,45 @@ class TransactionalPublishTest {
                 ownMc.destroy();
             }
         }
+    }
+
+    @Test
+    void aFailedConditionStopsTheTransactionWithWhatCameBeforeStoredAndNothingAfterSent() throws Exception {
+        handle.jetStreamManagement().addStream(StreamConfiguration.builder().name("TXCOND").subjects("txcond.>").build());
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        CompletableFuture<PublishAck> first = handle.jetStreamPublish("txcond.a", null, new byte[] {1}, null)
+                .toCompletableFuture();
+        CompletableFuture<PublishAck> conditional = handle.jetStreamPublish("txcond.b", null, new byte[] {2},
+                PublishOptions.builder().expectedLastSubjectSequence(5).build()).toCompletableFuture(); // it is 0
+        CompletableFuture<PublishAck> after = handle.jetStreamPublish("txcond.c", null, new byte[] {3}, null)
+                .toCompletableFuture();
+        xa.end(xid, XAResource.TMSUCCESS);
+
+        XAException e = assertThrows(XAException.class, () -> xa.prepare(xid));
+        assertEquals(XAException.XA_RBCOMMFAIL, e.errorCode);
+        assertInstanceOf(NatsExpectedSequenceException.class, e.getCause(), "the application must recognise it");
+        String report = e.getCause().getMessage();
+        assertTrue(report.contains("at message 2") && report.contains("Stored: [1]") && report.contains("not sent: [3]"),
+                report);
+        assertEquals(1, handle.jetStreamManagement().getStreamInfo("TXCOND").getStreamState().getMsgCount(),
+                "a message after the refused one was stored");
+        assertEquals(1, first.getNow(null).getSeqno(), "the stored one's stage tells the truth");
+        assertInstanceOf(NatsExpectedSequenceException.class, assertThrows(java.util.concurrent.CompletionException.class,
+                conditional::join).getCause());
+        assertTrue(after.isCompletedExceptionally());
+    }
+
+    @Test
+    void aMessageOverTheServersMaxPayloadRefusesTheTransactionBeforeAnythingIsSent() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        publish("small-first");
+        handle.publish("tx.core", new byte[(int) mc.maxPayload() + 1]);
+        xa.end(xid, XAResource.TMSUCCESS);
+        XAException e = assertThrows(XAException.class, () -> xa.prepare(xid));
+        assertTrue(e.getCause().getMessage().contains("max_payload"), e.getCause().getMessage());
+        sentinel("after-refusal");
+        assertEquals(List.of("after-refusal"), seen, "part of a refused transaction was sent");
     }
 }

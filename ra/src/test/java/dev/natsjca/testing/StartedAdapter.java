@@ -23,11 +23,20 @@ public final class StartedAdapter implements AutoCloseable {
     /** @param configure sets adapter properties before it starts (e.g. a deactivation timeout) */
     public StartedAdapter(String serverUrl, int threads, java.util.function.Consumer<NatsResourceAdapter> configure)
             throws Exception {
+        this(serverUrl, threads, configure, null);
+    }
+
+    /**
+     * @param configure sets adapter properties before it starts
+     * @param transactions the registry the server's bootstrap context offers, or {@code null}
+     */
+    public StartedAdapter(String serverUrl, int threads, java.util.function.Consumer<NatsResourceAdapter> configure,
+                          jakarta.transaction.TransactionSynchronizationRegistry transactions) throws Exception {
         workManager = new TestWorkManager(threads, threads * 2);
         adapter = new NatsResourceAdapter();
         adapter.setServerUrls(serverUrl);
         configure.accept(adapter);
-        adapter.start(new TestBootstrapContext(workManager));
+        adapter.start(new TestBootstrapContext(workManager, transactions));
     }
 
     public TestWorkManager workManager() {
