@@ -209,7 +209,9 @@ public final class ConnectionSettings {
                 .pingInterval(pingInterval)
                 .reconnectBufferSize(reconnectBufferSize)
                 .connectionListener(connectionListener)
-                .errorListener(errorListener);
+                .errorListener(errorListener)
+                // jnats would hang on a header value another client sent in UTF-8: see the class.
+                .dataPortType(HeaderSanitizingDataPort.class.getName());
         String name = connectionName;
         if (nameSuffix != null) {
             name = name == null ? nameSuffix : name + " " + nameSuffix;

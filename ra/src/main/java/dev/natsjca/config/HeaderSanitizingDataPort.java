@@ -1,0 +1,125 @@
+package dev.natsjca.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import io.nats.client.impl.SocketDataPortWithWriteTimeout;
+
+/**
+ * jnats' socket transport (with its write timeout, jnats' default), except that bytes outside
+ * ASCII in the <em>headers</em> of incoming messages are replaced by {@code '?'} before jnats parses
+ * them. Data and everything else pass unchanged.
+ *
+ * <p>Why: the server accepts any bytes in header values, and other clients send UTF-8 there
+ * (nats.js and nats.go do not restrict values to ASCII), but jnats 2.26 validates incoming header
+ * values as ASCII on its reader thread, and an {@code IllegalArgumentException} there ends the
+ * reader without closing the connection: the connection then hangs until its pings fail, and
+ * after the reconnect the server redelivers the same message, and so on. One such message would
+ * stall an activation for good. With this transport the message arrives, its header reads
+ * {@code "Kunde M??ller"} (one {@code '?'} per byte), and everything goes on.
+ *
+ * <p>How: a small state machine follows the server-to-client protocol across reads: control
+ * lines up to their CRLF, {@code MSG} payloads skipped by their length, {@code HMSG} header
+ * sections (the first of its two lengths) rewritten in place. The lengths stay the same, so the
+ * protocol stays valid. Not thread-safe, like jnats' own ports: one reader thread uses it.
+ */
+public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
+
+    private final Scanner scanner = new Scanner();
+
+    /** Used by jnats through {@code Options.Builder.dataPortType}. */
+    public HeaderSanitizingDataPort() {
+    }
+
+    @Override
+    public int read(byte[] dst, int off, int len) throws IOException {
+        int n = super.read(dst, off, len);
+        if (n > 0) {
+            scanner.scan(dst, off, n);
+        }
+        return n;
+    }
+
+    /** The protocol follower, apart so it can be tested on byte arrays cut anywhere. */
+    static final class Scanner {
+        /** Longest control line kept for parsing; longer ones (an INFO) are only skipped to their end. */
+        private static final int MAX_LINE = 16 * 1024;
+
+        private final byte[] line = new byte[MAX_LINE];
+        private int lineLength;
+        private boolean lineTooLong;
+        /** Header bytes still to rewrite, then payload bytes (with the CRLF after it) still to skip. */
+        private long headerLeft;
+        private long skipLeft;
+
+        /** Rewrites, in place, the header bytes of {@code buf[off..off+n)}. */
+        void scan(byte[] buf, int off, int n) {
+            int i = off;
+            int end = off + n;
+            while (i < end) {
+                if (headerLeft > 0) {
+                    int stop = (int) Math.min(end, i + headerLeft);
+                    for (int k = i; k < stop; k++) {
+                        if (buf[k] < 0) { // a byte >= 0x80
+                            buf[k] = '?';
+                        }
+                    }
+                    headerLeft -= stop - i;
+                    i = stop;
+                } else if (skipLeft > 0) {
+                    int stop = (int) Math.min(end, i + skipLeft);
+                    skipLeft -= stop - i;
+                    i = stop;
+                } else {
+                    byte b = buf[i++];
+                    if (b == '\n') {
+                        endOfLine();
+                    } else if (lineLength < MAX_LINE) {
+                        line[lineLength++] = b;
+                    } else {
+                        lineTooLong = true;
+                    }
+                }
+            }
+        }
+
+        private void endOfLine() {
+            int length = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+            boolean parse = !lineTooLong;
+            lineLength = 0;
+            lineTooLong = false;
+            if (!parse || length < 4) {
+                return;
+            }
+            boolean hmsg = startsWith(length, "HMSG ");
+            if (!hmsg && !startsWith(length, "MSG ")) {
+                return; // INFO, PING, PONG, +OK, -ERR: nothing follows them
+            }
+            String[] tokens = new String(line, 0, length, StandardCharsets.US_ASCII).trim().split("[ \\t]+");
+            try {
+                if (hmsg && tokens.length >= 5) {
+                    long headers = Long.parseLong(tokens[tokens.length - 2]);
+                    long total = Long.parseLong(tokens[tokens.length - 1]);
+                    headerLeft = headers;
+                    skipLeft = total - headers + 2;
+                } else if (!hmsg && tokens.length >= 4) {
+                    skipLeft = Long.parseLong(tokens[tokens.length - 1]) + 2;
+                }
+            } catch (NumberFormatException e) {
+                // Not a line jnats can parse either: it fails on it itself.
+            }
+        }
+
+        private boolean startsWith(int length, String op) {
+            if (length < op.length()) {
+                return false;
+            }
+            for (int k = 0; k < op.length(); k++) {
+                if (Character.toUpperCase((char) line[k]) != op.charAt(k)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
