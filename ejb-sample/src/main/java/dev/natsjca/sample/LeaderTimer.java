@@ -65,11 +65,12 @@ public class LeaderTimer {
         Config config = ConfigProvider.getConfig();
         Duration interval = duration(config, "sample.leader.interval", Duration.ofSeconds(1));
         Duration ttl = duration(config, "sample.leader.ttl", Duration.ofSeconds(5));
-        if (interval.compareTo(ttl) >= 0) {
-            throw new IllegalStateException("Invalid value for sample.leader.interval: '" + interval
-                    + "': must be shorter than sample.leader.ttl (" + ttl + "), or leadership lapses between ticks");
-        }
         election = LeaderElection.builder().bucket(BUCKET).key(KEY).ttl(ttl).build(); // candidate: the node name
+        if (interval.compareTo(election.lease()) >= 0) {
+            throw new IllegalStateException("Invalid value for sample.leader.interval: '" + interval
+                    + "': must be shorter than the lease of " + election.lease() + " (four fifths of sample.leader.ttl "
+                    + ttl + "), or leadership lapses between ticks");
+        }
         timers.createIntervalTimer(0, interval.toMillis(), new TimerConfig("sample-leader-timer", false));
         LOG.log(Level.INFO, "Leader timer for {0} every {1}, TTL {2}", election, interval, ttl);
     }

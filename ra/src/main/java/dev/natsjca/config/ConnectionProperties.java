@@ -15,8 +15,12 @@ import jakarta.resource.spi.ConfigProperty;
  * <p>No {@code defaultValue} in these annotations: WildFly resolves {@code ${...}} in annotation
  * defaults itself, from system properties only, before the adapter sees them; the defaults live in
  * {@link ConnectionSettings}.
+ *
+ * <p>Not abstract, though only its subclasses are used: Payara instantiates the class that declares
+ * a {@code @ConfigProperty} field to read its initial value, and logs a warning with a stack trace
+ * for every field of a class it cannot instantiate (some two hundred lines per deployment).
  */
-public abstract class ConnectionProperties implements Serializable {
+public class ConnectionProperties implements Serializable {
 
     private static final long serialVersionUID = 1L;
 

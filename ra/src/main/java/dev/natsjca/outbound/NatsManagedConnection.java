@@ -301,13 +301,13 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     /** Sends a transaction's staged messages and waits until the server has them, see {@link StagedSender}. */
     void sendStaged(List<StagingXAResource.Staged> staged) {
-        JetStream js;
-        try {
-            js = jetStream();
-        } catch (IOException e) {
-            throw new NatsException("No JetStream context: " + e.getMessage(), e);
-        }
-        StagedSender.send(connection, js, staged, COMMIT_TIMEOUT, settings.redactedServers());
+        StagedSender.send(connection, () -> {
+            try {
+                return jetStream();
+            } catch (IOException e) {
+                throw new NatsException("No JetStream context: " + e.getMessage(), e);
+            }
+        }, staged, COMMIT_TIMEOUT, settings.redactedServers());
     }
 
     Message request(String subject, Headers headers, byte[] data, Duration timeout) {

@@ -41,7 +41,11 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
 
     private static final long serialVersionUID = 1L;
 
+    private static final System.Logger LOG = System.getLogger(NatsManagedConnectionFactory.class.getName());
+
     private transient NatsResourceAdapter resourceAdapter;
+    /** Users the server signed connections on as, each logged once (created lazily: transient). */
+    private transient volatile Set<String> signedOnUsers;
     private transient volatile ConnectionSettings settings;
     private transient PrintWriter logWriter;
 
@@ -66,6 +70,10 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
             throws ResourceException {
         SignOn signOn = SignOn.from(subject, this);
         ConnectionSettings s = signOn == null ? settings() : settings().signedOnAs(signOn.user(), signOn.password());
+        if (signOn != null && firstSignOn(signOn.user())) {
+            LOG.log(System.Logger.Level.INFO, "NATS connections to {0} are signed on as user ''{1}'' by the "
+                    + "application server (container-managed sign-on)", s.redactedServers(), signOn.user());
+        }
         try {
             return new NatsManagedConnection(this, s, signOn,
                     resourceAdapter == null ? null : resourceAdapter.transactions());
@@ -76,6 +84,19 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
             Thread.currentThread().interrupt();
             throw new ResourceException("Interrupted while connecting to NATS", e);
         }
+    }
+
+    private boolean firstSignOn(String user) {
+        Set<String> users = signedOnUsers;
+        if (users == null) {
+            synchronized (this) {
+                if (signedOnUsers == null) {
+                    signedOnUsers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                }
+                users = signedOnUsers;
+            }
+        }
+        return users.add(user);
     }
 
     /** @return a usable candidate of this factory signed on as the same user as {@code subject} says, or {@code null} */

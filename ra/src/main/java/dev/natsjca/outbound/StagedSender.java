@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import dev.natsjca.api.NatsException;
 import dev.natsjca.api.NatsExpectedSequenceException;
@@ -47,7 +48,7 @@ final class StagedSender {
 
     /**
      * @param connection the managed connection's jnats connection
-     * @param jetStream its JetStream context
+     * @param jetStream its JetStream context, asked for only when a JetStream message is sent
      * @param staged the transaction's messages, in publish order
      * @param timeout how long the server may take to confirm them all
      * @param where the servers, for messages (redacted)
@@ -55,7 +56,7 @@ final class StagedSender {
      *         come back in time, or a stream refuses a message; an expected-sequence refusal is a
      *         {@link dev.natsjca.api.NatsExpectedSequenceException}
      */
-    static void send(Connection connection, JetStream jetStream, List<StagingXAResource.Staged> staged,
+    static void send(Connection connection, Supplier<JetStream> jetStream, List<StagingXAResource.Staged> staged,
                      Duration timeout, String where) {
         int n = staged.size();
         if (connection.getStatus() != Connection.Status.CONNECTED) {
@@ -103,7 +104,8 @@ final class StagedSender {
                         break;
                     }
                 }
-                CompletableFuture<PublishAck> ack = jetStream.publishAsync(s.subject(), s.headers(), s.data(), s.options());
+                CompletableFuture<PublishAck> ack = jetStream.get().publishAsync(s.subject(), s.headers(), s.data(),
+                        s.options());
                 acks.add(ack);
                 outcome[k] = Outcome.SENT;
                 if (conditional && await(ack, deadline) && ack.isCompletedExceptionally()) {

@@ -58,6 +58,9 @@ final class StagingXAResource extends NoRecoveryXAResource {
     /** Where a branch is in the protocol. */
     private enum State { ACTIVE, SUSPENDED, ENDED, ROLLBACK_ONLY, PREPARED, DISCARDED }
 
+    /** Branches this resource rolled back on its own (a failed send, a destroyed connection), remembered this many at most. */
+    static final int MAX_TOMBSTONES = 64;
+
     /** One transaction branch on this connection. */
     private static final class Branch {
         State state = State.ACTIVE;
@@ -67,6 +70,17 @@ final class StagingXAResource extends NoRecoveryXAResource {
 
     private final NatsManagedConnection connection;
     private final Map<Xid, Branch> branches = new ConcurrentHashMap<>();
+    /**
+     * Why each branch this resource rolled back on its own ended: a transaction manager that asks
+     * again (Payara retries a one-phase commit it takes for a transient failure) gets
+     * {@code XA_RBROLLBACK}, not "unknown". Guarded by this; the oldest go first.
+     */
+    private final Map<Xid, String> tombstones = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Xid, String> eldest) {
+            return size() > MAX_TOMBSTONES;
+        }
+    };
     // Guarded by this.
     private Xid current;
     /** Set when another thread ended the associated branch; publishes fail until cleanup or a new start. */
@@ -171,7 +185,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             }
             toSend = b.staged;
         }
-        send(xid, toSend);
+        send(xid, toSend, false);
         synchronized (this) {
             Branch b = branches.get(xid);
             if (b != null) {
@@ -207,7 +221,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             toSend = b.staged;
         }
         if (!toSend.isEmpty()) {
-            send(xid, toSend);
+            send(xid, toSend, true);
         }
         branches.remove(xid);
     }
@@ -215,6 +229,9 @@ final class StagingXAResource extends NoRecoveryXAResource {
     @Override
     public synchronized void rollback(Xid xid) throws XAException {
         Branch b = known(xid, "rollback");
+        if (b == null) {
+            return; // rolled back here already
+        }
         if (b.state == State.PREPARED) {
             int n = b.staged.size();
             branches.remove(xid);
@@ -233,22 +250,43 @@ final class StagingXAResource extends NoRecoveryXAResource {
 
     @Override
     public synchronized void forget(Xid xid) throws XAException {
-        if (branches.remove(xid) == null) {
-            throw xa(XAException.XAER_NOTA, "forget(" + xid + "): unknown branch");
+        if (known(xid, "forget") != null) {
+            branches.remove(xid);
         }
     }
 
-    /** Sends a branch's messages; on failure the branch is gone and the transaction rolls back. */
-    private void send(Xid xid, List<Staged> staged) throws XAException {
+    /**
+     * Sends a branch's messages; on failure the branch is rolled back here and the transaction
+     * must roll back: {@code XA_RBINTEGRITY} when a stream refused a message, {@code XA_RBTIMEOUT}
+     * when an acknowledgement did not come in time, otherwise (connection trouble)
+     * {@code XA_RBCOMMFAIL} in prepare and {@code XA_RBROLLBACK} in a one-phase commit, which
+     * Payara would otherwise retry as transient.
+     */
+    private void send(Xid xid, List<Staged> staged, boolean onePhase) throws XAException {
         try {
             connection.sendStaged(staged);
         } catch (RuntimeException e) {
-            branches.remove(xid);
+            synchronized (this) {
+                branches.remove(xid);
+                tombstones.put(xid, "sending its messages failed: " + e.getMessage());
+            }
             LOG.log(Level.WARNING, "NATS publish at commit failed; the transaction rolls back: {0}", e.getMessage());
-            XAException xa = new XAException(XAException.XA_RBCOMMFAIL);
+            XAException xa = new XAException(rollbackCode(e, onePhase));
             xa.initCause(e);
             throw xa;
         }
+    }
+
+    private static int rollbackCode(Throwable failure, boolean onePhase) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.nats.client.JetStreamApiException) {
+                return XAException.XA_RBINTEGRITY;
+            }
+            if (t instanceof java.util.concurrent.TimeoutException) {
+                return XAException.XA_RBTIMEOUT;
+            }
+        }
+        return onePhase ? XAException.XA_RBROLLBACK : XAException.XA_RBCOMMFAIL;
     }
 
     /** The associated branch ends or rolls back: from another thread, the bean's transaction is doomed. */
@@ -266,20 +304,36 @@ final class StagingXAResource extends NoRecoveryXAResource {
     private void discard(Xid xid, Branch b, String why) {
         failAcks(b.staged, new NatsException("Not published: " + why));
         branches.remove(xid);
+        tombstones.put(xid, why);
     }
 
     private XAException discarded(Xid xid, String call) {
+        String why = "the NATS connection was destroyed before the branch's messages could be sent; they are discarded";
         branches.remove(xid);
-        return xa(XAException.XA_RBROLLBACK, call + "(" + xid + "): the NATS connection was destroyed before the "
-                + "branch's messages could be sent; they are discarded");
+        tombstones.put(xid, why);
+        return xa(XAException.XA_RBROLLBACK, call + "(" + xid + "): " + why);
     }
 
+    /**
+     * @return the branch
+     * @throws XAException {@code XA_RBROLLBACK} for a branch this resource rolled back on its own
+     *         (for rollback and forget, which end it, too: they then only forget it),
+     *         {@code XAER_NOTA} for one it never knew
+     */
     private Branch known(Xid xid, String call) throws XAException {
         Branch b = branches.get(xid);
-        if (b == null) {
-            throw xa(XAException.XAER_NOTA, call + "(" + xid + "): unknown branch");
+        if (b != null) {
+            return b;
         }
-        return b;
+        boolean ends = call.equals("rollback") || call.equals("forget");
+        String why = ends ? tombstones.remove(xid) : tombstones.get(xid);
+        if (why != null) {
+            if (ends) {
+                return null;
+            }
+            throw xa(XAException.XA_RBROLLBACK, call + "(" + xid + "): the branch was rolled back: " + why);
+        }
+        throw xa(XAException.XAER_NOTA, call + "(" + xid + "): unknown branch");
     }
 
     private static void failAcks(List<Staged> staged, NatsException why) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * Used that way it listens on the port in system property {@value #PORT_PROPERTY}, which the build
  * reserved and handed to the application server as {@code NATS_URL}.
  */
-public final class NatsServerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+public class NatsServerExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
     /** The system property naming the port the build reserved for the tests' nats-server. */
     public static final String PORT_PROPERTY = "nats.test.port";
@@ -28,6 +28,14 @@ public final class NatsServerExtension implements BeforeAllCallback, AfterAllCal
     /** A server on the port in {@value #PORT_PROPERTY}, or on a free port when it is not set. */
     public NatsServerExtension() {
         this(Integer.parseInt(System.getProperty(PORT_PROPERTY, "0")));
+    }
+
+    /**
+     * A server on the port in {@value #PORT_PROPERTY} (or a free one), started with extra
+     * nats-server arguments: for a subclass that a test names in {@code @ExtendWith}.
+     */
+    protected NatsServerExtension(String... args) {
+        this(Integer.parseInt(System.getProperty(PORT_PROPERTY, "0")), args);
     }
 
     private NatsServerExtension(int port, String... args) {

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.natsjca.it.life.EchoListener;
+import dev.natsjca.it.life.SlowEchoListener;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
@@ -43,6 +44,7 @@ class JetStreamLifecycleIT {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String ECHO = "echo";
+    private static final String SLOW = "slow";
     private static final String STREAM = "JSITR";
     private static final String DURABLE = "js-echo";
 
@@ -53,6 +55,13 @@ class JetStreamLifecycleIT {
     static EnterpriseArchive echoApp() {
         return TestEar.ear("echoapp", ShrinkWrap.create(JavaArchive.class, "echo-ejb.jar").addClass(EchoListener.class),
                 List.of(new TestEar.Bean("EchoListener", true, true)), null, Map.of());
+    }
+
+    @Deployment(name = SLOW, managed = false, testable = false)
+    static EnterpriseArchive slowApp() {
+        return TestEar.ear("slowapp", ShrinkWrap.create(JavaArchive.class, "slow-ejb.jar")
+                .addClass(SlowEchoListener.class), List.of(new TestEar.Bean("SlowEchoListener", true, true)), null,
+                Map.of());
     }
 
     private Connection client;
@@ -120,6 +129,43 @@ class JetStreamLifecycleIT {
         } finally {
             deployer.undeploy(ECHO);
         }
+    }
+
+    @Test
+    void anUndeployGivesBackAtOnceWhatWasReceivedButNotDelivered() throws Exception {
+        deployer.deploy(SLOW);
+        try {
+            streams.awaitConsumer(WAIT, "JSITH", "js-slow");
+            for (int i = 0; i < 200; i++) {
+                js.publish("jsith.in", ("held-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            Await.until(WAIT, "the slow bean under way, holding a batch", () -> slowEchoes().size() >= 10);
+        } finally {
+            deployer.undeploy(SLOW);
+        }
+        deployer.deploy(SLOW);
+        try {
+            // What was held is redelivered within seconds; held back, it would wait out the ackWait of 60 s.
+            Await.until(Duration.ofSeconds(40), () -> "all 200 after the redeploy, distinct "
+                    + slowEchoes().stream().distinct().count(), () -> slowEchoes().stream().distinct().count() == 200);
+        } finally {
+            deployer.undeploy(SLOW);
+        }
+    }
+
+    private long slowCursor = 1;
+    private final List<String> slowEchoes = new ArrayList<>();
+
+    private List<String> slowEchoes() {
+        try {
+            for (var m : streams.stored("JSITH", "jsith.seen", slowCursor)) {
+                slowEchoes.add(new String(m.getData(), StandardCharsets.UTF_8));
+                slowCursor = m.getSeq() + 1;
+            }
+        } catch (java.io.IOException e) {
+            // read on at the next poll
+        }
+        return slowEchoes;
     }
 
     private void awaitConsumer() {

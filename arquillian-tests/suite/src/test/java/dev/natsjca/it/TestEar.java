@@ -21,8 +21,17 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
  */
 final class TestEar {
 
-    /** An enterprise bean the descriptors must mention. */
-    record Bean(String name, boolean messageDriven, boolean usesFactory) {
+    /**
+     * An enterprise bean the descriptors must mention.
+     *
+     * @param txTimeoutSeconds the timeout of the container-managed transactions its methods start,
+     *        0 for the server's default (WildFly: jboss-ejb3.xml trans-timeout; Payara:
+     *        glassfish-ejb-jar.xml cmt-timeout-in-seconds)
+     */
+    record Bean(String name, boolean messageDriven, boolean usesFactory, int txTimeoutSeconds) {
+        Bean(String name, boolean messageDriven, boolean usesFactory) {
+            this(name, messageDriven, usesFactory, 0);
+        }
     }
 
     private TestEar() {
@@ -38,12 +47,28 @@ final class TestEar {
      */
     static EnterpriseArchive ear(String app, JavaArchive ejb, List<Bean> beans, WebArchive web,
                                  Map<String, String> connectionProperties) {
+        return ear(app, ejb, beans, web, connectionProperties, null);
+    }
+
+    /**
+     * @param wildflySecurityDomain WildFly: the Elytron authentication context the connection
+     *        definition signs on with (container-managed sign-on), or {@code null}; on Payara the
+     *        pool's {@code user}/{@code password} properties do that
+     */
+    static EnterpriseArchive ear(String app, JavaArchive ejb, List<Bean> beans, WebArchive web,
+                                 Map<String, String> connectionProperties, String wildflySecurityDomain) {
         ejb.addAsManifestResource(new StringAsset(jbossEjb3(beans)), "jboss-ejb3.xml")
                 .addAsManifestResource(new StringAsset(glassfishEjbJar(app, beans)), "glassfish-ejb-jar.xml");
         ResourceAdapterArchive rar = Deployments.rar();
-        if (!connectionProperties.isEmpty()) {
+        if (!connectionProperties.isEmpty() || wildflySecurityDomain != null) {
+            Map<String, String> wildflyProperties = new java.util.TreeMap<>(connectionProperties);
+            if (wildflySecurityDomain != null) {
+                wildflyProperties.remove("user"); // container-managed on WildFly: only the security domain
+                wildflyProperties.remove("password");
+            }
             rar.delete("META-INF/ironjacamar.xml");
-            rar.addAsManifestResource(new StringAsset(ironjacamar(connectionProperties)), "ironjacamar.xml");
+            rar.addAsManifestResource(new StringAsset(ironjacamar(wildflyProperties, wildflySecurityDomain)),
+                    "ironjacamar.xml");
         }
         EnterpriseArchive ear = ShrinkWrap.create(EnterpriseArchive.class, app + ".ear")
                 .setApplicationXML(new StringAsset(applicationXml(app, ejb.getName(), web)))
@@ -78,12 +103,20 @@ final class TestEar {
                     + "    </" + kind + ">\n";
         }).collect(Collectors.joining());
         boolean mdbs = beans.stream().anyMatch(Bean::messageDriven);
+        String timeouts = beans.stream().filter(b -> b.txTimeoutSeconds() > 0).map(b -> "    <container-transaction>"
+                + "<method><ejb-name>" + b.name() + "</ejb-name><method-name>*</method-name></method>"
+                + "<trans-attribute>Required</trans-attribute><tx:trans-timeout><tx:timeout>" + b.txTimeoutSeconds()
+                + "</tx:timeout><tx:unit>Seconds</tx:unit></tx:trans-timeout></container-transaction>\n")
+                .collect(Collectors.joining());
+        String binding = !mdbs ? "" : "    <mdb:resource-adapter-binding><ejb-name>*</ejb-name>"
+                + "<mdb:resource-adapter-name>#nats-ra.rar</mdb:resource-adapter-name>"
+                + "</mdb:resource-adapter-binding>\n";
         return "<jboss:ejb-jar xmlns:jboss=\"urn:jboss:jakartaee:1.0\" xmlns=\"https://jakarta.ee/xml/ns/jakartaee\"\n"
-                + "               xmlns:mdb=\"urn:resource-adapter-binding\" version=\"4.0\" impl-version=\"2.0\">\n"
+                + "               xmlns:mdb=\"urn:resource-adapter-binding\" xmlns:tx=\"urn:trans-timeout\""
+                + " version=\"4.0\" impl-version=\"2.0\">\n"
                 + (refs.isEmpty() ? "" : "  <enterprise-beans>\n" + refs + "  </enterprise-beans>\n")
-                + (!mdbs ? "" : "  <assembly-descriptor><mdb:resource-adapter-binding><ejb-name>*</ejb-name>"
-                        + "<mdb:resource-adapter-name>#nats-ra.rar</mdb:resource-adapter-name>"
-                        + "</mdb:resource-adapter-binding></assembly-descriptor>\n")
+                + (binding.isEmpty() && timeouts.isEmpty() ? ""
+                        : "  <assembly-descriptor>\n" + timeouts + binding + "  </assembly-descriptor>\n")
                 + "</jboss:ejb-jar>\n";
     }
 
@@ -91,6 +124,8 @@ final class TestEar {
         String ejbs = beans.stream().map(b -> "    <ejb><ejb-name>" + b.name() + "</ejb-name>\n"
                 + (b.usesFactory() ? "      <resource-ref><res-ref-name>nats/ConnectionFactory</res-ref-name>"
                         + "<jndi-name>java:app/nats/ConnectionFactory</jndi-name></resource-ref>\n" : "")
+                + (b.txTimeoutSeconds() > 0 ? "      <cmt-timeout-in-seconds>" + b.txTimeoutSeconds()
+                        + "</cmt-timeout-in-seconds>\n" : "")
                 + (b.messageDriven() ? "      <mdb-resource-adapter><resource-adapter-mid>" + app
                         + "#nats-ra</resource-adapter-mid></mdb-resource-adapter>\n" : "")
                 + "    </ejb>\n").collect(Collectors.joining());
@@ -110,7 +145,7 @@ final class TestEar {
                 + "</resources>\n";
     }
 
-    private static String ironjacamar(Map<String, String> properties) {
+    private static String ironjacamar(Map<String, String> properties, String securityDomain) {
         return "<ironjacamar xmlns=\"http://www.ironjacamar.org/doc/schema\">\n"
                 + "  <transaction-support>XATransaction</transaction-support>\n"
                 + "  <connection-definitions>\n"
@@ -118,6 +153,8 @@ final class TestEar {
                 + "        jndi-name=\"java:/nats/ConnectionFactory\" pool-name=\"NatsConnectionFactory\">\n"
                 + properties(properties, "      <config-property name=\"%s\">%s</config-property>")
                 + "      <xa-pool><min-pool-size>0</min-pool-size><max-pool-size>20</max-pool-size></xa-pool>\n"
+                + (securityDomain == null ? "" : "      <security><security-domain>" + securityDomain
+                        + "</security-domain></security>\n")
                 + "      <recovery no-recovery=\"true\"/>\n"
                 + "    </connection-definition>\n"
                 + "  </connection-definitions>\n"

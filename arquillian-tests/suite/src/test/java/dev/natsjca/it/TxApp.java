@@ -55,7 +55,7 @@ final class TxApp {
     }
 
     /** No jta-data-source: the server's default datasource (WildFly ExampleDS, Payara jdbc/__default), non-XA. */
-    private static final String PERSISTENCE_XML = """
+    static final String PERSISTENCE_XML = """
             <persistence xmlns="https://jakarta.ee/xml/ns/persistence" version="3.0">
               <persistence-unit name="tx" transaction-type="JTA">
                 <class>dev.natsjca.it.tx.AuditRow</class>

@@ -1,0 +1,75 @@
+package dev.natsjca.it.edge;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+import jakarta.ejb.EJB;
+import jakarta.servlet.annotation.WebServlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Drives the edge beans over HTTP: {@code /edge?op=...&run=...}; answers OK, ROLLED_BACK followed
+ * by every exception of the failure (causes and suppressed ones), an outcome or a count.
+ */
+@WebServlet("/edge")
+public class EdgeServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @EJB
+    private EdgeBean edge;
+
+    @EJB
+    private TimeoutBean timeout;
+
+    @EJB
+    private HeldHandleBean held;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String run = req.getParameter("run");
+        String result = "OK";
+        try {
+            switch (req.getParameter("op")) {
+                case "waitAtCompletion" -> edge.persistPublishAndWaitAtCompletion(run);
+                case "conditional" -> edge.conditionalPublish(run);
+                case "timeout" -> timeout.publishAfterTheTimeout(run);
+                case "held" -> {
+                    held.obtain();
+                    held.publishWithTheHeldHandleThenRollBack(run);
+                }
+                case "sentinel" -> edge.publishSentinel(run);
+                case "rows" -> result = Long.toString(edge.rows(run));
+                case "outcome" -> result = Outcomes.get(run);
+                case "open" -> Outcomes.open(run);
+                default -> throw new IllegalArgumentException(req.getParameter("op"));
+            }
+        } catch (RuntimeException e) {
+            result = "ROLLED_BACK " + chain(e);
+        }
+        resp.setContentType("text/plain");
+        resp.getWriter().print(result);
+    }
+
+    private static String chain(Throwable failure) {
+        StringBuilder sb = new StringBuilder();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        describe(failure, sb, seen);
+        return sb.toString();
+    }
+
+    private static void describe(Throwable t, StringBuilder sb, Set<Throwable> seen) {
+        if (t == null || !seen.add(t)) {
+            return;
+        }
+        sb.append(" | ").append(t.getClass().getName()).append(": ").append(t.getMessage());
+        for (Throwable s : t.getSuppressed()) {
+            describe(s, sb, seen);
+        }
+        describe(t.getCause(), sb, seen);
+    }
+}
