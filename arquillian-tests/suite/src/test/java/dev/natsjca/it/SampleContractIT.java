@@ -110,7 +110,8 @@ class SampleContractIT {
     void aPoisonOrderEndsOnTheDeadLetterSubjectWithItsOriginalBytes() throws Exception {
         OrderPlaced poison = OrderPlaced.newBuilder().setOrderId("poison-" + UUID.randomUUID())
                 .setCustomer("poison").setAmountCents(1).build();
-        long seq = js.publish("orders.placed", poison.toByteArray()).getSeqno();
+        long seq = js.publish("orders.placed", null, poison.toByteArray(), io.nats.client.PublishOptions.builder()
+                .messageId("order-" + poison.getOrderId()).build()).getSeqno();
         Await.until(WAIT, "the poison order dead-lettered", () -> deadLetter(seq) != null);
         MessageInfo dead = deadLetter(seq);
         assertArrayEquals(poison.toByteArray(), dead.getData());
@@ -118,6 +119,10 @@ class SampleContractIT {
         assertEquals("orders.placed", dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_SUBJECT));
         assertTrue(dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON).contains("cannot be audited"),
                 dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_REASON));
+        // The order's own directive headers are kept under inert names; the dead letter has its own id.
+        assertEquals("order-" + poison.getOrderId(),
+                dead.getHeaders().getFirst(NatsHeaders.DEAD_LETTER_ORIGINAL_PREFIX + "Nats-Msg-Id"));
+        assertEquals("dlq-ORDERS-" + seq, dead.getHeaders().getFirst("Nats-Msg-Id"));
         Await.until(WAIT, "the poison order terminated, nothing left pending", this::settled);
         assertTrue(audits(poison.getOrderId()).isEmpty(), "a poison order was audited");
     }
