@@ -128,10 +128,21 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         EndpointActivation activation = resolved.jetStream() == null
                 ? new CoreSubscriptionActivation(endpointFactory, resolved, settings, wm, t)
                 : new JetStreamActivation(endpointFactory, resolved, settings, wm, t);
-        activation.start();
-        EndpointActivation previous = activations.put(new ActivationKey(endpointFactory, spec), activation);
+        // Registered before it starts, so that a stop() meanwhile stops it too.
+        ActivationKey key = new ActivationKey(endpointFactory, spec);
+        EndpointActivation previous = activations.put(key, activation);
         if (previous != null) {
             previous.stop(deactivationTimeoutOrDefault());
+        }
+        try {
+            activation.start();
+        } catch (ResourceException | RuntimeException e) {
+            activations.remove(key, activation);
+            throw e;
+        }
+        if (workManager == null) { // the adapter stopped while it started
+            activations.remove(key, activation);
+            activation.stop(deactivationTimeoutOrDefault());
         }
     }
 

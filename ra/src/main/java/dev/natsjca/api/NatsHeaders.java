@@ -37,6 +37,12 @@ public final class NatsHeaders {
      * {@code Nats-TTL}, ...), kept under this inert name so it does not act on the dead-letter stream.
      */
     public static final String DEAD_LETTER_ORIGINAL_PREFIX = "Dead-Letter-Original-";
+    /**
+     * On a dead letter that would be too big to store with the original's data (the server's
+     * {@code max_payload}, the dead-letter stream's {@code max_msg_size}): the data's length; the
+     * dead letter carries no data, the original stays in its stream at {@link #DEAD_LETTER_SEQUENCE}.
+     */
+    public static final String DEAD_LETTER_DATA_OMITTED = "Dead-Letter-Data-Omitted";
 
     private NatsHeaders() {
     }

@@ -6,9 +6,10 @@ import java.nio.charset.StandardCharsets;
 import io.nats.client.impl.SocketDataPortWithWriteTimeout;
 
 /**
- * jnats' socket transport (with its write timeout, jnats' default), except that bytes outside
- * ASCII in the <em>headers</em> of incoming messages are replaced by {@code '?'} before jnats parses
- * them. Data and everything else pass unchanged.
+ * jnats' socket transport (with its write timeout, jnats' default), except that what jnats cannot
+ * parse in the <em>headers</em> of incoming messages is replaced by {@code '?'} before jnats reads
+ * it: bytes outside ASCII in values, and in keys also spaces and control characters. Data and
+ * everything else pass unchanged.
  *
  * <p>Why: the server accepts any bytes in header values, and other clients send UTF-8 there
  * (nats.js and nats.go do not restrict values to ASCII), but jnats 2.26 validates incoming header
@@ -51,6 +52,9 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
         /** Header bytes still to rewrite, then payload bytes (with the CRLF after it) still to skip. */
         private long headerLeft;
         private long skipLeft;
+        /** Within a header section: still on its first line; on a line's key (before its colon). */
+        private boolean headerFirstLine;
+        private boolean inKey;
 
         /** Rewrites, in place, the header bytes of {@code buf[off..off+n)}. */
         void scan(byte[] buf, int off, int n) {
@@ -60,9 +64,7 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
                 if (headerLeft > 0) {
                     int stop = (int) Math.min(end, i + headerLeft);
                     for (int k = i; k < stop; k++) {
-                        if (buf[k] < 0) { // a byte >= 0x80
-                            buf[k] = '?';
-                        }
+                        buf[k] = headerByte(buf[k]);
                     }
                     headerLeft -= stop - i;
                     i = stop;
@@ -81,6 +83,30 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
                     }
                 }
             }
+        }
+
+        /**
+         * Within a header section: the first line (version and status) stays; in a key, anything
+         * jnats refuses (outside printable ASCII, space) becomes {@code '?'}; in a value, any byte
+         * outside ASCII does.
+         */
+        private byte headerByte(byte b) {
+            if (b == '\n') {
+                headerFirstLine = false;
+                inKey = true;
+                return b;
+            }
+            if (headerFirstLine || b == '\r') {
+                return b;
+            }
+            if (inKey) {
+                if (b == ':') {
+                    inKey = false;
+                    return b;
+                }
+                return b < 33 || b > 126 ? (byte) '?' : b; // negative: a byte >= 0x80
+            }
+            return b < 0 ? (byte) '?' : b;
         }
 
         private void endOfLine() {
@@ -102,6 +128,8 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
                     long total = Long.parseLong(tokens[tokens.length - 1]);
                     headerLeft = headers;
                     skipLeft = total - headers + 2;
+                    headerFirstLine = true;
+                    inKey = false;
                 } else if (!hmsg && tokens.length >= 4) {
                     skipLeft = Long.parseLong(tokens[tokens.length - 1]) + 2;
                 }

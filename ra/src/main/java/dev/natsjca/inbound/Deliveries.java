@@ -103,7 +103,7 @@ final class Deliveries {
     void accept(Message message) throws InterruptedException {
         while (!handOff.offer(message, OFFER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
             if (!running) {
-                activation.notTaken(message);
+                giveBack(message);
                 return;
             }
             if (permits.availablePermits() == maxConcurrency) {
@@ -112,7 +112,7 @@ final class Deliveries {
         }
         if (!running) {
             if (handOff.remove(message)) {
-                activation.notTaken(message);
+                giveBack(message);
             }
             return;
         }
@@ -148,7 +148,17 @@ final class Deliveries {
     /** Gives back what was handed over but never delivered: JetStream redelivers it elsewhere. */
     void returnWaiting() {
         for (Message left; (left = handOff.poll()) != null; ) {
-            activation.notTaken(left);
+            giveBack(left);
+        }
+    }
+
+    /** Gives one message back; a failure to (a connection that closed) only means a later redelivery. */
+    private void giveBack(Message message) {
+        try {
+            activation.notTaken(message);
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: giving a message back failed ({1}); JetStream redelivers it "
+                    + "after ackWait", activation.describe(), e.toString());
         }
     }
 
@@ -255,7 +265,7 @@ final class Deliveries {
                         continue;
                     }
                     if (!running || released) {
-                        activation.notTaken(message);
+                        giveBack(message);
                         continue;
                     }
                     deliver(message);
@@ -287,7 +297,7 @@ final class Deliveries {
             }
             MessageEndpoint endpoint = settlement == null ? reusable : createEndpoint(settlement);
             if (endpoint == null) {
-                activation.notTaken(message);
+                giveBack(message);
                 return;
             }
             try {
@@ -311,19 +321,28 @@ final class Deliveries {
                     endpoint.release();
                 }
             }
-            if (settlement == null || !settlement.settled()) {
+            if (settlement == null) {
                 settle(delivered, failure[0]);
+            } else {
+                // The transaction should have settled it; when it did not (its outcome never reached
+                // this resource), the delivery counts as failed: a nak, never an ack for work that
+                // may have rolled back. Through the same once-only gate as the transaction's call.
+                Throwable f = failure[0] != null ? failure[0]
+                        : new IllegalStateException("the transaction ended without settling the delivery");
+                settlement.settleInstead(() -> settle(delivered, f));
             }
         }
 
-        /** @return an endpoint, or {@code null} when the activation stopped while the pool was exhausted */
+        /** @return an endpoint, or {@code null} when the activation stopped while none could be had */
         private MessageEndpoint createEndpoint(XAResource xaResource) {
             while (running && !released) {
                 try {
                     return endpointFactory.createEndpoint(xaResource, CREATE_ENDPOINT_TIMEOUT_MILLIS);
-                } catch (UnavailableException e) {
-                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: no endpoint available yet, retrying",
-                            activation.describe());
+                } catch (UnavailableException | RuntimeException e) {
+                    // Unavailable: the pool is exhausted. A RuntimeException: typically the bean is
+                    // being undeployed. Either way: try again until it works or the activation stops.
+                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: no endpoint available yet ({1}), retrying",
+                            activation.describe(), e.toString());
                     try {
                         Thread.sleep(UNAVAILABLE_RETRY_MILLIS);
                     } catch (InterruptedException ie) {

@@ -87,6 +87,9 @@ public abstract class EndpointActivation {
     private final Options options;
     private final Deliveries deliveries;
 
+    /** Held by the one attempt that runs; the activation's lock is not held across its network calls. */
+    private final java.util.concurrent.locks.ReentrantLock attempting = new java.util.concurrent.locks.ReentrantLock();
+
     // Guarded by this.
     private State state = State.CONNECTING;
     private Connection connection;
@@ -126,9 +129,11 @@ public abstract class EndpointActivation {
      *
      * @throws ResourceException when the server refuses the configuration
      */
-    public synchronized void start() throws ResourceException {
-        if (state != State.CONNECTING || connection != null) {
-            throw new IllegalStateException("NATS endpoint on " + spec.describe() + " already started");
+    public void start() throws ResourceException {
+        synchronized (this) {
+            if (state != State.CONNECTING || connection != null) {
+                throw new IllegalStateException("NATS endpoint on " + spec.describe() + " already started");
+            }
         }
         try {
             attempt(true);
@@ -144,73 +149,120 @@ public abstract class EndpointActivation {
 
     /**
      * One step towards consuming: connect if needed, then set up the consumer. Runs on the
-     * deploying thread the first time, later as work on the work manager.
+     * deploying thread the first time, later as work on the work manager; one at a time. The
+     * network calls run without the activation's lock, so that stopping never waits for them:
+     * an attempt that finds the activation stopped when it is done undoes what it set up.
      *
      * @param first whether a configuration error should be thrown (to fail the deployment)
      *        rather than end the activation with an ERROR
      */
-    private synchronized void attempt(boolean first) throws ConfigurationException {
-        if (state == State.STOPPED || state == State.FAILED || state == State.CONSUMING) {
-            return;
-        }
-        if (connection == null) {
-            try {
-                connection = Nats.connect(options);
-            } catch (IOException e) {
-                Level level = failedAttempts++ == 0 ? Level.WARNING : Level.DEBUG;
-                LOG.log(level, "NATS endpoint on {0}: cannot connect to {1} ({2}); retrying every {3}",
-                        spec.describe(), settings.redactedServers(), ConnectionSettings.redactText(e.getMessage()),
-                        CONNECT_RETRY);
-                scheduleAttempt(CONNECT_RETRY);
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                scheduleAttempt(CONNECT_RETRY);
-                return;
-            }
-            state = State.CONNECTED;
-            failedAttempts = 0;
+    private void attempt(boolean first) throws ConfigurationException {
+        if (!attempting.tryLock()) {
+            return; // one runs; it schedules what comes next
         }
         try {
-            consume(connection, deliveries::accept);
-        } catch (ConfigurationException e) {
-            stopConsumingQuietly();
-            if (consumedBefore) {
-                Duration pause = retryPause(failedAttempts++);
-                LOG.log(Level.ERROR, "NATS endpoint on {0}: {1}; retrying in {2}", spec.describe(), e.getMessage(), pause);
-                scheduleAttempt(pause);
+            Connection c;
+            synchronized (this) {
+                if (state == State.STOPPED || state == State.FAILED || state == State.CONSUMING) {
+                    return;
+                }
+                c = connection;
+            }
+            if (c == null) {
+                try {
+                    c = Nats.connect(options);
+                } catch (IOException e) {
+                    synchronized (this) {
+                        Level level = failedAttempts++ == 0 ? Level.WARNING : Level.DEBUG;
+                        LOG.log(level, "NATS endpoint on {0}: cannot connect to {1} ({2}); retrying every {3}",
+                                spec.describe(), settings.redactedServers(),
+                                ConnectionSettings.redactText(e.getMessage()), CONNECT_RETRY);
+                        scheduleAttempt(CONNECT_RETRY);
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    synchronized (this) {
+                        scheduleAttempt(CONNECT_RETRY);
+                    }
+                    return;
+                }
+                synchronized (this) {
+                    if (state == State.STOPPED) {
+                        closeConnection(c);
+                        return;
+                    }
+                    connection = c;
+                    state = State.CONNECTED;
+                    failedAttempts = 0;
+                }
+            }
+            try {
+                consume(c, deliveries::accept);
+            } catch (ConfigurationException e) {
+                stopConsumingQuietly();
+                refused(e, first);
+                return;
+            } catch (IOException | RuntimeException e) {
+                stopConsumingQuietly();
+                notYet(e);
                 return;
             }
-            LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": " + e.getMessage()
-                    + (first ? "" : "; the activation stops consuming until it is redeployed"));
-            if (first) {
-                state = State.STOPPED;
-                closeQuietly();
-                throw e;
+            boolean stoppedMeanwhile;
+            synchronized (this) {
+                stoppedMeanwhile = state == State.STOPPED;
+                if (!stoppedMeanwhile) {
+                    state = State.CONSUMING;
+                    consumedBefore = true;
+                    failedAttempts = 0;
+                    attemptFailureLogged = false;
+                    LOG.log(Level.INFO, "NATS endpoint activated on {0} via {1}, maxConcurrency {2}",
+                            spec.describe(), settings.redactedServers(), spec.maxConcurrency());
+                }
             }
-            state = State.FAILED;
-            closeQuietly();
+            if (stoppedMeanwhile) {
+                stopConsumingQuietly(); // set up after the stop began: undo it
+            }
+        } finally {
+            attempting.unlock();
+        }
+    }
+
+    /** The server refused the configuration. */
+    private synchronized void refused(ConfigurationException e, boolean first) throws ConfigurationException {
+        if (state == State.STOPPED) {
             return;
-        } catch (IOException | RuntimeException e) {
-            stopConsumingQuietly();
+        }
+        if (consumedBefore) {
             Duration pause = retryPause(failedAttempts++);
-            if (!attemptFailureLogged) {
-                attemptFailureLogged = true;
-                LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + ": cannot consume yet ("
-                        + ConnectionSettings.redactText(e.getMessage()) + "); retrying, at most every " + RETRY_MAX, e);
-            } else {
-                LOG.log(Level.DEBUG, "NATS endpoint on {0}: still cannot consume ({1}); next try in {2}",
-                        spec.describe(), e.getMessage(), pause);
-            }
+            LOG.log(Level.ERROR, "NATS endpoint on {0}: {1}; retrying in {2}", spec.describe(), e.getMessage(), pause);
             scheduleAttempt(pause);
             return;
         }
-        state = State.CONSUMING;
-        consumedBefore = true;
-        failedAttempts = 0;
-        attemptFailureLogged = false;
-        LOG.log(Level.INFO, "NATS endpoint activated on {0} via {1}, maxConcurrency {2}",
-                spec.describe(), settings.redactedServers(), spec.maxConcurrency());
+        LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": " + e.getMessage()
+                + (first ? "" : "; the activation stops consuming until it is redeployed"));
+        state = first ? State.STOPPED : State.FAILED;
+        closeQuietly();
+        if (first) {
+            throw e;
+        }
+    }
+
+    /** The consumer could not be set up for a reason that may pass. */
+    private synchronized void notYet(Exception e) {
+        if (state == State.STOPPED) {
+            return;
+        }
+        Duration pause = retryPause(failedAttempts++);
+        if (!attemptFailureLogged) {
+            attemptFailureLogged = true;
+            LOG.log(Level.WARNING, "NATS endpoint on " + spec.describe() + ": cannot consume yet ("
+                    + ConnectionSettings.redactText(e.getMessage()) + "); retrying, at most every " + RETRY_MAX, e);
+        } else {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: still cannot consume ({1}); next try in {2}",
+                    spec.describe(), e.getMessage(), pause);
+        }
+        scheduleAttempt(pause);
     }
 
     static Duration retryPause(int failures) {
@@ -225,14 +277,18 @@ public abstract class EndpointActivation {
      * @param level how loud to log it
      * @param why for the log
      */
-    protected final synchronized void restartConsuming(Level level, String why) {
-        if (state != State.CONSUMING) {
-            return;
+    protected final void restartConsuming(Level level, String why) {
+        synchronized (this) {
+            if (state != State.CONSUMING) {
+                return;
+            }
+            LOG.log(level, "NATS endpoint on {0}: {1}; setting the consumer up again", spec.describe(), why);
+            state = State.CONNECTED;
         }
-        LOG.log(level, "NATS endpoint on {0}: {1}; setting the consumer up again", spec.describe(), why);
         stopConsumingQuietly();
-        state = State.CONNECTED;
-        scheduleAttempt(Duration.ZERO);
+        synchronized (this) {
+            scheduleAttempt(Duration.ZERO);
+        }
     }
 
     /** The connection is back: an activation still setting its consumer up tries now, not after its pause. */
@@ -346,21 +402,23 @@ public abstract class EndpointActivation {
      *
      * @return whether there is more to do (false when it never connected or was stopped already)
      */
-    public final synchronized boolean beginStop() {
-        if (state == State.STOPPED) {
-            return false;
+    public final boolean beginStop() {
+        synchronized (this) {
+            if (state == State.STOPPED) {
+                return false;
+            }
+            state = State.STOPPED;
+            if (pendingAttempt != null) {
+                pendingAttempt.cancel();
+                pendingAttempt = null;
+            }
+            deliveries.stop();
+            if (connection == null) {
+                LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
+                return false; // an attempt connecting now closes its connection when it sees the stop
+            }
         }
-        state = State.STOPPED;
-        if (pendingAttempt != null) {
-            pendingAttempt.cancel();
-            pendingAttempt = null;
-        }
-        deliveries.stop();
-        if (connection == null) {
-            LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
-            return false;
-        }
-        stopConsumingQuietly();
+        stopConsumingQuietly(); // outside the lock: it may wait for the server
         return true;
     }
 
@@ -416,6 +474,11 @@ public abstract class EndpointActivation {
                 LOG.log(Level.WARNING, "NATS endpoint on {0}: {1} messages were dropped in all because the "
                         + "message-driven bean fell behind (maxPending {2})", spec.describe(), dropped, spec.maxPending());
             }
+            long notDelivered = notDeliveredAtStop();
+            if (notDelivered > 0) {
+                LOG.log(Level.WARNING, "NATS endpoint on {0}: {1} messages received but not yet delivered when the "
+                        + "activation stopped are gone (core NATS is at-most-once)", spec.describe(), notDelivered);
+            }
             LOG.log(Level.INFO, "NATS endpoint deactivated on {0}", spec.describe());
             return null;
         });
@@ -453,7 +516,7 @@ public abstract class EndpointActivation {
     protected abstract void consume(Connection connection, MessageHandler handler)
             throws ConfigurationException, IOException;
 
-    /** Stops taking new messages; deliveries in flight continue. Called with the activation's lock held. */
+    /** Stops taking new messages; deliveries in flight continue. Called without the activation's lock. */
     protected abstract void stopConsuming();
 
     /**
@@ -484,6 +547,11 @@ public abstract class EndpointActivation {
      *         JetStream consumer never drops, it stops pulling)
      */
     public long droppedMessages() {
+        return 0;
+    }
+
+    /** @return messages received but dropped because the activation stopped (core NATS); 0 by default */
+    protected long notDeliveredAtStop() {
         return 0;
     }
 
@@ -556,9 +624,6 @@ public abstract class EndpointActivation {
         public void heartbeatAlarm(Connection conn, JetStreamSubscription sub, long lastStreamSequence,
                                    long lastConsumerSequence) {
             if (isRunning()) {
-                LOG.log(Level.WARNING, "NATS endpoint on {0}: the pull consumer went silent (no message or "
-                        + "heartbeat; typically its pull request died with a server restart); re-establishing it "
-                        + "after stream sequence {1}", spec.describe(), lastStreamSequence);
                 EndpointActivation.this.heartbeatAlarm(sub, lastStreamSequence);
             }
         }

@@ -38,9 +38,12 @@ final class SettlementXAResource extends NoRecoveryXAResource {
         this.onRollback = onRollback;
     }
 
-    /** @return whether the transaction completed and settled the message */
-    boolean settled() {
-        return settled.get();
+    /**
+     * Settles the delivery with {@code fallback} unless the transaction did already: for a
+     * transaction whose outcome never reached this resource.
+     */
+    void settleInstead(Runnable fallback) {
+        settleOnce(fallback, "the end of the delivery");
     }
 
     @Override

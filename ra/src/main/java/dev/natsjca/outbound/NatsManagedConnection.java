@@ -119,6 +119,19 @@ public final class NatsManagedConnection implements ManagedConnection {
         return connection.getStatistics().getPings();
     }
 
+    /** @return the key of the calling thread's transaction in the server's registry, or {@code null} */
+    Object threadTransactionKey() {
+        TransactionSynchronizationRegistry tsr = transactions;
+        if (tsr == null) {
+            return null;
+        }
+        try {
+            return tsr.getTransactionKey();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** @return the server's max_payload, for tests */
     long maxPayload() {
         return connection.getMaxPayload();
@@ -273,10 +286,17 @@ public final class NatsManagedConnection implements ManagedConnection {
         switch (status) {
             case Status.STATUS_NO_TRANSACTION:
             case Status.STATUS_COMMITTED:
-                return enlisted;
+                return false; // nothing of this thread's: even if another thread's branch is on this connection
             case Status.STATUS_ACTIVE:
                 if (enlisted) {
-                    return true;
+                    Object branchKey = xaResource.associatedTransactionKey();
+                    Object threadKey = tsr.getTransactionKey();
+                    if (branchKey == null || branchKey.equals(threadKey)) {
+                        return true;
+                    }
+                    throw new NatsException("Not sent on '" + subject + "': this NATS connection is enlisted in "
+                            + "another transaction than the thread's (a handle shared between threads or kept "
+                            + "across calls?); get the handle in the transaction that publishes");
                 }
                 throw new NatsException("Not sent on '" + subject + "': the thread runs in a transaction this NATS "
                         + "connection is not enlisted in (a handle obtained before the transaction began and kept?); "

@@ -84,7 +84,7 @@ final class StagedSender {
             int refused = firstRefused(staged, acks, outcome, false, deadline);
             if (refused >= 0) {
                 failedAt = refused;
-                failure = JetStreamErrors.refused(staged.get(refused).subject(), exceptionOf(acks.get(refused)));
+                failure = failureOf(staged.get(refused).subject(), acks.get(refused), timeout);
                 break;
             }
             try {
@@ -100,7 +100,7 @@ final class StagedSender {
                     refused = firstRefused(staged, acks, outcome, true, deadline);
                     if (refused >= 0) {
                         failedAt = refused;
-                        failure = JetStreamErrors.refused(staged.get(refused).subject(), exceptionOf(acks.get(refused)));
+                        failure = failureOf(staged.get(refused).subject(), acks.get(refused), timeout);
                         break;
                     }
                 }
@@ -109,9 +109,9 @@ final class StagedSender {
                 acks.add(ack);
                 outcome[k] = Outcome.SENT;
                 if (conditional && await(ack, deadline) && ack.isCompletedExceptionally()) {
-                    outcome[k] = Outcome.REFUSED;
+                    outcome[k] = timedOut(ack) ? Outcome.SENT : Outcome.REFUSED;
                     failedAt = k;
-                    failure = JetStreamErrors.refused(s.subject(), exceptionOf(ack));
+                    failure = failureOf(s.subject(), ack, timeout);
                 }
             } catch (RuntimeException e) {
                 failedAt = k; // jnats refused it before sending (e.g. a connection that just dropped)
@@ -135,13 +135,12 @@ final class StagedSender {
             int refused = firstRefused(staged, acks, outcome, true, deadline);
             if (refused >= 0) {
                 failedAt = refused;
-                failure = JetStreamErrors.refused(staged.get(refused).subject(), exceptionOf(acks.get(refused)));
+                failure = failureOf(staged.get(refused).subject(), acks.get(refused), timeout);
             } else {
                 for (int k = 0; k < acks.size(); k++) {
                     if (acks.get(k) != null && !acks.get(k).isDone()) {
                         failedAt = k;
-                        failure = new NatsException("No JetStream acknowledgement within " + timeout
-                                + " for the message on subject '" + staged.get(k).subject() + "'");
+                        failure = noAck(staged.get(k).subject(), timeout);
                         break;
                     }
                 }
@@ -199,7 +198,7 @@ final class StagedSender {
                 await(ack, deadline);
             }
             if (ack.isCompletedExceptionally()) {
-                outcome[k] = Outcome.REFUSED;
+                outcome[k] = timedOut(ack) ? Outcome.SENT : Outcome.REFUSED;
                 return k;
             }
         }
@@ -210,7 +209,8 @@ final class StagedSender {
         for (int k = 0; k < acks.size(); k++) {
             CompletableFuture<PublishAck> ack = acks.get(k);
             if (ack != null && ack.isDone()) {
-                outcome[k] = ack.isCompletedExceptionally() ? Outcome.REFUSED : Outcome.STORED;
+                outcome[k] = !ack.isCompletedExceptionally() ? Outcome.STORED : timedOut(ack) ? Outcome.SENT
+                        : Outcome.REFUSED;
             }
         }
         return outcome;
@@ -229,6 +229,34 @@ final class StagedSender {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * @return how the acknowledgement failed: a refusal by the stream, or none in time (jnats gives
+     *         up on an acknowledgement after 5-10 s and cancels its future)
+     */
+    private static NatsException failureOf(String subject, CompletableFuture<PublishAck> ack, Duration timeout) {
+        return timedOut(ack) ? noAck(subject, timeout) : JetStreamErrors.refused(subject, exceptionOf(ack));
+    }
+
+    private static NatsException noAck(String subject, Duration timeout) {
+        return new NatsException("No JetStream acknowledgement within " + timeout + " for the message on subject '"
+                + subject + "' (it may or may not be stored)", new TimeoutException("no acknowledgement"));
+    }
+
+    /** @return whether the acknowledgement future ended without an answer (cancelled by jnats, or timed out) */
+    static boolean timedOut(CompletableFuture<?> f) {
+        if (!f.isCompletedExceptionally()) {
+            return false;
+        }
+        if (f.isCancelled()) {
+            return true;
+        }
+        Throwable t = exceptionOf(f);
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof java.util.concurrent.CancellationException || t instanceof TimeoutException;
     }
 
     private static Throwable exceptionOf(CompletableFuture<?> f) {

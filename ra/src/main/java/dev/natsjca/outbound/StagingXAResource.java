@@ -56,7 +56,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
     }
 
     /** Where a branch is in the protocol. */
-    private enum State { ACTIVE, SUSPENDED, ENDED, ROLLBACK_ONLY, PREPARED, DISCARDED }
+    private enum State { ACTIVE, SUSPENDED, ENDED, ROLLBACK_ONLY, SENDING, PREPARED, DISCARDED }
 
     /** Branches this resource rolled back on its own (a failed send, a destroyed connection), remembered this many at most. */
     static final int MAX_TOMBSTONES = 64;
@@ -66,6 +66,10 @@ final class StagingXAResource extends NoRecoveryXAResource {
         State state = State.ACTIVE;
         final List<Staged> staged = new ArrayList<>();
         Thread owner = Thread.currentThread();
+        /** A rollback came while prepare was sending. */
+        boolean rollbackWhileSending;
+        /** The transaction it belongs to, as the server's registry names it; {@code null} outside a server. */
+        Object transactionKey;
     }
 
     private final NatsManagedConnection connection;
@@ -102,6 +106,15 @@ final class StagingXAResource extends NoRecoveryXAResource {
         return current != null;
     }
 
+    /**
+     * @return the key of the transaction the associated branch belongs to (as the server's
+     *         registry names it when the branch started), or {@code null}
+     */
+    synchronized Object associatedTransactionKey() {
+        Branch b = current == null ? null : branches.get(current);
+        return b == null ? null : b.transactionKey;
+    }
+
     /** Stages a publish in the associated branch. */
     synchronized void stage(Staged message) {
         Branch b = current == null ? null : branches.get(current);
@@ -121,7 +134,9 @@ final class StagingXAResource extends NoRecoveryXAResource {
             if (b != null) {
                 throw xa(XAException.XAER_DUPID, "start(" + xid + ", TMNOFLAGS): the branch exists already");
             }
-            branches.put(xid, new Branch());
+            Branch fresh = new Branch();
+            fresh.transactionKey = connection.threadTransactionKey();
+            branches.put(xid, fresh);
         } else if (flags == TMJOIN || flags == TMRESUME) {
             State expected = flags == TMJOIN ? State.ENDED : State.SUSPENDED;
             if (b == null) {
@@ -183,11 +198,18 @@ final class StagingXAResource extends NoRecoveryXAResource {
                 case DISCARDED -> throw discarded(xid, "prepare");
                 default -> throw xa(XAException.XAER_PROTO, "prepare(" + xid + "): the branch is " + b.state);
             }
-            toSend = b.staged;
+            b.state = State.SENDING; // nothing else may touch it while its messages go out
+            toSend = List.copyOf(b.staged);
         }
         send(xid, toSend, false);
         synchronized (this) {
             Branch b = branches.get(xid);
+            if (b != null && b.rollbackWhileSending) {
+                branches.remove(xid);
+                warnSentAnyway(toSend.size());
+                throw xa(XAException.XA_RBROLLBACK, "prepare(" + xid + "): the transaction manager rolled the branch "
+                        + "back while its messages were being sent");
+            }
             if (b != null) {
                 b.state = State.PREPARED;
             }
@@ -218,12 +240,15 @@ final class StagingXAResource extends NoRecoveryXAResource {
             if (b.state != State.ENDED) {
                 throw xa(XAException.XAER_PROTO, "commit(" + xid + ", one-phase): the branch is " + b.state);
             }
-            toSend = b.staged;
+            b.state = State.SENDING;
+            toSend = List.copyOf(b.staged);
         }
         if (!toSend.isEmpty()) {
             send(xid, toSend, true);
         }
-        branches.remove(xid);
+        synchronized (this) {
+            branches.remove(xid);
+        }
     }
 
     @Override
@@ -233,10 +258,13 @@ final class StagingXAResource extends NoRecoveryXAResource {
             return; // rolled back here already
         }
         if (b.state == State.PREPARED) {
-            int n = b.staged.size();
             branches.remove(xid);
-            LOG.log(Level.WARNING, "A transaction rolled back after its {0} NATS message(s) were sent at prepare: "
-                    + "they stay sent (the window the README describes; JetStream messages carry a Nats-Msg-Id)", n);
+            warnSentAnyway(b.staged.size());
+            return;
+        }
+        if (b.state == State.SENDING) {
+            // A transaction manager rolling back (a timeout) while prepare sends: prepare ends it.
+            b.rollbackWhileSending = true;
             return;
         }
         if (b.state == State.ACTIVE || b.state == State.SUSPENDED) {
@@ -253,6 +281,11 @@ final class StagingXAResource extends NoRecoveryXAResource {
         if (known(xid, "forget") != null) {
             branches.remove(xid);
         }
+    }
+
+    private static void warnSentAnyway(int n) {
+        LOG.log(Level.WARNING, "A transaction rolled back after its {0} NATS message(s) were sent at prepare: "
+                + "they stay sent (the window the README describes; JetStream messages carry a Nats-Msg-Id)", n);
     }
 
     /**
@@ -367,6 +400,9 @@ final class StagingXAResource extends NoRecoveryXAResource {
     synchronized void discardAll() {
         current = null;
         for (Branch b : branches.values()) {
+            if (b.state == State.SENDING) {
+                continue; // its send fails on the closed connection, and says so
+            }
             if (!b.staged.isEmpty() && b.state != State.PREPARED) {
                 failAcks(b.staged, new NatsException("Not published: the NATS connection was destroyed"));
                 b.staged.clear();

@@ -18,8 +18,8 @@ class HeaderSanitizingDataPortTest {
 
     /** A stream as a server sends it: INFO, a MSG whose payload looks like protocol, HMSGs, PING. */
     private static byte[][] stream() {
-        byte[] headers = utf8("NATS/1.0\r\nX-Name: Kunde Müller\r\nX-City: Zürich\r\n\r\n");
-        byte[] cleanHeaders = utf8("NATS/1.0\r\nX-Name: Kunde M??ller\r\nX-City: Z??rich\r\n\r\n");
+        byte[] headers = utf8("NATS/1.0\r\nX-Name: Kunde Müller\r\nX-City: Zürich\r\nBad Kéy: v a\r\n\r\n");
+        byte[] cleanHeaders = utf8("NATS/1.0\r\nX-Name: Kunde M??ller\r\nX-City: Z??rich\r\nBad?K??y: v a\r\n\r\n");
         byte[] payload = utf8("Grüße\r\nHMSG fake 1 10 20\r\n"); // non-ASCII data stays as it is
         ByteArrayOutputStream in = new ByteArrayOutputStream();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

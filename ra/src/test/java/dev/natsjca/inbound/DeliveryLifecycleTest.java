@@ -117,9 +117,9 @@ class DeliveryLifecycleTest {
             spec.setAckWait("120000"); // a message not given back would wait two minutes
             started.adapter().endpointActivation(endpoint, spec);
             assertTrue(blocked.await(30, TimeUnit.SECONDS));
-            // Held now: one in delivery, a batch in the hand-off, and what jnats pulled beyond that.
-            Await.until(WAIT, () -> "more pulled than the hand-off holds: " + consumer("HELD", "held-worker"),
-                    () -> consumer("HELD", "held-worker").getNumAckPending() > 52);
+            // Held now: one in delivery and a batch received for the hand-off (the pull asks for no more).
+            Await.until(WAIT, () -> "a batch held behind the delivery: " + consumer("HELD", "held-worker"),
+                    () -> consumer("HELD", "held-worker").getNumAckPending() == 51);
 
             EndpointActivation activation = started.adapter().activation(endpoint, spec);
             Thread releaser = new Thread(() -> {
@@ -169,6 +169,88 @@ class DeliveryLifecycleTest {
             // One after the other they would take n bounds; together one bound and the drains.
             assertTrue(took.compareTo(bound.multipliedBy(2)) < 0, "stopping " + n + " activations took " + took);
             assertEquals(0, started.adapter().activationCount());
+        }
+    }
+
+    @Test
+    void aTransactedDeliveryWhoseOutcomeNeverReachedTheAdapterIsGivenUpAsFailedNotAcked() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("LOST").subjects("lost.x").build());
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            java.util.List<Long> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+            TestEndpointFactory endpoint = new TestEndpointFactory("lost", m -> deliveries.add(m.deliveryCount()));
+            endpoint.transacted(m -> false);
+            endpoint.loseOutcomeWhen(m -> m.deliveryCount() == 1);
+            started.adapter().endpointActivation(endpoint, spec("lost.x", "LOST", "lost-worker"));
+            js.publish("lost.x", new byte[] {1});
+            Await.until(WAIT, () -> "delivered again after the lost outcome, deliveries " + deliveries,
+                    () -> deliveries.contains(2L));
+            Await.until(WAIT, "acked at the second delivery's commit",
+                    () -> consumer("LOST", "lost-worker").getAckFloor().getStreamSequence() == 1);
+            assertEquals(java.util.List.of(1L, 2L), deliveries);
+        }
+    }
+
+    @Test
+    void anEndpointThatCannotBeCreatedForAWhileDelaysTheMessageButNeverLosesIt() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("BROKEN").subjects("broken.x").build());
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            TestEndpointFactory endpoint = new TestEndpointFactory("broken");
+            endpoint.transacted(m -> false); // one endpoint per delivery: every delivery creates one
+            endpoint.breakNextCreates(3);
+            NatsActivationSpec spec = spec("broken.x", "BROKEN", "broken-worker");
+            spec.setAckWait("120000"); // a message a dead worker dropped would wait two minutes
+            started.adapter().endpointActivation(endpoint, spec);
+            js.publish("broken.x", new byte[] {1});
+            Await.until(Duration.ofSeconds(20), "delivered once the endpoint can be created",
+                    () -> endpoint.received().size() == 1);
+        }
+    }
+
+    @Test
+    void coreMessagesReceivedButNotDeliveredAtDeactivationAreCountedInTheLog() throws Exception {
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(EndpointActivation.class.getName());
+        log.addHandler(capture);
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            CountDownLatch inDelivery = new CountDownLatch(1);
+            TestEndpointFactory endpoint = new TestEndpointFactory("core-slow", m -> {
+                inDelivery.countDown();
+                await(release);
+            });
+            NatsActivationSpec spec = spec("core.slow", null, null);
+            started.adapter().endpointActivation(endpoint, spec);
+            Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("core.slow") == 1);
+            for (int i = 0; i < 20; i++) {
+                client.publish("core.slow", new byte[] {(byte) i});
+            }
+            client.flush(WAIT);
+            assertTrue(inDelivery.await(30, TimeUnit.SECONDS));
+            EndpointActivation activation = started.adapter().activation(endpoint, spec);
+            Thread releaser = new Thread(() -> {
+                Await.until(WAIT, "deactivation under way", () -> activation.state() == EndpointActivation.State.STOPPED);
+                release.countDown();
+            });
+            releaser.start();
+            started.adapter().endpointDeactivation(endpoint, spec);
+            releaser.join(30_000);
+            assertTrue(warnings.stream().anyMatch(w -> w.contains("core.slow") && w.contains("19 messages received but not "
+                    + "yet delivered")), warnings.toString());
+        } finally {
+            log.removeHandler(capture);
         }
     }
 

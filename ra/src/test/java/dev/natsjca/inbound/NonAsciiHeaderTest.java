@@ -76,9 +76,12 @@ class NonAsciiHeaderTest {
         started.adapter().endpointActivation(endpoint, spec("utf8.core", null));
         Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("utf8.core") == 1);
         RawPublisher.publish(NATS.server().port(), "utf8.core", new byte[] {1}, "X-City: Zürich");
-        client.publish("utf8.core", new byte[] {2});
-        Await.until(WAIT, () -> "both delivered, got " + endpoint.received().size(), () -> endpoint.received().size() == 2);
+        RawPublisher.publish(NATS.server().port(), "utf8.core", new byte[] {2}, "Bad Key: a key jnats refuses");
+        client.publish("utf8.core", new byte[] {3});
+        Await.until(WAIT, () -> "all three delivered, got " + endpoint.received().size(),
+                () -> endpoint.received().size() == 3);
         assertEquals("Z??rich", endpoint.received().get(0).headers().getFirst("X-City"));
+        assertEquals("a key jnats refuses", endpoint.received().get(1).headers().getFirst("Bad?Key"));
     }
 
     private static long ackFloor(JetStreamManagement jsm) {

@@ -125,4 +125,29 @@ class TransactionCheckTest {
                 + "rolled-back transaction: it could only be sent at once");
         assertOnlyArrives("sentinel");
     }
+
+    @Test
+    void aConnectionEnlistedInAnotherThreadsTransactionRefusesThisThreadsAndSendsWithoutOne() throws Exception {
+        Xid xid = new TestXid();
+        XAResource xa = mc.getXAResource();
+        Thread owner = new Thread(() -> {
+            transactions.status(Status.STATUS_ACTIVE); // the owner thread's transaction
+            try {
+                xa.start(xid, XAResource.TMNOFLAGS);
+            } catch (javax.transaction.xa.XAException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        owner.start();
+        owner.join();
+        transactions.status(Status.STATUS_ACTIVE); // this thread's own, other transaction
+        NatsException e = assertThrows(NatsException.class, () -> publish("into-another-transaction"));
+        assertTrue(e.getMessage().contains("another transaction"), e.getMessage());
+        transactions.status(Status.STATUS_NO_TRANSACTION);
+        publish("no-transaction-here"); // at once: nothing of this thread's to follow
+        Await.until(WAIT, "sent at once", () -> seen.contains("no-transaction-here"));
+        xa.end(xid, XAResource.TMSUCCESS);
+        xa.rollback(xid);
+        assertEquals(List.of("no-transaction-here"), seen);
+    }
 }

@@ -288,4 +288,24 @@ class TransactionalPublishTest {
         sentinel("after-refusal");
         assertEquals(List.of("after-refusal"), seen, "part of a refused transaction was sent");
     }
+
+    @Test
+    void anAcknowledgementThatNeverComesIsReportedAsATimeoutNotARefusal() throws Exception {
+        // Something answers for the subject as a stream would, but never replies: no refusal, no ack.
+        try (Connection silent = Nats.connect(NATS.server().url())) {
+            silent.createDispatcher(m -> { }).subscribe("slowack.x");
+            silent.flush(WAIT);
+            Xid xid = new TestXid();
+            xa.start(xid, XAResource.TMNOFLAGS);
+            CompletableFuture<PublishAck> stage = handle.jetStreamPublish("slowack.x", null, new byte[] {1}, null)
+                    .toCompletableFuture();
+            xa.end(xid, XAResource.TMSUCCESS);
+            XAException e = assertThrows(XAException.class, () -> xa.prepare(xid));
+            assertEquals(XAException.XA_RBTIMEOUT, e.errorCode, e.getCause().getMessage());
+            assertTrue(e.getCause().getMessage().contains("sent, not confirmed (core NATS, or no acknowledgement): [1]"),
+                    e.getCause().getMessage());
+            Throwable why = assertThrows(java.util.concurrent.CompletionException.class, stage::join).getCause();
+            assertTrue(why.getMessage().contains("may or may not be stored"), why.getMessage());
+        }
+    }
 }

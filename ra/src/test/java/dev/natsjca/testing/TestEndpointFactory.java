@@ -32,6 +32,8 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
     private final AtomicInteger created = new AtomicInteger();
     private final AtomicInteger released = new AtomicInteger();
     private volatile int unavailableBudget;
+    private volatile int brokenBudget;
+    private volatile java.util.function.Predicate<NatsMessage> outcomeLostWhen = m -> false;
     private volatile boolean transacted;
     private volatile java.util.function.Predicate<NatsMessage> rollbackWhen = m -> false;
 
@@ -61,6 +63,19 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
     /** The next {@code n} calls to {@code createEndpoint} throw {@link UnavailableException}, like an exhausted pool. */
     public void failNextCreates(int n) {
         unavailableBudget = n;
+    }
+
+    /** The next {@code n} calls to {@code createEndpoint} throw a RuntimeException, like a bean being undeployed. */
+    public void breakNextCreates(int n) {
+        brokenBudget = n;
+    }
+
+    /**
+     * With {@link #transacted}: for messages {@code when} selects, afterDelivery completes the
+     * transaction without calling the delivery's XAResource, as if its outcome never reached it.
+     */
+    public void loseOutcomeWhen(java.util.function.Predicate<NatsMessage> when) {
+        this.outcomeLostWhen = when;
     }
 
     public List<Received> received() {
@@ -94,6 +109,10 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             unavailableBudget--;
             throw new UnavailableException("test: no endpoint available");
         }
+        if (brokenBudget > 0) {
+            brokenBudget--;
+            throw new IllegalStateException("test: the bean is being undeployed");
+        }
         created.incrementAndGet();
         return new Endpoint(xaResource);
     }
@@ -118,6 +137,7 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
         private final javax.transaction.xa.Xid xid = new TestXid();
         private boolean isReleased;
         private boolean rollback;
+        private boolean outcomeLost;
 
         Endpoint(XAResource xa) {
             this.xa = xa;
@@ -134,6 +154,7 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
                 received.add(new Received(message.subject(), message.data(), message.headers(),
                         Thread.currentThread().getName()));
                 rollback = rollbackWhen.test(message);
+                outcomeLost = outcomeLostWhen.test(message);
                 behaviour.accept(message);
             } catch (RuntimeException e) {
                 rollback = true;
@@ -157,6 +178,10 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
         @Override
         public void afterDelivery() {
             try {
+                if (xa != null && outcomeLost) {
+                    outcomeLost = false;
+                    return; // the transaction ends elsewhere; this resource hears nothing of it
+                }
                 if (xa != null) {
                     xa.end(xid, rollback ? XAResource.TMFAIL : XAResource.TMSUCCESS);
                     if (rollback) {

@@ -61,7 +61,7 @@ class TransactionEdgeIT {
     static EnterpriseArchive edgeApp() {
         JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "edge-ejb.jar")
                 .addClasses(EdgeBean.class, TimeoutBean.class, HeldHandleBean.class, Outcomes.class, AuditRow.class)
-                .addAsManifestResource(new StringAsset(PERSISTENCE_XML), "persistence.xml");
+                .addAsManifestResource(new StringAsset(TxApp.PERSISTENCE_XML), "persistence.xml");
         WebArchive web = ShrinkWrap.create(WebArchive.class, "edge-web.war").addClass(EdgeServlet.class);
         // maxReconnects 0: a pooled connection whose server goes away is closed for good at once.
         return TestEar.ear(APP, ejb, List.of(new TestEar.Bean("EdgeBean", false, true),
@@ -173,16 +173,4 @@ class TransactionEdgeIT {
         assertEquals(200, response.statusCode(), op + ": " + response.body());
         return response.body();
     }
-
-    private static final String PERSISTENCE_XML = """
-            <persistence xmlns="https://jakarta.ee/xml/ns/persistence" version="3.0">
-              <persistence-unit name="edge" transaction-type="JTA">
-                <class>dev.natsjca.it.tx.AuditRow</class>
-                <exclude-unlisted-classes>true</exclude-unlisted-classes>
-                <properties>
-                  <property name="jakarta.persistence.schema-generation.database.action" value="drop-and-create"/>
-                </properties>
-              </persistence-unit>
-            </persistence>
-            """;
 }

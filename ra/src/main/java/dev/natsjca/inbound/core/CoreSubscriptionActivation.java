@@ -32,6 +32,8 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
 
     private volatile Dispatcher dispatcher;
     private final AtomicLong lastWarning = new AtomicLong();
+    /** Received but not delivered because the activation stopped: gone, core NATS being at-most-once. */
+    private final AtomicLong notDelivered = new AtomicLong();
 
     /**
      * @param endpointFactory the server's factory for the message-driven bean's endpoints
@@ -67,12 +69,28 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
         }
     }
 
+    /** Unsubscribes; what the client already queued still reaches {@link #notTaken}, to be counted. */
     @Override
     protected void stopConsuming() {
         Dispatcher d = dispatcher;
-        if (d != null) {
-            connection().closeDispatcher(d); // unsubscribes
+        Connection c = connection();
+        if (d == null || !d.isActive() || c == null) {
+            return;
         }
+        try {
+            if (c.getStatus() == Connection.Status.CONNECTED) {
+                d.drain(Duration.ofSeconds(2));
+            } else {
+                c.closeDispatcher(d);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    protected long notDeliveredAtStop() {
+        return notDelivered.get();
     }
 
     /** @return messages the client dropped because {@code maxPending} were already waiting */
@@ -104,6 +122,7 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
 
     @Override
     protected void notTaken(Message message) {
+        notDelivered.incrementAndGet();
     }
 
     @Override

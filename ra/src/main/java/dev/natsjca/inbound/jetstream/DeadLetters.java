@@ -21,8 +21,10 @@ import io.nats.client.impl.Headers;
  *     {@value NatsHeaders#DEAD_LETTER_ORIGINAL_PREFIX}{@code <name>} instead;</li>
  * <li>{@code Dead-Letter-Subject}, {@code -Stream}, {@code -Sequence}, {@code -Deliveries},
  *     {@code -Reason}: values made ASCII-safe ({@link #asciiSafe});</li>
- * <li>{@code Nats-Msg-Id: dlq-<stream>-<sequence>}: dead-lettering the same message again within
- *     the dead-letter stream's duplicate window stores nothing new.</li>
+ * <li>{@code Nats-Msg-Id: dlq-<stream>-<sequence>-<stored>} ({@code stored}: when the stream stored
+ *     the original, in nanoseconds since the epoch, so a stream created anew cannot collide):
+ *     dead-lettering the same message again within the dead-letter stream's duplicate window
+ *     stores nothing new.</li>
  * </ul>
  * Building them never throws for what a message carries: a header jnats refuses would leave the
  * message neither processed nor dead-lettered.
@@ -62,8 +64,23 @@ final class DeadLetters {
                 .put(NatsHeaders.DEAD_LETTER_SEQUENCE, Long.toString(sequence))
                 .put(NatsHeaders.DEAD_LETTER_DELIVERIES, Long.toString(deliveries))
                 .put(NatsHeaders.DEAD_LETTER_REASON, asciiSafe(reason(failure), MAX_VALUE))
-                .put(MSG_ID, asciiSafe("dlq-" + stream + "-" + sequence, MAX_VALUE));
+                .put(MSG_ID, asciiSafe("dlq-" + stream + "-" + sequence + "-" + storedNanos(message), MAX_VALUE));
         return h;
+    }
+
+    private static long storedNanos(Message message) {
+        java.time.Instant t = message.metaData().timestamp().toInstant();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    /**
+     * For a dead letter too big to be stored: it goes without the original's data, and says so.
+     *
+     * @return the data to send instead: none
+     */
+    static byte[] omitData(Headers headers, byte[] data) {
+        headers.put(NatsHeaders.DEAD_LETTER_DATA_OMITTED, Integer.toString(data.length));
+        return new byte[0];
     }
 
     /** @return whether the server may act on a header of this name (all of {@code Nats-*}, any case) */

@@ -3,11 +3,10 @@ package dev.natsjca.inbound.jetstream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,29 +15,28 @@ import dev.natsjca.inbound.ConfigurationException;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
 import io.nats.client.Connection;
-import io.nats.client.ConsumeOptions;
-import io.nats.client.ConsumerContext;
-import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
-import io.nats.client.MessageConsumer;
 import io.nats.client.MessageHandler;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import io.nats.client.impl.Headers;
 import io.nats.client.support.Status;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
 import jakarta.resource.spi.work.WorkManager;
 
 /**
- * An activation on a JetStream consumer (durable or ephemeral), consumed by pull through jnats'
- * consumer context: bounded batches, pull requests that expire, with idle heartbeats.
+ * An activation on a JetStream consumer (durable or ephemeral), consumed by pull
+ * ({@link FlowControlledPull}): the server is asked only for what the hand-off and the workers
+ * can take, with idle heartbeats, so a message waits for at most the batch ahead of it.
  *
  * <h2>At-least-once, and who ends retries</h2>
  * A message is acked after {@code onMessage} returns (or its transaction commits). When it throws
@@ -54,55 +52,61 @@ import jakarta.resource.spi.work.WorkManager;
  * <h2>A consumer that disappears</h2>
  * A consumer can vanish while the connection is fine: an operator deletes a durable, or an
  * ephemeral consumer expires on a server that restarted or was cut off. The activation notices
- * it from the pull's status (409 Consumer Deleted, no responders), from jnats' heartbeat alarm,
- * after a reconnect, and from a check every {@link #CONSUMER_CHECK_INTERVAL}; it logs a WARNING
- * and sets the consumer up again with the same settings, starting at the oldest stream sequence
- * that may not be settled: the oldest message this activation holds unsettled, else the one after
- * the last it received, and, for a durable (which other activations may share), no later than
- * one after the ack floor seen at the last check. Messages from there on are redelivered
- * (at-least-once: some may come twice).
+ * it from the pull's status (409 Consumer Deleted, no responders), from a pull whose heartbeats
+ * stopped, after a reconnect, and from a check every {@link #CONSUMER_CHECK_INTERVAL}; it logs a
+ * WARNING and sets the consumer up again with the same settings, starting at the oldest stream
+ * sequence that may not be settled: for an ephemeral consumer (this activation's alone) the
+ * oldest message it holds unsettled, else the one after the last it received; for a durable
+ * (which other activations may share) one after the ack floor seen at the last check. Messages
+ * from there on are redelivered (at-least-once: some may come twice). When the stream itself was
+ * created anew meanwhile (its creation time changed), its sequences start over, and so does the
+ * consumer: where {@code deliverPolicy} says.
  */
 public final class JetStreamActivation extends EndpointActivation {
 
     /**
-     * Pull requests expire after this. jnats asks for idle heartbeats every half of it and, after
-     * three missed ones, re-subscribes and pulls again: a consumer whose pull request died (server
-     * restart, lost route) resumes within 1.5 x this, instead of waiting silently forever.
+     * Pull requests expire after this, with idle heartbeats every half of it: a pull that died
+     * (server restart, lost route) is replaced after three missed heartbeats, within 15 s.
      */
-    private static final long PULL_EXPIRES_MILLIS = 10_000;
+    private static final Duration PULL_EXPIRES = Duration.ofSeconds(10);
     /** How long publishing a dead letter may take. */
     private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(10);
     /** The shortest pause before a message whose dead letter could not be stored comes back. */
     static final Duration DEAD_LETTER_RETRY_MIN = Duration.ofSeconds(2);
     /** How long a message given back at deactivation waits before the server redelivers it. */
     static final Duration GIVE_BACK_DELAY = Duration.ofSeconds(1);
+    /** How often the pull in flight is watched; every second time the consumer is checked on the server. */
+    private static final Duration WATCH_INTERVAL = Duration.ofSeconds(5);
     /** How often the consumer's presence (and ack floor) is checked on the server. */
-    static final Duration CONSUMER_CHECK_INTERVAL = Duration.ofSeconds(10);
+    static final Duration CONSUMER_CHECK_INTERVAL = WATCH_INTERVAL.multipliedBy(2);
+    /** How long stopping may wait for the unsubscribe to reach the server. */
+    private static final Duration STOP_FLUSH = Duration.ofSeconds(2);
 
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int CONSUMER_NOT_FOUND = 10014;
     private static final int STREAM_NAME_IN_USE = 10058;
-
-    /** How long stopping may wait for the dispatcher's unsubscribe to reach the server. */
-    private static final Duration STOP_FLUSH = Duration.ofSeconds(2);
+    /** The dead-letter stream refused the message as too big for it. */
+    private static final int MESSAGE_TOO_BIG = 10054;
 
     private final JetStreamSettings js;
-    private volatile MessageConsumer consumer;
-    /** The consumer's own dispatcher: drained at deactivation, see {@link #stopConsuming()}. */
-    private volatile Dispatcher dispatcher;
-    /** Set while the consumer stops: deliveries of jnats' queue wait for it, so jnats pulls no more. */
-    private volatile CountDownLatch stopping;
+    private volatile FlowControlledPull pull;
     private volatile JetStream jetStream;
     private volatile JetStreamManagement jsm;
     private volatile String consumerName;
+    /** When the stream was created, as seen when consuming started: a change means its sequences started over. */
+    private volatile ZonedDateTime streamCreated;
 
-    /** Stream sequences received and not yet ended here: in flight, waiting, or nak'ed for redelivery. */
+    /**
+     * Ephemeral consumers only (a durable resumes at its ack floor): stream sequences received and
+     * not yet ended here, i.e. in flight, waiting, or nak'ed for redelivery. At most
+     * {@code maxAckPending}: the server hands out no more unacknowledged messages.
+     */
     private final ConcurrentSkipListSet<Long> unsettled = new ConcurrentSkipListSet<>();
     private final AtomicLong lastReceived = new AtomicLong();
     /** The consumer's ack floor (stream sequence) as last seen on the server; -1 before it was seen. */
     private volatile long ackFloor = -1;
     private final AtomicBoolean checkPending = new AtomicBoolean();
-    private volatile TimerTask periodicCheck;
+    private volatile TimerTask periodic;
     private volatile boolean deadLetterFailing;
 
     /**
@@ -116,108 +120,85 @@ public final class JetStreamActivation extends EndpointActivation {
     public JetStreamActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
                                ConnectionSettings settings, WorkManager workManager, Timer timer)
             throws ResourceException {
-        // One pull batch at most waits for a worker, on top of the batch jnats holds: every waiting
-        // message is unacknowledged, so the wait must stay well inside ackWait.
+        // A batch waits for a worker at most: the pull asks for no more than the hand-off and workers hold.
         super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize());
         this.js = spec.jetStream();
     }
 
     @Override
     protected void consume(Connection connection, MessageHandler handler) throws ConfigurationException, IOException {
-        MessageConsumer old = consumer;
+        FlowControlledPull old = pull;
         if (old != null) {
-            closeQuietly(old); // what is left of a consumer that disappeared
-            consumer = null;
-        }
-        Dispatcher oldDispatcher = dispatcher;
-        if (oldDispatcher != null && oldDispatcher.isActive()) {
-            connection.closeDispatcher(oldDispatcher);
+            old.close(); // what is left of a consumer that disappeared
+            pull = null;
         }
         try {
             JetStreamManagement m = connection.jetStreamManagement();
             jsm = m;
-            ensureStream(m);
+            StreamInfo stream = ensureStream(m);
+            ZonedDateTime created = stream.getCreateTime();
+            if (streamCreated != null && created != null && !created.equals(streamCreated)) {
+                LOG.log(Level.WARNING, "NATS endpoint on {0}: stream {1} was created anew (at {2}): its sequences "
+                        + "started over, and so does consumption, where deliverPolicy says", describe(), js.stream(),
+                        created);
+                forgetPositions();
+            }
+            streamCreated = created;
             if (js.deadLetterSubject() != null && m.getStreamNames(js.deadLetterSubject()).isEmpty()) {
                 throw new ConfigurationException("Invalid value for property 'deadLetterSubject': '"
                         + js.deadLetterSubject() + "': no stream stores that subject, so dead letters would be lost");
             }
             jetStream = connection.jetStream();
-            ConsumerContext context = setUpConsumer(connection, m);
-            ConsumerInfo info = context.getCachedConsumerInfo();
-            if (info != null) {
-                ackFloor = info.getAckFloor().getStreamSequence();
-            }
-            Dispatcher d = connection.createDispatcher();
-            dispatcher = d;
-            stopping = null;
-            MessageConsumer c = context.consume(ConsumeOptions.builder().batchSize(js.batchSize())
-                    .expiresIn(PULL_EXPIRES_MILLIS).raiseStatusWarnings().build(), d, m2 -> {
-                        received(m2);
-                        handler.onMessage(m2);
-                        CountDownLatch l = stopping;
-                        if (l != null) {
-                            l.await(STOP_FLUSH.toMillis(), TimeUnit.MILLISECONDS);
-                        }
-                    });
-            consumer = c;
-            consumerName = c.getConsumerName();
+            ConsumerInfo info = setUpConsumer(m);
+            ackFloor = info.getAckFloor().getStreamSequence();
+            consumerName = info.getName();
+            pull = FlowControlledPull.start(connection, jetStream, js.stream(), info.getName(), msg -> {
+                received(msg);
+                handler.onMessage(msg);
+            }, js.batchSize() + spec.maxConcurrency(), js.batchSize(), PULL_EXPIRES, "NATS endpoint on " + describe());
         } catch (JetStreamApiException e) {
             throw refusal(e);
         }
-        startPeriodicCheck();
+        startPeriodicTasks();
     }
 
     /**
-     * @return the consumer to consume from: a durable that exists is bound, with this activation's
-     *         settings where they may change; otherwise a new consumer, starting where
-     *         {@code deliverPolicy} says, or, when it is set up again, where {@link #resumeFrom()} says
+     * @return the consumer to consume from: one that exists (this activation's ephemeral, or the
+     *         durable) is bound, a durable with this activation's settings where they may change;
+     *         otherwise a new consumer, starting where {@code deliverPolicy} says, or, when it is
+     *         set up again, where {@link #resumeFrom()} says
      */
-    private ConsumerContext setUpConsumer(Connection connection, JetStreamManagement m)
-            throws IOException, JetStreamApiException {
+    private ConsumerInfo setUpConsumer(JetStreamManagement m) throws IOException, JetStreamApiException {
         long resumeFrom = resumeFrom();
         if (js.durable() == null) {
             String known = consumerName;
-            if (known != null && exists(m, known)) {
-                return connection.getStreamContext(js.stream()).getConsumerContext(known); // pulling again
-            }
-            return connection.getStreamContext(js.stream()).createOrUpdateConsumer(js.newConsumer(spec.subject(),
+            ConsumerInfo existing = known == null ? null : info(m, known);
+            return existing != null ? existing : m.addOrUpdateConsumer(js.stream(), js.newConsumer(spec.subject(),
                     resumeFrom));
         }
-        ConsumerConfiguration existing = existingDurable(m);
+        ConsumerInfo existing = info(m, js.durable());
         if (existing == null) {
             try {
                 if (resumeFrom > 0) {
                     LOG.log(Level.WARNING, "NATS endpoint on {0}: creating durable {1} again, from stream sequence {2}",
                             describe(), js.durable(), resumeFrom);
                 }
-                return connection.getStreamContext(js.stream())
-                        .createOrUpdateConsumer(js.newConsumer(spec.subject(), resumeFrom));
+                return m.addOrUpdateConsumer(js.stream(), js.newConsumer(spec.subject(), resumeFrom));
             } catch (JetStreamApiException e) {
                 // Another activation may have created it meanwhile, from another position: bind to that one.
-                existing = existingDurable(m);
+                existing = info(m, js.durable());
                 if (existing == null) {
                     throw e;
                 }
             }
         }
-        return connection.getStreamContext(js.stream()).createOrUpdateConsumer(js.updateOf(existing, spec.subject()));
+        return m.addOrUpdateConsumer(js.stream(), js.updateOf(existing.getConsumerConfiguration(), spec.subject()));
     }
 
-    private boolean exists(JetStreamManagement m, String consumer) throws IOException, JetStreamApiException {
+    /** @return the consumer's info, or {@code null} when it does not exist */
+    private ConsumerInfo info(JetStreamManagement m, String consumer) throws IOException, JetStreamApiException {
         try {
-            m.getConsumerInfo(js.stream(), consumer);
-            return true;
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() == CONSUMER_NOT_FOUND) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    private ConsumerConfiguration existingDurable(JetStreamManagement m) throws IOException, JetStreamApiException {
-        try {
-            return m.getConsumerInfo(js.stream(), js.durable()).getConsumerConfiguration();
+            return m.getConsumerInfo(js.stream(), consumer);
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == CONSUMER_NOT_FOUND) {
                 return null;
@@ -231,25 +212,31 @@ public final class JetStreamActivation extends EndpointActivation {
      *         else the oldest stream sequence that may not be settled, see the class comment
      */
     long resumeFrom() {
-        long last = lastReceived.get();
         long floor = ackFloor;
         if (floor < 0) {
             return 0;
         }
+        if (js.durable() != null) {
+            return floor + 1;
+        }
+        long last = lastReceived.get();
         long from = last > 0 ? last + 1 : floor + 1;
         Long oldest = unsettled.isEmpty() ? null : unsettled.first();
-        if (oldest != null && oldest < from) {
-            from = oldest;
-        }
-        if (js.durable() != null && floor + 1 < from) {
-            from = floor + 1;
-        }
-        return Math.max(1, from);
+        return Math.max(1, oldest != null && oldest < from ? oldest : from);
     }
 
-    private void ensureStream(JetStreamManagement m) throws ConfigurationException, IOException, JetStreamApiException {
+    /** The stream's sequences started over: nothing known about positions holds any more. */
+    private void forgetPositions() {
+        unsettled.clear();
+        lastReceived.set(0);
+        ackFloor = -1;
+        consumerName = js.durable();
+    }
+
+    private StreamInfo ensureStream(JetStreamManagement m) throws ConfigurationException, IOException,
+            JetStreamApiException {
         try {
-            m.getStreamInfo(js.stream());
+            return m.getStreamInfo(js.stream());
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
                 throw e;
@@ -259,14 +246,16 @@ public final class JetStreamActivation extends EndpointActivation {
                         + "': no such stream on the server (set createStream=true and streamSubjects to create it)", e);
             }
             try {
-                m.addStream(StreamConfiguration.builder().name(js.stream()).subjects(js.streamSubjects())
-                        .storageType(StorageType.File).build());
+                StreamInfo info = m.addStream(StreamConfiguration.builder().name(js.stream())
+                        .subjects(js.streamSubjects()).storageType(StorageType.File).build());
                 LOG.log(Level.INFO, "NATS endpoint on {0}: created stream {1} for {2}", describe(), js.stream(),
                         js.streamSubjects());
+                return info;
             } catch (JetStreamApiException inUse) {
                 if (inUse.getApiErrorCode() != STREAM_NAME_IN_USE) {
                     throw inUse;
                 }
+                return m.getStreamInfo(js.stream()); // created by another activation meanwhile
             }
         }
     }
@@ -289,37 +278,54 @@ public final class JetStreamActivation extends EndpointActivation {
     private void received(Message message) {
         if (message.isJetStream()) {
             long seq = message.metaData().streamSequence();
-            unsettled.add(seq);
             lastReceived.accumulateAndGet(seq, Math::max);
+            if (js.durable() == null) {
+                unsettled.add(seq);
+            }
         }
     }
 
-    private void ended(Message message) {
-        unsettled.remove(message.metaData().streamSequence());
+    /** The message left this activation's hands: ended, or given back to the server. */
+    private void released(Message message, boolean ended) {
+        if (ended && message.isJetStream()) {
+            unsettled.remove(message.metaData().streamSequence());
+        }
+        FlowControlledPull p = pull;
+        if (p != null) {
+            p.released();
+        }
     }
 
-    private void startPeriodicCheck() {
-        if (periodicCheck != null) {
+    private void startPeriodicTasks() {
+        if (periodic != null) {
             return;
         }
         TimerTask t = new TimerTask() {
+            private long ticks;
+
             @Override
             public void run() {
                 if (!isRunning()) {
                     cancel();
                     return;
                 }
-                scheduleCheck(Duration.ZERO);
+                FlowControlledPull p = pull;
+                if (p != null) {
+                    p.watch();
+                }
+                if (++ticks % 2 == 0) {
+                    scheduleCheck();
+                }
             }
         };
-        periodicCheck = t;
-        timer().schedule(t, CONSUMER_CHECK_INTERVAL.toMillis(), CONSUMER_CHECK_INTERVAL.toMillis());
+        periodic = t;
+        timer().schedule(t, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis());
     }
 
     /** Asks the server, soon, whether the consumer still exists (at most one check pending). */
-    private void scheduleCheck(Duration delay) {
+    private void scheduleCheck() {
         if (checkPending.compareAndSet(false, true)) {
-            schedule(delay, () -> {
+            schedule(Duration.ZERO, () -> {
                 checkPending.set(false);
                 check();
             });
@@ -336,11 +342,11 @@ public final class JetStreamActivation extends EndpointActivation {
         try {
             long floor = m.getConsumerInfo(js.stream(), name).getAckFloor().getStreamSequence();
             ackFloor = floor;
-            unsettled.headSet(floor, true).clear(); // settled everywhere, e.g. by another activation
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == CONSUMER_NOT_FOUND || e.getApiErrorCode() == STREAM_NOT_FOUND) {
-                restartConsuming(Level.WARNING, "consumer '" + name + "' of stream '" + js.stream() + "' is gone from the server ("
-                        + e.getErrorDescription() + "; deleted by an operator, or an ephemeral consumer that expired)");
+                restartConsuming(Level.WARNING, "consumer '" + name + "' of stream '" + js.stream() + "' is gone from "
+                        + "the server (" + e.getErrorDescription() + "; deleted by an operator, or an ephemeral "
+                        + "consumer that expired)");
             } else {
                 LOG.log(Level.DEBUG, "NATS endpoint on {0}: consumer check: {1}", describe(), e.toString());
             }
@@ -350,69 +356,57 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     /**
-     * After a reconnect the consumer may be gone (an ephemeral one that expired meanwhile): check.
-     * The pull itself is left to jnats: a pull request that survived on the server still delivers
-     * to the re-established subscription, and one that died is replaced at the next heartbeat
-     * alarm. Closing the consumer here instead would strand what the surviving pull delivers
-     * until {@code ackWait}.
+     * After a reconnect the pull in flight has most likely died (it certainly has when the server
+     * restarted): pull again at once rather than after its missed heartbeats. Should it have
+     * survived, both deliver, and the hand-off holds the surplus for a moment. The consumer may be
+     * gone too (an ephemeral one that expired meanwhile): check.
      */
     @Override
     protected void reconnected() {
-        scheduleCheck(Duration.ZERO);
+        FlowControlledPull p = pull;
+        if (p != null) {
+            p.pullEnded();
+        }
+        scheduleCheck();
     }
 
     @Override
     protected void heartbeatAlarm(JetStreamSubscription sub, long lastStreamSequence) {
-        scheduleCheck(Duration.ZERO);
+        FlowControlledPull p = pull;
+        if (p == null || !p.pulling()) {
+            return; // no pull in flight (all capacity taken): no heartbeats are due
+        }
+        LOG.log(Level.WARNING, "NATS endpoint on {0}: the pull went silent (no message or heartbeat; typically it "
+                + "died with a server restart); pulling again after stream sequence {1}", describe(), lastStreamSequence);
+        p.pullEnded();
+        scheduleCheck();
     }
 
     @Override
     protected void pullStatus(Status status, boolean error) {
-        // 408: a pull expired, as pulls do; 409 Exceeded MaxWaiting & co: jnats pulls again. An error
-        // (409 Consumer Deleted), 404 or 503 (nobody answers for the consumer) may mean it is gone.
-        int code = status.getCode();
-        if (error || code == 404 || code == 503) {
-            scheduleCheck(Duration.ZERO);
+        FlowControlledPull p = pull;
+        if (error) {
+            scheduleCheck(); // 409 Consumer Deleted and other refusals of the pull
+        } else if (p != null) {
+            // 408 expired, 404 nothing more, 409 limits: the pull in flight ended.
+            p.pullEnded();
+            if (status.getCode() == 503) {
+                scheduleCheck(); // nobody answers for the consumer: it may be gone
+            }
         }
     }
 
     /**
-     * Stops pulling without losing what jnats already received. Once a stopped jnats consumer has
-     * received all it pulled, it unsubscribes, and its dispatcher drops whatever it still queues:
-     * those messages would wait for {@code ackWait}. So the dispatcher is drained first (which
-     * unsubscribes at the server and makes jnats' own unsubscribe a no-op), and only then the
-     * consumer stopped; meanwhile deliveries from its queue wait, so that no new pull request goes
-     * out to an unsubscribed inbox. What the queue still holds then reaches {@link #notTaken} and is
-     * given back. A durable stays.
+     * Stops pulling. What the dispatcher already queued still reaches {@link #notTaken} and is
+     * given back; then the subscription ends at the server. A durable stays. (A message the server
+     * sends in the very instant of the unsubscribe is lost to this client and comes back after
+     * {@code ackWait}.)
      */
     @Override
     protected void stopConsuming() {
-        MessageConsumer c = consumer;
-        Dispatcher d = dispatcher;
-        CountDownLatch latch = new CountDownLatch(1);
-        stopping = latch;
-        try {
-            Connection conn = connection();
-            if (d != null && d.isActive() && conn != null && conn.getStatus() == Connection.Status.CONNECTED) {
-                d.drain(STOP_FLUSH);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "NATS endpoint on {0}: draining the pull: {1}", describe(), e.toString());
-        } finally {
-            if (c != null) {
-                c.stop();
-            }
-            latch.countDown();
-        }
-    }
-
-    private static void closeQuietly(MessageConsumer c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.log(Level.DEBUG, "closing a pull consumer: {0}", e.toString());
+        FlowControlledPull p = pull;
+        if (p != null) {
+            p.stop(STOP_FLUSH);
         }
     }
 
@@ -423,27 +417,44 @@ public final class JetStreamActivation extends EndpointActivation {
 
     /**
      * Gives a message back that was received but not delivered (stopping, or no endpoint came).
-     * After a short delay, not at once: an immediate redelivery would come straight back to this
-     * activation's pull while it drains, to be given back again, using up delivery counts.
+     * After a short delay, not at once: an immediate redelivery could come straight back to this
+     * activation while it stops, to be given back again, using up delivery counts.
      */
     @Override
     protected void notTaken(Message message) {
-        message.nakWithDelay(GIVE_BACK_DELAY); // redelivered to whoever consumes next
+        try {
+            message.nakWithDelay(GIVE_BACK_DELAY); // redelivered to whoever consumes next
+        } finally {
+            released(message, false);
+        }
     }
 
     @Override
     protected void delivered(Message message) {
-        message.ack();
-        ended(message);
+        try {
+            message.ack();
+        } finally {
+            released(message, true);
+        }
     }
 
     @Override
     protected void settledByEndpoint(Message message) {
-        ended(message);
+        released(message, true);
     }
 
     @Override
     protected void failed(Message message, Throwable failure) {
+        boolean ended = false;
+        try {
+            ended = settleFailure(message, failure);
+        } finally {
+            released(message, ended);
+        }
+    }
+
+    /** @return whether the message ended (dead-lettered or terminated) rather than coming back */
+    private boolean settleFailure(Message message, Throwable failure) {
         long deliveries = message.metaData().deliveredCount();
         long sequence = message.metaData().streamSequence();
         if (deliveries < js.maxDeliver()) {
@@ -455,18 +466,16 @@ public final class JetStreamActivation extends EndpointActivation {
             } else {
                 message.nakWithDelay(delay);
             }
-            return;
+            return false;
         }
         if (js.deadLetterSubject() == null) {
             LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": stream sequence " + sequence + " failed "
                     + deliveries + " times; terminated (no deadLetterSubject): " + DeadLetters.reason(failure), failure);
             message.term();
-            ended(message);
-            return;
+            return true;
         }
         try {
-            jetStream.publish(js.deadLetterSubject(), DeadLetters.headersFor(message, js.stream(), deliveries, failure),
-                    message.getData(), PublishOptions.builder().streamTimeout(DEAD_LETTER_TIMEOUT).build());
+            publishDeadLetter(message, deliveries, failure);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             // Never end a message whose dead letter was not stored; never leave it waiting either.
             Duration retry = js.backoffFor(deliveries).compareTo(DEAD_LETTER_RETRY_MIN) > 0 ? js.backoffFor(deliveries)
@@ -481,12 +490,39 @@ public final class JetStreamActivation extends EndpointActivation {
                 LOG.log(Level.ERROR, text, e);
             }
             message.nakWithDelay(retry);
-            return;
+            return false;
         }
         deadLetterFailing = false;
         message.term();
-        ended(message);
         LOG.log(Level.WARNING, "NATS endpoint on {0}: stream sequence {1} failed {2} times; moved to {3}: {4}",
                 describe(), sequence, deliveries, js.deadLetterSubject(), DeadLetters.reason(failure));
+        return true;
+    }
+
+    /**
+     * Publishes the dead letter, made to fit: when it would exceed the server's {@code max_payload}
+     * (the headers it adds on top of the original), or the dead-letter stream refuses it as too
+     * big for its {@code max_msg_size}, it goes without the original's data (header
+     * {@code Dead-Letter-Data-Omitted} gives its length; the original stays in its stream, at
+     * {@code Dead-Letter-Sequence}).
+     */
+    private void publishDeadLetter(Message message, long deliveries, Throwable failure)
+            throws IOException, JetStreamApiException {
+        Headers headers = DeadLetters.headersFor(message, js.stream(), deliveries, failure);
+        byte[] data = message.getData() == null ? new byte[0] : message.getData();
+        Connection c = connection();
+        long max = c == null ? -1 : c.getMaxPayload();
+        if (max > 0 && data.length + headers.serializedLength() > max) {
+            data = DeadLetters.omitData(headers, data);
+        }
+        PublishOptions options = PublishOptions.builder().streamTimeout(DEAD_LETTER_TIMEOUT).build();
+        try {
+            jetStream.publish(js.deadLetterSubject(), headers, data, options);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != MESSAGE_TOO_BIG || data.length == 0) {
+                throw e;
+            }
+            jetStream.publish(js.deadLetterSubject(), headers, DeadLetters.omitData(headers, data), options);
+        }
     }
 }

@@ -161,6 +161,28 @@ class ConsumerRecoveryTest {
         }
     }
 
+    @Test
+    void aStreamCreatedAnewStartsConsumptionOverWithItsOwnSequences() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("AGAIN").subjects("again.>").build());
+        publish("again.x", 0, 50);
+        TestEndpointFactory first = new TestEndpointFactory("again-1");
+        NatsActivationSpec spec = spec("again.x", "AGAIN", "again-worker");
+        started.adapter().endpointActivation(first, spec);
+        Await.until(WAIT, "the first 50 acked", () -> consumer("AGAIN", "again-worker") != null
+                && consumer("AGAIN", "again-worker").getAckFloor().getStreamSequence() == 50);
+        started.adapter().endpointDeactivation(first, spec);
+        TestEndpointFactory endpoint = new TestEndpointFactory("again-2");
+        started.adapter().endpointActivation(endpoint, spec); // binds the durable: its ack floor 50 known
+
+        jsm.deleteStream("AGAIN"); // an operator recreates the stream to change what cannot be edited
+        jsm.addStream(StreamConfiguration.builder().name("AGAIN").subjects("again.>").build());
+        for (int i = 0; i < 20; i++) {
+            js.publish("again.x", ("new-" + i).getBytes(StandardCharsets.UTF_8)); // sequences 1..20 again
+        }
+        Await.until(WAIT, () -> "the 20 of the new stream, got " + bodies(endpoint),
+                () -> bodies(endpoint).stream().filter(b -> b.startsWith("new-")).count() == 20);
+    }
+
     private String onlyConsumer(String stream) {
         try {
             List<String> names = jsm.getConsumerNames(stream);

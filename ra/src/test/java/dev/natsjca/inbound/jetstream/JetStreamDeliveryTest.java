@@ -404,4 +404,43 @@ class JetStreamDeliveryTest {
         e = assertThrows(InvalidPropertyException.class, core::validate);
         assertTrue(e.getMessage().contains("'durable'") && e.getMessage().contains("set 'stream'"), e.getMessage());
     }
+
+    @Test
+    void aSlowBeanSeesEveryMessageInOrderAndTheServerHandsOutNoMoreThanItCanHold() throws Exception {
+        stream("SLOW", "slow.>");
+        int n = 40;
+        for (int i = 1; i <= n; i++) {
+            js.publish("slow.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        }
+        List<Long> sequences = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicLong mostUnacked = new java.util.concurrent.atomic.AtomicLong();
+        TestEndpointFactory endpoint = new TestEndpointFactory("slow", m -> {
+            sequences.add(m.streamSequence());
+            mostUnacked.accumulateAndGet(unacked("SLOW", "slow-worker"), Math::max);
+            // The first dozen take 1.5 s each: longer than three missed heartbeats in all.
+            java.util.concurrent.locks.LockSupport.parkNanos(sequences.size() <= 12 ? 1_500_000_000L : 1_000_000L);
+        });
+        NatsActivationSpec spec = spec("slow.x", "SLOW", "slow-worker");
+        spec.setBatchSize("5");
+        spec.setAckWait("600000"); // a message skipped and left unacknowledged would wait ten minutes
+        started.adapter().endpointActivation(endpoint, spec);
+
+        Await.until(Duration.ofSeconds(60), () -> "all " + n + ", seen " + sequences, () -> sequences.size() >= n);
+        List<Long> expected = new java.util.ArrayList<>();
+        for (long i = 1; i <= n; i++) {
+            expected.add(i);
+        }
+        assertEquals(expected, sequences, "every message, once, in order");
+        // batchSize 5 waiting for the one worker, the one in delivery, and one whose ack the server
+        // had not processed yet when the next pull reached it.
+        assertTrue(mostUnacked.get() <= 7, "the server handed out " + mostUnacked + " unacknowledged at once");
+    }
+
+    private long unacked(String stream, String durable) {
+        try {
+            return jsm.getConsumerInfo(stream, durable).getNumAckPending();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
