@@ -34,9 +34,9 @@ import jakarta.resource.spi.work.WorkManager;
  * created per message, no work is scheduled per message, and no queue of ours grows without bound.
  *
  * <p>A worker the work manager refuses is asked for again on the adapter's timer, after 100 ms,
- * doubling up to {@link #WORKER_RETRY_MAX}, until one starts or the activation stops; the
- * dispatcher thread, while it waits for room, also asks whenever no worker runs. So messages
- * waiting in the hand-off never wait for a worker that will not come.
+ * doubling with each retry up to {@link #WORKER_RETRY_MAX}, until one starts or the activation
+ * stops (each arriving message asks too). So messages waiting in the hand-off, and the dispatcher
+ * thread waiting for room in it, never wait for a worker that will not come.
  */
 final class Deliveries {
 
@@ -73,8 +73,10 @@ final class Deliveries {
     private final boolean transacted;
 
     private volatile boolean running = true;
-    // Guarded by this: the pending retry of a refused worker and how often it was refused in a row.
+    // Guarded by this: the pending retry of a refused worker, the pause before the next one, and
+    // how often a worker was refused in a row.
     private TimerTask workerRetry;
+    private long retryDelayMillis = WORKER_RETRY_MIN_MILLIS;
     private int refusals;
 
     /**
@@ -106,9 +108,7 @@ final class Deliveries {
                 giveBack(message);
                 return;
             }
-            if (permits.availablePermits() == maxConcurrency) {
-                startWorkerIfRoom(); // full, and nobody takes: a refused worker must not stall us
-            }
+            // Full and nobody takes: a refused worker is asked for again by the timer (refused()).
         }
         if (!running) {
             if (handOff.remove(message)) {
@@ -187,7 +187,8 @@ final class Deliveries {
             if (workerRetry != null || !running) {
                 return;
             }
-            long delay = Math.min(WORKER_RETRY_MIN_MILLIS << Math.min(n, 10), WORKER_RETRY_MAX);
+            long delay = retryDelayMillis;
+            retryDelayMillis = Math.min(2 * retryDelayMillis, WORKER_RETRY_MAX);
             workerRetry = new TimerTask() {
                 @Override
                 public void run() {
@@ -206,6 +207,7 @@ final class Deliveries {
     private synchronized void accepted() {
         if (refusals > 0) {
             refusals = 0;
+            retryDelayMillis = WORKER_RETRY_MIN_MILLIS;
             LOG.log(Level.INFO, "NATS endpoint on {0}: the work manager accepts delivery workers again",
                     activation.describe());
         }

@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.Xid;
 
 import dev.natsjca.api.NatsException;
 import dev.natsjca.tx.NoRecoveryXAResource;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
@@ -312,10 +314,10 @@ final class StagingXAResource extends NoRecoveryXAResource {
 
     private static int rollbackCode(Throwable failure, boolean onePhase) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof io.nats.client.JetStreamApiException) {
+            if (t instanceof JetStreamApiException) {
                 return XAException.XA_RBINTEGRITY;
             }
-            if (t instanceof java.util.concurrent.TimeoutException) {
+            if (t instanceof TimeoutException) {
                 return XAException.XA_RBTIMEOUT;
             }
         }

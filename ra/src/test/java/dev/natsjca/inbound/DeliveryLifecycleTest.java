@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.natsjca.inbound.core.CoreSubscriptionActivation;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServerExtension;
 import dev.natsjca.testing.StartedAdapter;
@@ -84,6 +85,25 @@ class DeliveryLifecycleTest {
             Await.until(WAIT, () -> "delivered after " + started.workManager().rejected() + " refusals",
                     () -> endpoint.received().size() == 1);
             assertEquals(3, started.workManager().rejected());
+        }
+    }
+
+    @Test
+    void aFullHandOffWhileTheWorkManagerRefusesWorkersStallsNothing() throws Exception {
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            TestEndpointFactory endpoint = new TestEndpointFactory("refused-full");
+            started.adapter().endpointActivation(endpoint, spec("refused.full", null, null));
+            Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("refused.full") == 1);
+            // Each message asks for a worker, so refusals outlast the hand-off's capacity: then only
+            // the retries on the timer can free the dispatcher waiting for room.
+            int refusals = CoreSubscriptionActivation.coreHandOffCapacity(1) + 5;
+            started.workManager().rejectNext(refusals);
+            for (int i = 0; i < 500; i++) {
+                client.publish("refused.full", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+            }
+            Await.until(WAIT, () -> endpoint.received().size() + " of 500 delivered after "
+                    + started.workManager().rejected() + " refusals", () -> endpoint.received().size() == 500);
+            assertEquals(refusals, started.workManager().rejected());
         }
     }
 
