@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.natsjca.inbound.core.CoreSubscriptionActivation;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServerExtension;
+import dev.natsjca.testing.Specs;
 import dev.natsjca.testing.StartedAdapter;
 import dev.natsjca.testing.TestEndpointFactory;
 import io.nats.client.Connection;
@@ -57,14 +58,6 @@ class DeliveryLifecycleTest {
         client.close();
     }
 
-    private static NatsActivationSpec spec(String subject, String stream, String durable) {
-        NatsActivationSpec s = new NatsActivationSpec();
-        s.setSubject(subject);
-        s.setStream(stream);
-        s.setDurable(durable);
-        return s;
-    }
-
     private ConsumerInfo consumer(String stream, String durable) {
         try {
             return jsm.getConsumerInfo(stream, durable);
@@ -77,7 +70,7 @@ class DeliveryLifecycleTest {
     void aCoreMessageWhoseWorkerTheWorkManagerRefusedIsDeliveredWhenItAccepts() throws Exception {
         try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
             TestEndpointFactory endpoint = new TestEndpointFactory("refused");
-            NatsActivationSpec spec = spec("refused.core", null, null);
+            NatsActivationSpec spec = Specs.of("refused.core", null, null);
             started.adapter().endpointActivation(endpoint, spec);
             Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("refused.core") == 1);
             started.workManager().rejectNext(3);
@@ -92,7 +85,7 @@ class DeliveryLifecycleTest {
     void aFullHandOffWhileTheWorkManagerRefusesWorkersStallsNothing() throws Exception {
         try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
             TestEndpointFactory endpoint = new TestEndpointFactory("refused-full");
-            started.adapter().endpointActivation(endpoint, spec("refused.full", null, null));
+            started.adapter().endpointActivation(endpoint, Specs.of("refused.full", null, null));
             Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("refused.full") == 1);
             // Each message asks for a worker, so refusals outlast the hand-off's capacity: then only
             // the retries on the timer can free the dispatcher waiting for room.
@@ -112,7 +105,7 @@ class DeliveryLifecycleTest {
         jsm.addStream(StreamConfiguration.builder().name("REFUSED").subjects("refused.js").build());
         try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
             TestEndpointFactory endpoint = new TestEndpointFactory("refused-js");
-            started.adapter().endpointActivation(endpoint, spec("refused.js", "REFUSED", "refused-worker"));
+            started.adapter().endpointActivation(endpoint, Specs.of("refused.js", "REFUSED", "refused-worker"));
             started.workManager().rejectNext(5);
             js.publish("refused.js", "only".getBytes(StandardCharsets.UTF_8));
             Await.until(WAIT, "delivered and acked", () -> endpoint.received().size() == 1
@@ -132,7 +125,7 @@ class DeliveryLifecycleTest {
                 blocked.countDown();
                 await(release);
             });
-            NatsActivationSpec spec = spec("held.x", "HELD", "held-worker");
+            NatsActivationSpec spec = Specs.of("held.x", "HELD", "held-worker");
             spec.setBatchSize("50");
             spec.setAckWait("120000"); // a message not given back would wait two minutes
             started.adapter().endpointActivation(endpoint, spec);
@@ -157,7 +150,7 @@ class DeliveryLifecycleTest {
             java.util.Set<String> later = java.util.concurrent.ConcurrentHashMap.newKeySet();
             TestEndpointFactory next = new TestEndpointFactory("next",
                     m -> later.add(new String(m.data(), StandardCharsets.UTF_8)));
-            started.adapter().endpointActivation(next, spec("held.x", "HELD", "held-worker"));
+            started.adapter().endpointActivation(next, Specs.of("held.x", "HELD", "held-worker"));
             Await.until(Duration.ofSeconds(20), () -> "the other 199 long before ackWait, got " + later.size(),
                     () -> later.size() == 199);
             Await.until(WAIT, "all acked", () -> consumer("HELD", "held-worker").getAckFloor().getStreamSequence() == 200);
@@ -179,7 +172,7 @@ class DeliveryLifecycleTest {
                     await(release); // a bean that does not return before the bound
                 });
                 endpoints.add(endpoint);
-                started.adapter().endpointActivation(endpoint, spec("stuck." + i, "STUCK", "stuck-" + i));
+                started.adapter().endpointActivation(endpoint, Specs.of("stuck." + i, "STUCK", "stuck-" + i));
                 js.publish("stuck." + i, new byte[] {1});
             }
             assertTrue(allStuck.await(30, TimeUnit.SECONDS), "every activation in a delivery");
@@ -200,7 +193,7 @@ class DeliveryLifecycleTest {
             TestEndpointFactory endpoint = new TestEndpointFactory("lost", m -> deliveries.add(m.deliveryCount()));
             endpoint.transacted(m -> false);
             endpoint.loseOutcomeWhen(m -> m.deliveryCount() == 1);
-            started.adapter().endpointActivation(endpoint, spec("lost.x", "LOST", "lost-worker"));
+            started.adapter().endpointActivation(endpoint, Specs.of("lost.x", "LOST", "lost-worker"));
             js.publish("lost.x", new byte[] {1});
             Await.until(WAIT, () -> "delivered again after the lost outcome, deliveries " + deliveries,
                     () -> deliveries.contains(2L));
@@ -217,7 +210,7 @@ class DeliveryLifecycleTest {
             TestEndpointFactory endpoint = new TestEndpointFactory("broken");
             endpoint.transacted(m -> false); // one endpoint per delivery: every delivery creates one
             endpoint.breakNextCreates(3);
-            NatsActivationSpec spec = spec("broken.x", "BROKEN", "broken-worker");
+            NatsActivationSpec spec = Specs.of("broken.x", "BROKEN", "broken-worker");
             spec.setAckWait("120000"); // a message a dead worker dropped would wait two minutes
             started.adapter().endpointActivation(endpoint, spec);
             js.publish("broken.x", new byte[] {1});
@@ -251,7 +244,7 @@ class DeliveryLifecycleTest {
                 inDelivery.countDown();
                 await(release);
             });
-            NatsActivationSpec spec = spec("core.slow", null, null);
+            NatsActivationSpec spec = Specs.of("core.slow", null, null);
             started.adapter().endpointActivation(endpoint, spec);
             Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("core.slow") == 1);
             for (int i = 0; i < 20; i++) {

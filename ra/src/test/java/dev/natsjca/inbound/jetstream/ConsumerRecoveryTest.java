@@ -21,6 +21,7 @@ import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
+import dev.natsjca.testing.Specs;
 import dev.natsjca.testing.StartedAdapter;
 import dev.natsjca.testing.TcpProxy;
 import dev.natsjca.testing.TestEndpointFactory;
@@ -84,14 +85,6 @@ class ConsumerRecoveryTest {
         server.close();
     }
 
-    private static NatsActivationSpec spec(String subject, String stream, String durable) {
-        NatsActivationSpec s = new NatsActivationSpec();
-        s.setSubject(subject);
-        s.setStream(stream);
-        s.setDurable(durable);
-        return s;
-    }
-
     private void publish(String subject, int from, int to) throws Exception {
         for (int i = from; i < to; i++) {
             js.publish(subject, Integer.toString(i).getBytes(StandardCharsets.UTF_8));
@@ -116,7 +109,7 @@ class ConsumerRecoveryTest {
     void aDurableDeletedWhileActiveIsCreatedAgainAndConsumptionResumes() throws Exception {
         jsm.addStream(StreamConfiguration.builder().name("DEL").subjects("del.>").build());
         TestEndpointFactory endpoint = new TestEndpointFactory("del");
-        started.adapter().endpointActivation(endpoint, spec("del.x", "DEL", "del-worker"));
+        started.adapter().endpointActivation(endpoint, Specs.of("del.x", "DEL", "del-worker"));
         publish("del.x", 0, 50);
         Await.until(WAIT, "the first 50", () -> bodies(endpoint).size() == 50);
         Await.until(WAIT, "acked", () -> consumer("DEL", "del-worker").getAckFloor().getStreamSequence() == 50);
@@ -139,7 +132,7 @@ class ConsumerRecoveryTest {
         jsm.addStream(StreamConfiguration.builder().name("EPH").subjects("eph.>").build());
         try (TcpProxy proxy = new TcpProxy(server.port())) {
             TestEndpointFactory endpoint = new TestEndpointFactory("eph");
-            NatsActivationSpec spec = spec("eph.x", "EPH", null);
+            NatsActivationSpec spec = Specs.of("eph.x", "EPH", null);
             spec.setServerUrls(proxy.url());
             spec.setReconnectWait("200");
             started.adapter().endpointActivation(endpoint, spec);
@@ -166,7 +159,7 @@ class ConsumerRecoveryTest {
         jsm.addStream(StreamConfiguration.builder().name("AGAIN").subjects("again.>").build());
         publish("again.x", 0, 50);
         TestEndpointFactory first = new TestEndpointFactory("again-1");
-        NatsActivationSpec spec = spec("again.x", "AGAIN", "again-worker");
+        NatsActivationSpec spec = Specs.of("again.x", "AGAIN", "again-worker");
         started.adapter().endpointActivation(first, spec);
         Await.until(WAIT, "the first 50 acked", () -> consumer("AGAIN", "again-worker") != null
                 && consumer("AGAIN", "again-worker").getAckFloor().getStreamSequence() == 50);
@@ -203,7 +196,7 @@ class ConsumerRecoveryTest {
         Await.until(WAIT, "client back", () -> client.getStatus() == Connection.Status.CONNECTED);
 
         TestEndpointFactory endpoint = new TestEndpointFactory("later");
-        NatsActivationSpec spec = spec("later.x", "LATER", "later-worker");
+        NatsActivationSpec spec = Specs.of("later.x", "LATER", "later-worker");
         started.adapter().endpointActivation(endpoint, spec); // must not fail the deployment
         EndpointActivation activation = started.adapter().activation(endpoint, spec);
         assertEquals(EndpointActivation.State.CONNECTED, activation.state());
@@ -220,7 +213,7 @@ class ConsumerRecoveryTest {
         jsm.addStream(StreamConfiguration.builder().name("HALF").subjects("half.>").build());
         try (TcpProxy proxy = new TcpProxy(server.port())) {
             TestEndpointFactory endpoint = new TestEndpointFactory("half");
-            NatsActivationSpec spec = spec("half.x", "HALF", "half-worker");
+            NatsActivationSpec spec = Specs.of("half.x", "HALF", "half-worker");
             spec.setServerUrls(proxy.url());
             spec.setReconnectWait("200");
             started.adapter().endpointActivation(endpoint, spec);

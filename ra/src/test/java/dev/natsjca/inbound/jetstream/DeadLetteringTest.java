@@ -20,6 +20,7 @@ import dev.natsjca.api.NatsHeaders;
 import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServerExtension;
+import dev.natsjca.testing.Specs;
 import dev.natsjca.testing.StartedAdapter;
 import dev.natsjca.testing.TestEndpointFactory;
 import io.nats.client.Connection;
@@ -71,10 +72,7 @@ class DeadLetteringTest {
     }
 
     private static NatsActivationSpec spec(String subject, String stream, String durable, String dlq) {
-        NatsActivationSpec s = new NatsActivationSpec();
-        s.setSubject(subject);
-        s.setStream(stream);
-        s.setDurable(durable);
+        NatsActivationSpec s = Specs.of(subject, stream, durable);
         s.setDeadLetterSubject(dlq);
         s.setMaxDeliver("2");
         return s;

@@ -24,6 +24,7 @@ import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServer;
 import dev.natsjca.testing.NatsServerExtension;
+import dev.natsjca.testing.Specs;
 import dev.natsjca.testing.StartedAdapter;
 import dev.natsjca.testing.TestEndpointFactory;
 import io.nats.client.Connection;
@@ -68,14 +69,6 @@ class JetStreamDeliveryTest {
         jsm.addStream(StreamConfiguration.builder().name(name).subjects(subjects).build());
     }
 
-    private static NatsActivationSpec spec(String subject, String stream, String durable) {
-        NatsActivationSpec s = new NatsActivationSpec();
-        s.setSubject(subject);
-        s.setStream(stream);
-        s.setDurable(durable);
-        return s;
-    }
-
     private static String body(TestEndpointFactory.Received r) {
         return new String(r.data(), StandardCharsets.UTF_8);
     }
@@ -100,7 +93,7 @@ class JetStreamDeliveryTest {
             js.publish("bulk.item", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
         }
         TestEndpointFactory endpoint = new TestEndpointFactory("bulk");
-        NatsActivationSpec spec = spec("bulk.>", "BULK", "bulk-worker");
+        NatsActivationSpec spec = Specs.of("bulk.>", "BULK", "bulk-worker");
         spec.setMaxConcurrency("4");
         started.adapter().endpointActivation(endpoint, spec);
 
@@ -132,7 +125,7 @@ class JetStreamDeliveryTest {
                 throw new IllegalStateException("transient failure " + times.size());
             }
         });
-        NatsActivationSpec spec = spec("flaky.>", "FLAKY", "flaky-worker");
+        NatsActivationSpec spec = Specs.of("flaky.>", "FLAKY", "flaky-worker");
         spec.setBackoff("300,600");
         spec.setMaxDeliver("5");
         started.adapter().endpointActivation(endpoint, spec);
@@ -166,7 +159,7 @@ class JetStreamDeliveryTest {
                 throw new IllegalArgumentException("cannot process poison");
             }
         });
-        NatsActivationSpec spec = spec("ord.placed", "ORD", "ord-worker");
+        NatsActivationSpec spec = Specs.of("ord.placed", "ORD", "ord-worker");
         spec.setMaxDeliver("3");
         spec.setDeadLetterSubject("dlq.ord");
         started.adapter().endpointActivation(endpoint, spec);
@@ -221,7 +214,7 @@ class JetStreamDeliveryTest {
                 throw new IllegalStateException("terminated by the endpoint");
             }
         });
-        NatsActivationSpec spec = spec("meta.x", "META", "meta-worker");
+        NatsActivationSpec spec = Specs.of("meta.x", "META", "meta-worker");
         spec.setDeadLetterSubject("metadead.x");
         spec.setMaxDeliver("1"); // the endpoint's term() must win over dead-lettering on the last attempt
         stream("METADLQ", "metadead.x");
@@ -250,7 +243,7 @@ class JetStreamDeliveryTest {
         // Roll back the first delivery of "rollback-once" without throwing (setRollbackOnly).
         endpoint.transacted(m -> new String(m.data(), StandardCharsets.UTF_8).equals("rollback-once")
                 && m.deliveryCount() == 1);
-        NatsActivationSpec spec = spec("txin.x", "TXIN", "tx-worker");
+        NatsActivationSpec spec = Specs.of("txin.x", "TXIN", "tx-worker");
         spec.setBackoff("100");
         started.adapter().endpointActivation(endpoint, spec);
         js.publish("txin.x", "rollback-once".getBytes(StandardCharsets.UTF_8));
@@ -271,8 +264,8 @@ class JetStreamDeliveryTest {
         stream("SHARE", "share.>");
         TestEndpointFactory a = new TestEndpointFactory("a");
         TestEndpointFactory b = new TestEndpointFactory("b");
-        started.adapter().endpointActivation(a, spec("share.>", "SHARE", "sharers"));
-        started.adapter().endpointActivation(b, spec("share.>", "SHARE", "sharers"));
+        started.adapter().endpointActivation(a, Specs.of("share.>", "SHARE", "sharers"));
+        started.adapter().endpointActivation(b, Specs.of("share.>", "SHARE", "sharers"));
         int n = 200;
         for (int i = 0; i < n; i++) {
             js.publish("share.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
@@ -292,7 +285,7 @@ class JetStreamDeliveryTest {
         List<Long> parsed = new CopyOnWriteArrayList<>();
         TestEndpointFactory endpoint = new TestEndpointFactory("parser",
                 m -> parsed.add(m.payload(com.google.protobuf.Timestamp.class).getSeconds()));
-        NatsActivationSpec spec = spec("pb.in", "PB", "pb-worker");
+        NatsActivationSpec spec = Specs.of("pb.in", "PB", "pb-worker");
         spec.setMaxDeliver("2");
         spec.setDeadLetterSubject("pb.dlq");
         started.adapter().endpointActivation(endpoint, spec);
@@ -313,7 +306,7 @@ class JetStreamDeliveryTest {
     void aRedeployedDurableResumesWithExactlyWhatWasPublishedMeanwhile() throws Exception {
         stream("RESUME", "resume.>");
         TestEndpointFactory first = new TestEndpointFactory("first");
-        NatsActivationSpec spec = spec("resume.>", "RESUME", "resumer");
+        NatsActivationSpec spec = Specs.of("resume.>", "RESUME", "resumer");
         started.adapter().endpointActivation(first, spec);
         for (int i = 0; i < 10; i++) {
             js.publish("resume.x", ("before-" + i).getBytes(StandardCharsets.UTF_8));
@@ -326,7 +319,7 @@ class JetStreamDeliveryTest {
             js.publish("resume.x", ("while-away-" + i).getBytes(StandardCharsets.UTF_8));
         }
         TestEndpointFactory second = new TestEndpointFactory("second");
-        started.adapter().endpointActivation(second, spec("resume.>", "RESUME", "resumer"));
+        started.adapter().endpointActivation(second, Specs.of("resume.>", "RESUME", "resumer"));
         Await.until(WAIT, "ack floor at the last sequence", () -> ackFloor("RESUME", "resumer") == 110);
         List<String> got = second.received().stream().map(JetStreamDeliveryTest::body).sorted().toList();
         List<String> expected = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "while-away-" + i).sorted().toList();
@@ -345,7 +338,7 @@ class JetStreamDeliveryTest {
                 seen.add(new String(m.data(), StandardCharsets.UTF_8));
                 java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // the work takes a while
             });
-            NatsActivationSpec spec = spec("crash.>", "CRASH", "crash-worker");
+            NatsActivationSpec spec = Specs.of("crash.>", "CRASH", "crash-worker");
             spec.setServerUrls(own.url());
             spec.setMaxConcurrency("2");
             spec.setAckWait("2000"); // acks lost with the server come back quickly
@@ -374,11 +367,11 @@ class JetStreamDeliveryTest {
     @Test
     void missingStreamFailsActivationUnlessCreateStreamAsksForIt() throws Exception {
         ResourceException e = assertThrows(ResourceException.class, () -> started.adapter()
-                .endpointActivation(new TestEndpointFactory("x"), spec("absent.x", "ABSENT", null)));
+                .endpointActivation(new TestEndpointFactory("x"), Specs.of("absent.x", "ABSENT", null)));
         assertTrue(e.getMessage().contains("'stream'") && e.getMessage().contains("'ABSENT'"), e.getMessage());
         assertEquals(0, started.adapter().activationCount());
 
-        NatsActivationSpec create = spec("made.x", "MADE", null);
+        NatsActivationSpec create = Specs.of("made.x", "MADE", null);
         create.setCreateStream("true");
         TestEndpointFactory endpoint = new TestEndpointFactory("made");
         started.adapter().endpointActivation(endpoint, create);
@@ -389,18 +382,18 @@ class JetStreamDeliveryTest {
 
     @Test
     void badJetStreamPropertiesAreNamed() {
-        NatsActivationSpec s = spec("a.b", "S", "d");
+        NatsActivationSpec s = Specs.of("a.b", "S", "d");
         s.setDeliverPolicy("sometimes");
         InvalidPropertyException e = assertThrows(InvalidPropertyException.class, s::validate);
         assertTrue(e.getMessage().contains("'deliverPolicy'") && e.getMessage().contains("'sometimes'"), e.getMessage());
-        NatsActivationSpec m = spec("a.b", "S", "d");
+        NatsActivationSpec m = Specs.of("a.b", "S", "d");
         m.setMaxDeliver("-1");
         e = assertThrows(InvalidPropertyException.class, m::validate);
         assertTrue(e.getMessage().contains("'maxDeliver'") && e.getMessage().contains("'-1'"), e.getMessage());
-        NatsActivationSpec d = spec("a.b", "S", "bad.durable");
+        NatsActivationSpec d = Specs.of("a.b", "S", "bad.durable");
         e = assertThrows(InvalidPropertyException.class, d::validate);
         assertTrue(e.getMessage().contains("'durable'"), e.getMessage());
-        NatsActivationSpec core = spec("a.b", null, "orphan");
+        NatsActivationSpec core = Specs.of("a.b", null, "orphan");
         e = assertThrows(InvalidPropertyException.class, core::validate);
         assertTrue(e.getMessage().contains("'durable'") && e.getMessage().contains("set 'stream'"), e.getMessage());
     }
@@ -420,7 +413,7 @@ class JetStreamDeliveryTest {
             // The first dozen take 1.5 s each: longer than three missed heartbeats in all.
             java.util.concurrent.locks.LockSupport.parkNanos(sequences.size() <= 12 ? 1_500_000_000L : 1_000_000L);
         });
-        NatsActivationSpec spec = spec("slow.x", "SLOW", "slow-worker");
+        NatsActivationSpec spec = Specs.of("slow.x", "SLOW", "slow-worker");
         spec.setBatchSize("5");
         spec.setAckWait("600000"); // a message skipped and left unacknowledged would wait ten minutes
         started.adapter().endpointActivation(endpoint, spec);
