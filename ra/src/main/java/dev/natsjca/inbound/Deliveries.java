@@ -35,8 +35,10 @@ import jakarta.resource.spi.work.WorkManager;
  *
  * <p>A worker the work manager refuses is asked for again on the adapter's timer, after 100 ms,
  * doubling with each retry up to {@link #WORKER_RETRY_MAX}, until one starts or the activation
- * stops (each arriving message asks too). So messages waiting in the hand-off, and the dispatcher
- * thread waiting for room in it, never wait for a worker that will not come.
+ * stops; each arriving message asks too, and so does the dispatcher thread while it waits for
+ * room with no worker running. A worker that ends while messages wait (its thread was
+ * interrupted) starts its successor. So messages waiting in the hand-off never wait for a worker
+ * that will not come.
  */
 final class Deliveries {
 
@@ -108,7 +110,9 @@ final class Deliveries {
                 giveBack(message);
                 return;
             }
-            // Full and nobody takes: a refused worker is asked for again by the timer (refused()).
+            if (permits.availablePermits() == maxConcurrency) {
+                startWorkerIfRoom(); // full, and no worker runs: ask (a refusal is retried on the timer)
+            }
         }
         if (!running) {
             if (handOff.remove(message)) {
@@ -170,7 +174,7 @@ final class Deliveries {
         Worker worker = new Worker();
         try {
             workManager.scheduleWork(worker, WorkManager.INDEFINITE, null, worker);
-        } catch (WorkException e) {
+        } catch (WorkException | RuntimeException e) {
             worker.releasePermit();
             refused(e);
         }
@@ -273,13 +277,25 @@ final class Deliveries {
                     deliver(message);
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                Thread.currentThread().interrupt(); // interrupted while waiting: the work manager is stopping
             } finally {
                 if (reusable != null) {
-                    reusable.release();
+                    releaseQuietly(reusable);
                     reusable = null;
                 }
                 releasePermit();
+                if (running && !released && !handOff.isEmpty()) {
+                    startWorkerIfRoom(); // ended early with messages waiting: a successor takes them
+                }
+            }
+        }
+
+        private void releaseQuietly(MessageEndpoint endpoint) {
+            try {
+                endpoint.release();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": releasing a message "
+                        + "endpoint failed", e);
             }
         }
 
@@ -311,6 +327,13 @@ final class Deliveries {
                 } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
                     failure[0] = e;
                 }
+                if (Thread.interrupted()) {
+                    // The bean (or the container, for a slow delivery) interrupted this thread: that
+                    // ended the delivery, not the settlement (an ack fails on an interrupted thread)
+                    // nor this worker, which must keep the hand-off moving.
+                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: a delivery left its thread interrupted; cleared",
+                            activation.describe());
+                }
                 if (transacted) {
                     endpoint.afterDelivery(); // commits or rolls back: the settlement resource acts
                 }
@@ -320,7 +343,7 @@ final class Deliveries {
                 }
             } finally {
                 if (settlement != null) {
-                    endpoint.release();
+                    releaseQuietly(endpoint); // the settlement below must happen whatever release does
                 }
             }
             if (settlement == null) {

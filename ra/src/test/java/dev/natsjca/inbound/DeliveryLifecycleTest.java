@@ -204,6 +204,47 @@ class DeliveryLifecycleTest {
     }
 
     @Test
+    void anEndpointWhoseReleaseFailsStillHasItsDeliverySettled() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("RELEASE").subjects("release.x").build());
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            List<Long> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+            TestEndpointFactory endpoint = new TestEndpointFactory("release", m -> deliveries.add(m.deliveryCount()));
+            endpoint.transacted(m -> false);
+            endpoint.loseOutcomeWhen(m -> m.deliveryCount() == 1); // settled only after the release
+            endpoint.failNextReleases(1);
+            NatsActivationSpec spec = Specs.of("release.x", "RELEASE", "release-worker");
+            spec.setAckWait("120000"); // an unsettled message would wait two minutes
+            started.adapter().endpointActivation(endpoint, spec);
+            js.publish("release.x", new byte[] {1});
+            Await.until(WAIT, () -> "given back and delivered again, deliveries " + deliveries,
+                    () -> deliveries.contains(2L));
+            Await.until(WAIT, "acked at the second delivery's commit",
+                    () -> consumer("RELEASE", "release-worker").getAckFloor().getStreamSequence() == 1);
+        }
+    }
+
+    @Test
+    void aBeanThatInterruptsItsThreadStallsNothing() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("INTERRUPT").subjects("interrupt.x").build());
+        try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {
+            TestEndpointFactory endpoint = new TestEndpointFactory("interrupt", m -> {
+                if (m.data()[0] % 10 == 5) {
+                    Thread.currentThread().interrupt(); // as a bean that restores an interrupt it caught
+                }
+            });
+            NatsActivationSpec spec = Specs.of("interrupt.x", "INTERRUPT", "interrupt-worker");
+            spec.setAckWait("120000");
+            started.adapter().endpointActivation(endpoint, spec);
+            for (int i = 0; i < 100; i++) {
+                js.publish("interrupt.x", new byte[] {(byte) i});
+            }
+            Await.until(WAIT, () -> endpoint.received().size() + " of 100 delivered",
+                    () -> endpoint.received().size() == 100);
+            Await.until(WAIT, "all acked", () -> consumer("INTERRUPT", "interrupt-worker").getNumAckPending() == 0);
+        }
+    }
+
+    @Test
     void anEndpointThatCannotBeCreatedForAWhileDelaysTheMessageButNeverLosesIt() throws Exception {
         jsm.addStream(StreamConfiguration.builder().name("BROKEN").subjects("broken.x").build());
         try (StartedAdapter started = new StartedAdapter(NATS.server().url(), 4)) {

@@ -33,6 +33,7 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
     private final AtomicInteger released = new AtomicInteger();
     private volatile int unavailableBudget;
     private volatile int brokenBudget;
+    private final AtomicInteger failingReleases = new AtomicInteger();
     private volatile java.util.function.Predicate<NatsMessage> outcomeLostWhen = m -> false;
     private volatile boolean transacted;
     private volatile java.util.function.Predicate<NatsMessage> rollbackWhen = m -> false;
@@ -68,6 +69,11 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
     /** The next {@code n} calls to {@code createEndpoint} throw a RuntimeException, like a bean being undeployed. */
     public void breakNextCreates(int n) {
         brokenBudget = n;
+    }
+
+    /** The next {@code n} calls to an endpoint's {@code release} throw, like a container failing to pool it. */
+    public void failNextReleases(int n) {
+        failingReleases.set(n);
     }
 
     /**
@@ -199,6 +205,9 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
         public void release() {
             isReleased = true;
             released.incrementAndGet();
+            if (failingReleases.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IllegalStateException("test: releasing the endpoint failed");
+            }
         }
     }
 }
