@@ -193,17 +193,14 @@ final class Deliveries {
             }
             long delay = retryDelayMillis;
             retryDelayMillis = Math.min(2 * retryDelayMillis, WORKER_RETRY_MAX);
-            workerRetry = new TimerTask() {
-                @Override
-                public void run() {
-                    synchronized (Deliveries.this) {
-                        workerRetry = null;
-                    }
-                    if (running && !handOff.isEmpty()) {
-                        startWorkerIfRoom();
-                    }
+            workerRetry = GuardedTimerTask.of("NATS endpoint on " + activation.describe(), () -> {
+                synchronized (Deliveries.this) {
+                    workerRetry = null;
                 }
-            };
+                if (running && !handOff.isEmpty()) {
+                    startWorkerIfRoom();
+                }
+            });
             timer.schedule(workerRetry, delay);
         }
     }

@@ -307,11 +307,13 @@ public abstract class EndpointActivation {
         if (pendingAttempt != null || state == State.STOPPED) {
             return;
         }
-        pendingAttempt = new TimerTask() {
+        pendingAttempt = new GuardedTimerTask("NATS endpoint on " + spec.describe()) {
             @Override
-            public void run() {
+            protected void runGuarded() {
                 synchronized (EndpointActivation.this) {
-                    pendingAttempt = null;
+                    if (pendingAttempt == this) {
+                        pendingAttempt = null;
+                    }
                 }
                 runAsWork(() -> {
                     try {
@@ -350,35 +352,44 @@ public abstract class EndpointActivation {
                 public void release() {
                 }
             });
-        } catch (WorkException e) {
+        } catch (WorkException | RuntimeException e) {
             LOG.log(Level.DEBUG, "NATS endpoint on {0}: the work manager refused a background task ({1})",
-                    spec.describe(), e.getMessage());
+                    spec.describe(), e.toString());
             rejected.run();
         }
     }
 
     /**
-     * Schedules {@code task} to run on a work-manager thread after {@code delay}, unless the
-     * activation stopped by then.
+     * Schedules {@code task} to run on a work-manager thread after {@code delay}.
      *
-     * @return the timer task, to cancel it
+     * @param notRun runs instead, on the timer thread, when the activation stopped by then or the
+     *        work manager refused the work
      */
-    protected final TimerTask schedule(Duration delay, Runnable task) {
-        TimerTask t = new TimerTask() {
-            @Override
-            public void run() {
-                if (isRunning()) {
-                    runAsWork(task, () -> { });
-                }
+    protected final void schedule(Duration delay, Runnable task, Runnable notRun) {
+        timer.schedule(GuardedTimerTask.of("NATS endpoint on " + spec.describe(), () -> {
+            if (isRunning()) {
+                runAsWork(task, notRun);
+            } else {
+                notRun.run();
             }
-        };
-        timer.schedule(t, Math.max(0, delay.toMillis()));
-        return t;
+        }), Math.max(0, delay.toMillis()));
     }
 
-    /** @return the adapter's timer, for tasks of a subclass that repeat */
-    protected final Timer timer() {
-        return timer;
+    /**
+     * Runs {@code task} on the adapter's timer thread every {@code period} while the activation
+     * runs; it must be quick and never block.
+     */
+    protected final void repeat(Duration period, Runnable task) {
+        timer.schedule(new GuardedTimerTask("NATS endpoint on " + spec.describe()) {
+            @Override
+            protected void runGuarded() {
+                if (isRunning()) {
+                    task.run();
+                } else {
+                    cancel();
+                }
+            }
+        }, period.toMillis(), period.toMillis());
     }
 
     /** @return whether the activation still runs (not stopping, not stopped, not failed) */

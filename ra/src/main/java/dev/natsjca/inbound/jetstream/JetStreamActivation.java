@@ -5,7 +5,6 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.Timer;
-import java.util.TimerTask;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -106,7 +105,7 @@ public final class JetStreamActivation extends EndpointActivation {
     /** The consumer's ack floor (stream sequence) as last seen on the server; -1 before it was seen. */
     private volatile long ackFloor = -1;
     private final AtomicBoolean checkPending = new AtomicBoolean();
-    private volatile TimerTask periodic;
+    private volatile boolean periodicStarted;
     private volatile boolean deadLetterFailing;
 
     /**
@@ -297,38 +296,30 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     private void startPeriodicTasks() {
-        if (periodic != null) {
+        if (periodicStarted) {
             return;
         }
-        TimerTask t = new TimerTask() {
-            private long ticks;
-
-            @Override
-            public void run() {
-                if (!isRunning()) {
-                    cancel();
-                    return;
-                }
-                FlowControlledPull p = pull;
-                if (p != null) {
-                    p.watch();
-                }
-                if (++ticks % 2 == 0) {
-                    scheduleCheck();
-                }
+        periodicStarted = true;
+        long[] ticks = new long[1]; // only the timer thread touches it
+        repeat(WATCH_INTERVAL, () -> {
+            FlowControlledPull p = pull;
+            if (p != null) {
+                p.watch();
             }
-        };
-        periodic = t;
-        timer().schedule(t, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis());
+            if (++ticks[0] % 2 == 0) {
+                scheduleCheck();
+            }
+        });
     }
 
     /** Asks the server, soon, whether the consumer still exists (at most one check pending). */
     private void scheduleCheck() {
         if (checkPending.compareAndSet(false, true)) {
+            // Cleared whether the check runs or not (refused, stopped): a stuck flag would end all checks.
             schedule(Duration.ZERO, () -> {
                 checkPending.set(false);
                 check();
-            });
+            }, () -> checkPending.set(false));
         }
     }
 

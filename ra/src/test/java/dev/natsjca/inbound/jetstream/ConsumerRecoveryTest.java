@@ -128,6 +128,23 @@ class ConsumerRecoveryTest {
     }
 
     @Test
+    void aConsumerCheckTheWorkManagerRefusedLeavesLaterChecksOn() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("CHK").subjects("chk.>").build());
+        TestEndpointFactory endpoint = new TestEndpointFactory("chk");
+        started.adapter().endpointActivation(endpoint, Specs.of("chk.x", "CHK", "chk-worker"));
+        Await.until(WAIT, "bound", () -> consumer("CHK", "chk-worker") != null
+                && consumer("CHK", "chk-worker").getNumWaiting() == 1);
+        // No message yet, so no worker: the next background work is the periodic consumer check.
+        started.workManager().rejectNext(1);
+        Await.until(WAIT, "a check refused", () -> started.workManager().rejected() == 1);
+
+        jsm.deleteConsumer("CHK", "chk-worker");
+        publish("chk.x", 0, 10);
+        Await.until(WAIT, () -> "all 10 after the durable was deleted, got " + bodies(endpoint).size(),
+                () -> bodies(endpoint).size() == 10);
+    }
+
+    @Test
     void anEphemeralConsumerThatVanishedDuringAnOutageIsSetUpAgainFromWhereItWas() throws Exception {
         jsm.addStream(StreamConfiguration.builder().name("EPH").subjects("eph.>").build());
         try (TcpProxy proxy = new TcpProxy(server.port())) {
