@@ -547,10 +547,10 @@ public abstract class EndpointActivation {
     }
 
     /**
-     * The server answered a pull with a status jnats does not handle itself or reports as a
-     * warning (e.g. 409 Consumer Deleted, 404/503 when the consumer is gone).
+     * The server answered a pull on {@code sub} with a status that ends it: a warning (408
+     * expired, 409 limits exceeded, 503, ...) or an error (e.g. 409 Consumer Deleted).
      */
-    protected void pullStatus(Status status, boolean error) {
+    protected void pullStatus(JetStreamSubscription sub, Status status, boolean error) {
     }
 
     /**
@@ -642,7 +642,7 @@ public abstract class EndpointActivation {
         @Override
         public void pullStatusWarning(Connection conn, JetStreamSubscription sub, Status status) {
             if (isRunning()) {
-                pullStatus(status, false);
+                pullStatus(sub, status, false);
             }
         }
 
@@ -651,7 +651,7 @@ public abstract class EndpointActivation {
             if (isRunning()) {
                 LOG.log(Level.WARNING, "NATS endpoint on {0}: pull answered with {1} {2}", spec.describe(),
                         status.getCode(), status.getMessage());
-                pullStatus(status, true);
+                pullStatus(sub, status, true);
             }
         }
     }

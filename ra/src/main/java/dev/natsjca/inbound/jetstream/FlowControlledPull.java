@@ -3,6 +3,11 @@ package dev.natsjca.inbound.jetstream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -13,54 +18,88 @@ import io.nats.client.Message;
 import io.nats.client.MessageHandler;
 import io.nats.client.PullRequestOptions;
 import io.nats.client.PullSubscribeOptions;
+import io.nats.client.support.Status;
 
 /**
  * A pull subscription on one consumer that asks the server only for what the activation can
- * take: at most {@code capacity} messages received and not yet settled, in pulls of at most
- * {@code batchSize}, one pull in flight at a time. So messages never pile up in the client
- * beyond the activation's hand-off and workers, the dispatcher thread never waits for a worker,
- * and a message waits for at most the batch ahead of it, well inside {@code ackWait}.
+ * take: messages received and not yet released plus messages asked for never exceed
+ * {@code capacity}; pulls ask for at most {@code batchSize}, and while messages are held for
+ * at least half of it. So messages never pile up in the
+ * client beyond the activation's hand-off and workers, the dispatcher thread never waits long
+ * for a worker, and a message waits for at most {@code capacity} messages ahead of it.
  *
  * <p>jnats' own consume loop is not used for this: it pulls whenever the handler returns, and
  * when no message or heartbeat arrives for three heartbeat intervals (a slow bean holding the
  * dispatcher is enough) it subscribes anew, and its dispatcher drops what the old subscription
- * still queued: those messages would wait for {@code ackWait}. Here nothing is ever dropped, and
- * a pull that died (a server restart) is replaced when its heartbeats stop, when its expiry has
- * passed without news ({@link #watch()}), or when the server reports it ended.
+ * still queued: those messages would wait for {@code ackWait}.
  *
- * <p>Thread-safe; a pull is a non-blocking publish, so any thread may trigger one.
+ * <p>Here each subscription (its own inbox and dispatcher) has at most one pull in flight. When
+ * that pull's fate is unknown (after a reconnect it may have survived or not; its heartbeats
+ * stopped; its expiry passed without news) it is cancelled: a fresh inbox takes over at once,
+ * and the old one is drained (unsubscribed at the server, and what the server sent before that
+ * delivered as usual), its pull counted against the capacity until the drain is over. So a
+ * surviving pull never adds to a new one, and nothing it sent is dropped.
+ *
+ * <p>Thread-safe. A pull is a non-blocking publish, so any thread may trigger one; draining an
+ * inbox waits for the server and runs on the connection's executor.
  */
 final class FlowControlledPull {
 
     private static final System.Logger LOG = System.getLogger(FlowControlledPull.class.getName());
     /** A pull with no news this long after its expiry is taken for dead. */
     private static final long EXPIRY_GRACE_NANOS = Duration.ofSeconds(2).toNanos();
+    /** How long the drain of a cancelled inbox may take. */
+    private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(5);
+    /** jnats raises a heartbeat alarm after this many heartbeat intervals without news. */
+    private static final int HEARTBEAT_ALARM_INTERVALS = 3;
 
     private final Connection connection;
-    private final Dispatcher dispatcher;
+    private final JetStream jetStream;
+    private final String stream;
+    private final String consumer;
     private final MessageHandler downstream;
     private final int capacity;
     private final int batchSize;
+    /** While messages are held, no pull for fewer than this (half a batch). */
+    private final int refillThreshold;
     private final Duration expires;
+    private final long alarmNanos;
     private final String owner;
-    private volatile JetStreamSubscription sub;
+    /** Messages received and not yet released; shared with the activation, it outlives this pull. */
+    private final AtomicInteger held;
 
     // Guarded by this.
-    /** Asked for by the pull in flight and not arrived yet; 0 when no pull is in flight. */
-    private int requested;
-    /** Arrived and not yet released. */
-    private int held;
-    private long pullSentNanos;
+    private Inbox current;
+    /** Cancelled inboxes still draining: what their pulls asked for may still come. */
+    private final List<Inbox> draining = new ArrayList<>();
+    /** The server refused a pull (limits, no responders): the next waits for {@link #watch()}. */
+    private boolean paused;
+    private boolean refusalLogged;
     private boolean stopped;
 
-    private FlowControlledPull(Connection connection, MessageHandler downstream, int capacity, int batchSize,
-                               Duration expires, String owner) {
+    /** One subscription with its own inbox and dispatcher; at most one pull in flight on it. */
+    private final class Inbox {
+        final Dispatcher dispatcher = connection.createDispatcher();
+        JetStreamSubscription sub;
+        /** Asked for by the pull in flight and not arrived yet; 0 when no pull is in flight. */
+        int requested;
+        long sentNanos;
+    }
+
+    private FlowControlledPull(Connection connection, JetStream jetStream, String stream, String consumer,
+                               MessageHandler downstream, int capacity, int batchSize, Duration expires,
+                               AtomicInteger held, String owner) {
         this.connection = connection;
-        this.dispatcher = connection.createDispatcher();
+        this.jetStream = jetStream;
+        this.stream = stream;
+        this.consumer = consumer;
         this.downstream = downstream;
         this.capacity = capacity;
         this.batchSize = batchSize;
+        this.refillThreshold = Math.max(1, batchSize / 2);
         this.expires = expires;
+        this.alarmNanos = expires.dividedBy(2).toNanos() * HEARTBEAT_ALARM_INTERVALS;
+        this.held = held;
         this.owner = owner;
     }
 
@@ -69,98 +108,224 @@ final class FlowControlledPull {
      *
      * @param capacity messages the activation can hold at once (hand-off plus workers)
      * @param expires how long one pull waits at the server; heartbeats come every half of it
+     * @param held the activation's count of messages received and not yet released, which this
+     *        pull increments and {@link #released()}'s caller decrements
      * @param owner names the activation in logs
      */
     static FlowControlledPull start(Connection connection, JetStream jetStream, String stream, String consumer,
                                     MessageHandler downstream, int capacity, int batchSize, Duration expires,
-                                    String owner) throws IOException, JetStreamApiException {
-        FlowControlledPull p = new FlowControlledPull(connection, downstream, capacity, batchSize, expires, owner);
-        try {
-            p.sub = jetStream.subscribe(null, p.dispatcher, p::arrived, PullSubscribeOptions.fastBind(stream, consumer));
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            connection.closeDispatcher(p.dispatcher);
-            throw e;
+                                    AtomicInteger held, String owner) throws IOException, JetStreamApiException {
+        FlowControlledPull p = new FlowControlledPull(connection, jetStream, stream, consumer, downstream, capacity,
+                batchSize, expires, held, owner);
+        synchronized (p) {
+            p.current = p.subscribe();
+            p.pullIfRoom();
         }
-        p.pullIfRoom();
         return p;
     }
 
-    /** On the dispatcher thread: one message of the pull in flight. */
-    private void arrived(Message message) throws InterruptedException {
+    private Inbox subscribe() throws IOException, JetStreamApiException {
+        Inbox inbox = new Inbox();
+        try {
+            inbox.sub = jetStream.subscribe(null, inbox.dispatcher, m -> arrived(inbox, m),
+                    PullSubscribeOptions.fastBind(stream, consumer));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            connection.closeDispatcher(inbox.dispatcher);
+            throw e;
+        }
+        return inbox;
+    }
+
+    /** On the inbox's dispatcher thread: one message of its pull. */
+    private void arrived(Inbox inbox, Message message) throws InterruptedException {
         synchronized (this) {
-            if (requested > 0) {
-                requested--;
+            if (inbox.requested > 0) {
+                inbox.requested--;
             }
-            held++;
+            held.incrementAndGet();
         }
         downstream.onMessage(message);
         synchronized (this) {
-            if (requested == 0) {
+            if (inbox == current && inbox.requested == 0) {
                 pullIfRoom();
             }
         }
     }
 
-    /** A message left the activation's hands (settled, or given back): room for one more. */
+    /** A message left the activation's hands (the caller decremented {@code held}): room for more. */
     synchronized void released() {
-        if (held > 0) {
-            held--;
-        }
-        if (requested == 0) {
+        if (current.requested == 0) {
             pullIfRoom();
         }
     }
 
-    /** The server says the pull in flight ended (expired, nothing more, or refused): pull again when there is room. */
-    synchronized void pullEnded() {
-        requested = 0;
-        pullIfRoom();
+    /**
+     * The server answered a pull with a status that ends it.
+     *
+     * @param sub the subscription whose pull it was
+     * @param refused whether the server refused it (limits exceeded, no responders, shutting
+     *        down, or an error): the next pull waits for {@link #watch()} instead of going at once
+     */
+    synchronized void ended(JetStreamSubscription sub, Status status, boolean refused) {
+        Inbox inbox = find(sub);
+        if (inbox == null) {
+            return;
+        }
+        inbox.requested = 0;
+        if (inbox != current) {
+            return;
+        }
+        if (refused) {
+            paused = true;
+            Level level = refusalLogged ? Level.DEBUG : Level.WARNING;
+            refusalLogged = true;
+            LOG.log(level, "{0}: the server refused a pull ({1} {2}); pulling again at the next watch", owner,
+                    status.getCode(), status.getMessage());
+        } else {
+            pullIfRoom();
+        }
     }
 
-    /** @return whether a pull is in flight (its heartbeats are awaited) */
-    synchronized boolean pulling() {
-        return requested > 0;
+    /**
+     * jnats found {@code sub} silent (no message, no heartbeat): when that is the pull in flight,
+     * sent long enough ago to have gone silent, it is cancelled.
+     *
+     * @return whether it was
+     */
+    synchronized boolean silent(JetStreamSubscription sub) {
+        if (current.sub != sub || current.requested == 0 || System.nanoTime() - current.sentNanos < alarmNanos) {
+            return false; // an old inbox's, or raised before the pull in flight was sent
+        }
+        cancel("its heartbeats stopped");
+        return true;
     }
 
     /**
      * Called periodically: a pull whose expiry has passed without the server saying so (its
-     * status lost with a connection) is taken for ended.
+     * status lost with a connection) is cancelled; with no pull in flight, one is sent if there
+     * is room (after a refusal, or a trigger that was missed).
      */
     synchronized void watch() {
-        if (requested > 0 && System.nanoTime() - pullSentNanos > expires.toNanos() + EXPIRY_GRACE_NANOS) {
-            LOG.log(Level.DEBUG, "{0}: pull of {1} ended without news; pulling again", owner, requested);
-            pullEnded();
+        if (current.requested > 0) {
+            if (System.nanoTime() - current.sentNanos > expires.toNanos() + EXPIRY_GRACE_NANOS) {
+                cancel("its expiry passed without news");
+            }
+        } else {
+            paused = false;
+            pullIfRoom();
         }
     }
 
-    private void pullIfRoom() {
-        int n = Math.min(batchSize, capacity - held);
-        if (stopped || n <= 0 || connection.getStatus() == Connection.Status.CLOSED) {
+    /**
+     * The pull in flight may be dead or alive (a reconnect; its heartbeats stopped): cancel it
+     * and pull afresh on a new inbox.
+     */
+    synchronized void cancel(String why) {
+        if (stopped) {
             return;
         }
+        if (current.requested == 0) {
+            pullIfRoom();
+            return;
+        }
+        Inbox fresh;
         try {
-            sub.pull(PullRequestOptions.builder(n).expiresIn(expires).idleHeartbeat(expires.dividedBy(2)).build());
-            requested = n;
-            pullSentNanos = System.nanoTime();
+            fresh = subscribe();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "{0}: no new inbox yet ({1}); the watch tries again", owner, e.toString());
+            return;
+        }
+        Inbox old = current;
+        current = fresh;
+        draining.add(old);
+        LOG.log(Level.DEBUG, "{0}: pull of {1} cancelled ({2}); pulling on a new inbox", owner, old.requested, why);
+        try {
+            connection.getOptions().getExecutor().execute(() -> drain(old));
+        } catch (RejectedExecutionException e) {
+            drained(old, true); // the connection is closing: nothing more comes from it anyway
+        }
+        pullIfRoom();
+    }
+
+    /** On the connection's executor: unsubscribes the inbox and lets what came before that through. */
+    private void drain(Inbox inbox) {
+        CompletableFuture<Boolean> done;
+        try {
+            done = inbox.dispatcher.drain(CANCEL_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            drained(inbox, true);
+            return;
         } catch (RuntimeException e) {
-            // E.g. the subscription closed under us: the next trigger (watch, heartbeat) tries again.
+            drained(inbox, true);
+            return;
+        }
+        done.whenComplete((ok, failure) -> drained(inbox, !Boolean.TRUE.equals(ok)));
+    }
+
+    private void drained(Inbox inbox, boolean close) {
+        if (close) {
+            closeQuietly(inbox.dispatcher);
+        }
+        synchronized (this) {
+            inbox.requested = 0;
+            draining.remove(inbox);
+            if (current.requested == 0) {
+                pullIfRoom();
+            }
+        }
+    }
+
+    private Inbox find(JetStreamSubscription sub) {
+        if (current.sub == sub) {
+            return current;
+        }
+        for (Inbox i : draining) {
+            if (i.sub == sub) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    private void pullIfRoom() {
+        if (stopped || paused || current.requested > 0 || connection.getStatus() != Connection.Status.CONNECTED) {
+            return; // not while disconnected: a pull buffered for the reconnect would be a pull unaccounted for
+        }
+        int asked = 0;
+        for (Inbox i : draining) {
+            asked += i.requested;
+        }
+        int n = Math.min(batchSize, capacity - held.get() - asked);
+        if (n <= 0 || n < refillThreshold && held.get() > 0) {
+            return; // a pull per message would cost more than it brings: a release will come
+        }
+        try {
+            current.sub.pull(PullRequestOptions.builder(n).expiresIn(expires).idleHeartbeat(expires.dividedBy(2))
+                    .build());
+            current.requested = n;
+            current.sentNanos = System.nanoTime();
+        } catch (RuntimeException e) {
+            // E.g. the connection closed under us: the next trigger (watch, reconnect) tries again.
             LOG.log(Level.DEBUG, "{0}: pull not sent: {1}", owner, e.toString());
         }
     }
 
     /**
-     * No more pulls; what the dispatcher already queued still reaches the handler (which gives it
-     * back while the activation stops), then the subscription ends at the server.
+     * No more pulls; what the dispatchers already queued still reaches the handler (which gives it
+     * back while the activation stops), then the subscriptions end at the server.
      *
      * @param flush how long the unsubscribe may take to reach the server
      */
     void stop(Duration flush) {
+        Dispatcher d;
         synchronized (this) {
             stopped = true;
+            d = current.dispatcher;
         }
         try {
-            if (dispatcher.isActive() && connection.getStatus() == Connection.Status.CONNECTED) {
-                dispatcher.drain(flush);
+            if (d.isActive() && connection.getStatus() == Connection.Status.CONNECTED) {
+                d.drain(flush);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -169,17 +334,26 @@ final class FlowControlledPull {
         }
     }
 
-    /** Ends the subscription at once (its consumer is gone anyway). */
+    /** Ends the subscriptions at once (their consumer is gone anyway). */
     void close() {
+        List<Dispatcher> all = new ArrayList<>();
         synchronized (this) {
             stopped = true;
+            all.add(current.dispatcher);
+            for (Inbox i : draining) {
+                all.add(i.dispatcher);
+            }
         }
+        all.forEach(this::closeQuietly);
+    }
+
+    private void closeQuietly(Dispatcher d) {
         try {
-            if (dispatcher.isActive()) {
-                connection.closeDispatcher(dispatcher);
+            if (d.isActive()) {
+                connection.closeDispatcher(d);
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "{0}: closing the pull: {1}", owner, e.toString());
+            LOG.log(Level.DEBUG, "{0}: closing a pull subscription: {1}", owner, e.toString());
         }
     }
 }

@@ -7,6 +7,7 @@ import java.time.ZonedDateTime;
 import java.util.Timer;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.natsjca.config.ConnectionSettings;
@@ -102,6 +103,11 @@ public final class JetStreamActivation extends EndpointActivation {
      */
     private final ConcurrentSkipListSet<Long> unsettled = new ConcurrentSkipListSet<>();
     private final AtomicLong lastReceived = new AtomicLong();
+    /**
+     * Messages received and not yet released, across consumer re-creations: a new pull counts
+     * what the old one's messages still take up.
+     */
+    private final AtomicInteger held = new AtomicInteger();
     /** The consumer's ack floor (stream sequence) as last seen on the server; -1 before it was seen. */
     private volatile long ackFloor = -1;
     private final AtomicBoolean checkPending = new AtomicBoolean();
@@ -154,7 +160,8 @@ public final class JetStreamActivation extends EndpointActivation {
             pull = FlowControlledPull.start(connection, jetStream, js.stream(), info.getName(), msg -> {
                 received(msg);
                 handler.onMessage(msg);
-            }, js.batchSize() + spec.maxConcurrency(), js.batchSize(), PULL_EXPIRES, "NATS endpoint on " + describe());
+            }, js.batchSize() + spec.maxConcurrency(), js.batchSize(), PULL_EXPIRES, held,
+                    "NATS endpoint on " + describe());
         } catch (JetStreamApiException e) {
             throw refusal(e);
         }
@@ -275,7 +282,7 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     private void received(Message message) {
-        if (message.isJetStream()) {
+        if (ofCurrentConsumer(message)) {
             long seq = message.metaData().streamSequence();
             lastReceived.accumulateAndGet(seq, Math::max);
             if (js.durable() == null) {
@@ -286,13 +293,23 @@ public final class JetStreamActivation extends EndpointActivation {
 
     /** The message left this activation's hands: ended, or given back to the server. */
     private void released(Message message, boolean ended) {
-        if (ended && message.isJetStream()) {
+        if (ended && ofCurrentConsumer(message)) {
             unsettled.remove(message.metaData().streamSequence());
         }
+        held.updateAndGet(n -> Math.max(0, n - 1));
         FlowControlledPull p = pull;
         if (p != null) {
             p.released();
         }
+    }
+
+    /**
+     * @return whether the message came from the consumer consumed now: positions noted for an
+     *         earlier one (an ephemeral set up again, a stream created anew) would mislead
+     *         {@link #resumeFrom()}
+     */
+    private boolean ofCurrentConsumer(Message message) {
+        return message.isJetStream() && message.metaData().getConsumer().equals(consumerName);
     }
 
     private void startPeriodicTasks() {
@@ -333,6 +350,9 @@ public final class JetStreamActivation extends EndpointActivation {
         try {
             long floor = m.getConsumerInfo(js.stream(), name).getAckFloor().getStreamSequence();
             ackFloor = floor;
+            // At or below the floor all is settled, including what an earlier consumer left noted
+            // here and the server no longer holds.
+            unsettled.headSet(floor, true).clear();
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == CONSUMER_NOT_FOUND || e.getApiErrorCode() == STREAM_NOT_FOUND) {
                 restartConsuming(Level.WARNING, "consumer '" + name + "' of stream '" + js.stream() + "' is gone from "
@@ -347,16 +367,15 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     /**
-     * After a reconnect the pull in flight has most likely died (it certainly has when the server
-     * restarted): pull again at once rather than after its missed heartbeats. Should it have
-     * survived, both deliver, and the hand-off holds the surplus for a moment. The consumer may be
-     * gone too (an ephemeral one that expired meanwhile): check.
+     * After a reconnect the pull in flight may have died (it certainly has when the server
+     * restarted) or survived: cancel it and pull afresh. The consumer may be gone too (an
+     * ephemeral one that expired meanwhile): check.
      */
     @Override
     protected void reconnected() {
         FlowControlledPull p = pull;
         if (p != null) {
-            p.pullEnded();
+            p.cancel("the connection was re-established");
         }
         scheduleCheck();
     }
@@ -364,27 +383,33 @@ public final class JetStreamActivation extends EndpointActivation {
     @Override
     protected void heartbeatAlarm(JetStreamSubscription sub, long lastStreamSequence) {
         FlowControlledPull p = pull;
-        if (p == null || !p.pulling()) {
-            return; // no pull in flight (all capacity taken): no heartbeats are due
+        if (p != null && p.silent(sub)) {
+            LOG.log(Level.WARNING, "NATS endpoint on {0}: the pull went silent (no message or heartbeat; typically "
+                    + "it died with a server restart); pulling again after stream sequence {1}", describe(),
+                    lastStreamSequence);
+            scheduleCheck();
         }
-        LOG.log(Level.WARNING, "NATS endpoint on {0}: the pull went silent (no message or heartbeat; typically it "
-                + "died with a server restart); pulling again after stream sequence {1}", describe(), lastStreamSequence);
-        p.pullEnded();
-        scheduleCheck();
     }
 
     @Override
-    protected void pullStatus(Status status, boolean error) {
+    protected void pullStatus(JetStreamSubscription sub, Status status, boolean error) {
         FlowControlledPull p = pull;
-        if (error) {
-            scheduleCheck(); // 409 Consumer Deleted and other refusals of the pull
-        } else if (p != null) {
-            // 408 expired, 404 nothing more, 409 limits: the pull in flight ended.
-            p.pullEnded();
-            if (status.getCode() == 503) {
-                scheduleCheck(); // nobody answers for the consumer: it may be gone
-            }
+        if (p != null) {
+            p.ended(sub, status, error || refusesPulls(status));
         }
+        if (error || status.getCode() == 503) {
+            scheduleCheck(); // 409 Consumer Deleted, nobody answering for the consumer: it may be gone
+        }
+    }
+
+    /**
+     * @return whether a status that ended a pull refused it: pulling again at once would be
+     *         refused again (limits exceeded, nobody answers, the server shuts down)
+     */
+    static boolean refusesPulls(Status status) {
+        String text = status.getMessage() == null ? "" : status.getMessage();
+        return status.getCode() == 503
+                || status.getCode() == 409 && (text.startsWith("Exceeded") || text.equals("Server Shutdown"));
     }
 
     /**

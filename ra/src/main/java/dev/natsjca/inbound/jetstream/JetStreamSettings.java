@@ -188,18 +188,19 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
 
     /**
      * @param existing the durable as it exists on the server
-     * @return this activation's settings for it, keeping where it started (the server refuses to
-     *         change that, and it only matters to a new consumer)
+     * @return the durable with this activation's settings (subject, ack wait, no server-side
+     *         delivery limit, {@code maxAckPending}); everything else stays as it is, since an
+     *         operator may have set it (max waiting pulls, replicas, backoff, description) and
+     *         where it started only matters to a new consumer
      */
     ConsumerConfiguration updateOf(ConsumerConfiguration existing, String subject) {
-        ConsumerConfiguration.Builder b = mutable(subject).deliverPolicy(existing.getDeliverPolicy());
-        if (existing.getStartSequence() > 0) {
-            b.startSequence(existing.getStartSequence());
-        }
-        if (existing.getStartTime() != null) {
-            b.startTime(existing.getStartTime());
-        }
-        return b.build();
+        return ConsumerConfiguration.builder(existing)
+                .filterSubject(subject)
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(ackWait)
+                .maxDeliver(-1)
+                .maxAckPending(maxAckPending)
+                .build();
     }
 
     private ConsumerConfiguration.Builder mutable(String subject) {

@@ -327,6 +327,27 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void aDurableAnOperatorSetUpKeepsWhatTheActivationDoesNotSet() throws Exception {
+        stream("OPS", "ops.>");
+        jsm.addOrUpdateConsumer("OPS", io.nats.client.api.ConsumerConfiguration.builder().durable("ops")
+                .filterSubject("ops.x").ackPolicy(io.nats.client.api.AckPolicy.Explicit)
+                .description("billing, owned by the ops team").maxPullWaiting(7).maxDeliver(3)
+                .ackWait(Duration.ofSeconds(90)).build());
+        TestEndpointFactory endpoint = new TestEndpointFactory("ops");
+        NatsActivationSpec spec = Specs.of("ops.x", "OPS", "ops");
+        spec.setAckWait("45000");
+        started.adapter().endpointActivation(endpoint, spec);
+        js.publish("ops.x", new byte[] {1});
+        Await.until(WAIT, "delivered", () -> endpoint.received().size() == 1);
+
+        io.nats.client.api.ConsumerConfiguration c = jsm.getConsumerInfo("OPS", "ops").getConsumerConfiguration();
+        assertEquals("billing, owned by the ops team", c.getDescription());
+        assertEquals(7, c.getMaxPullWaiting());
+        assertEquals(Duration.ofSeconds(45), c.getAckWait(), "the activation's own setting");
+        assertEquals(-1, c.getMaxDeliver(), "the activation counts attempts, not the server");
+    }
+
+    @Test
     void nothingIsLostWhenTheServerIsKilledAndRestartedMidStream() throws Exception {
         try (NatsServer own = NatsServer.start();
              Connection c = Nats.connect(Options.builder().server(own.url()).maxReconnects(-1).build())) {
