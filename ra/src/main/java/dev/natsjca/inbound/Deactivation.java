@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Stops many activations within one bound rather than one bound each: every activation stops
- * taking messages first, then all deliveries in flight are waited for against one deadline, then
- * every connection drains (those drains run at once) and closes.
+ * taking messages first (those stops run at once), then all deliveries in flight are waited for
+ * against one deadline, then every connection drains (those drains run at once) and closes.
  */
 public final class Deactivation {
 
@@ -27,7 +27,7 @@ public final class Deactivation {
         long deadline = System.nanoTime() + bound.toNanos();
         List<EndpointActivation> stopping = new ArrayList<>();
         for (EndpointActivation a : activations) {
-            if (a.beginStop()) {
+            if (a.beginStop(deadline)) {
                 stopping.add(a);
             }
         }

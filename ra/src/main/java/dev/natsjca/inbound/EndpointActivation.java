@@ -87,6 +87,11 @@ public abstract class EndpointActivation {
     private final Options options;
     private final Deliveries deliveries;
 
+    /** Longest a subscription's drain waits for the server to confirm the unsubscribe. */
+    static final Duration STOP_FLUSH = Duration.ofSeconds(2);
+    /** Shortest wait for each step of a deactivation whose bound is already used up. */
+    private static final Duration STOP_MIN = Duration.ofMillis(100);
+
     /** Held by the one attempt that runs; the activation's lock is not held across its network calls. */
     private final java.util.concurrent.locks.ReentrantLock attempting = new java.util.concurrent.locks.ReentrantLock();
 
@@ -94,6 +99,8 @@ public abstract class EndpointActivation {
     private State state = State.CONNECTING;
     private Connection connection;
     private TimerTask pendingAttempt;
+    /** Completes when the subscription stopped taking messages (set by {@link #beginStop}). */
+    private CompletableFuture<Void> stoppedTaking = CompletableFuture.completedFuture(null);
     private int failedAttempts;
     private boolean attemptFailureLogged;
     /** Once it consumed, a refusal (e.g. the stream deleted under it) is retried: an operator may undo it. */
@@ -200,11 +207,11 @@ public abstract class EndpointActivation {
             try {
                 consume(c, deliveries::accept);
             } catch (ConfigurationException e) {
-                stopConsumingQuietly();
+                stopConsumingQuietly(STOP_FLUSH);
                 refused(e, first);
                 return;
             } catch (IOException | RuntimeException e) {
-                stopConsumingQuietly();
+                stopConsumingQuietly(STOP_FLUSH);
                 notYet(e);
                 return;
             }
@@ -221,7 +228,7 @@ public abstract class EndpointActivation {
                 }
             }
             if (stoppedMeanwhile) {
-                stopConsumingQuietly(); // set up after the stop began: undo it
+                stopConsumingQuietly(STOP_FLUSH); // set up after the stop began: undo it
             }
         } finally {
             attempting.unlock();
@@ -285,7 +292,7 @@ public abstract class EndpointActivation {
             LOG.log(level, "NATS endpoint on {0}: {1}; setting the consumer up again", spec.describe(), why);
             state = State.CONNECTED;
         }
-        stopConsumingQuietly();
+        stopConsumingQuietly(STOP_FLUSH);
         synchronized (this) {
             scheduleAttempt(Duration.ZERO);
         }
@@ -408,12 +415,15 @@ public abstract class EndpointActivation {
     }
 
     /**
-     * First phase of deactivation: nothing new is taken (the subscription stops, retries are
-     * cancelled); deliveries in flight go on.
+     * First phase of deactivation: nothing new is taken (retries are cancelled at once; the
+     * subscription's drain waits for the server on the connection's executor, so that many
+     * activations stop side by side); deliveries in flight go on.
      *
+     * @param deadlineNanos {@link System#nanoTime()} by which the whole deactivation must be over
      * @return whether there is more to do (false when it never connected or was stopped already)
      */
-    public final boolean beginStop() {
+    public final boolean beginStop(long deadlineNanos) {
+        Connection c;
         synchronized (this) {
             if (state == State.STOPPED) {
                 return false;
@@ -428,9 +438,30 @@ public abstract class EndpointActivation {
                 LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
                 return false; // an attempt connecting now closes its connection when it sees the stop
             }
+            c = connection;
         }
-        stopConsumingQuietly(); // outside the lock: it may wait for the server
+        Duration flush = boundedBy(STOP_FLUSH, deadlineNanos);
+        CompletableFuture<Void> stopped = onExecutorOf(c, () -> stopConsumingQuietly(flush));
+        synchronized (this) {
+            stoppedTaking = stopped;
+        }
         return true;
+    }
+
+    /** Runs {@code task} on the jnats executor of {@code c} (which waits on nothing of ours); inline if it refuses. */
+    private static CompletableFuture<Void> onExecutorOf(Connection c, Runnable task) {
+        try {
+            return CompletableFuture.runAsync(task, c.getOptions().getExecutor());
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /** @return {@code most}, or less when the deadline comes sooner, but never under {@link #STOP_MIN} */
+    private static Duration boundedBy(Duration most, long deadlineNanos) {
+        long left = Math.max(STOP_MIN.toNanos(), deadlineNanos - System.nanoTime());
+        return Duration.ofNanos(Math.min(most.toNanos(), left));
     }
 
     /**
@@ -440,6 +471,14 @@ public abstract class EndpointActivation {
      * @return whether they all ended in time
      */
     public final boolean awaitDeliveries(long deadlineNanos) {
+        CompletableFuture<Void> stopped;
+        synchronized (this) {
+            stopped = stoppedTaking;
+        }
+        if (!await(stopped, deadlineNanos)) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: its subscription had not stopped by the deactivation bound",
+                    spec.describe());
+        }
         boolean done = deliveries.awaitIdle(deadlineNanos);
         if (!done) {
             LOG.log(Level.WARNING, "NATS endpoint on {0}: deliveries still in flight at the deactivation bound; "
@@ -465,18 +504,26 @@ public abstract class EndpointActivation {
         if (c == null) {
             return CompletableFuture.completedFuture(null);
         }
-        // At least a moment each: the drains of many activations run at once, but each starts with
-        // a flush on the calling thread.
-        long left = Math.max(Duration.ofMillis(100).toNanos(), deadlineNanos - System.nanoTime());
-        CompletableFuture<Boolean> drained = CompletableFuture.completedFuture(false);
+        // jnats' drain starts with a blocking flush: on the connection's executor, so that the
+        // drains of many activations wait side by side, not one after another.
+        Duration left = boundedBy(Duration.ofNanos(Long.MAX_VALUE), deadlineNanos);
+        CompletableFuture<Boolean> drained = new CompletableFuture<>();
         if (c.getStatus() == Connection.Status.CONNECTED) { // else nothing can be given back: just close
-            try {
-                drained = c.drain(Duration.ofNanos(left));
-            } catch (IllegalStateException | TimeoutException e) {
-                LOG.log(Level.DEBUG, "NATS endpoint on {0}: drain: {1}", spec.describe(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            onExecutorOf(c, () -> {
+                try {
+                    c.drain(left).whenComplete((ok, failure) -> drained.complete(Boolean.TRUE.equals(ok)));
+                } catch (IllegalStateException | TimeoutException e) {
+                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: drain: {1}", spec.describe(), e.toString());
+                    drained.complete(false);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    drained.complete(false);
+                } catch (RuntimeException e) {
+                    drained.completeExceptionally(e);
+                }
+            });
+        } else {
+            drained.complete(false);
         }
         return drained.handle((ok, failure) -> {
             closeConnection(c);
@@ -510,9 +557,9 @@ public abstract class EndpointActivation {
         }
     }
 
-    private void stopConsumingQuietly() {
+    private void stopConsumingQuietly(Duration flush) {
         try {
-            stopConsuming();
+            stopConsuming(flush);
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "NATS endpoint on {0}: stopping the consumer: {1}", spec.describe(), e.toString());
         }
@@ -527,8 +574,12 @@ public abstract class EndpointActivation {
     protected abstract void consume(Connection connection, MessageHandler handler)
             throws ConfigurationException, IOException;
 
-    /** Stops taking new messages; deliveries in flight continue. Called without the activation's lock. */
-    protected abstract void stopConsuming();
+    /**
+     * Stops taking new messages; deliveries in flight continue. Called without the activation's lock.
+     *
+     * @param flush the longest wait for the server to confirm that the subscription ended
+     */
+    protected abstract void stopConsuming(Duration flush);
 
     /**
      * jnats reached this activation's pending limit and drops messages until the backlog shrinks;

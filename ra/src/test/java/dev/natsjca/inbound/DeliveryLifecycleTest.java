@@ -20,6 +20,7 @@ import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServerExtension;
 import dev.natsjca.testing.Specs;
 import dev.natsjca.testing.StartedAdapter;
+import dev.natsjca.testing.TcpProxy;
 import dev.natsjca.testing.TestEndpointFactory;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -182,6 +183,51 @@ class DeliveryLifecycleTest {
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             // One after the other they would take n bounds; together one bound and the drains.
             assertTrue(took.compareTo(bound.multipliedBy(2)) < 0, "stopping " + n + " activations took " + took);
+            assertEquals(0, started.adapter().activationCount());
+        }
+    }
+
+    @Test
+    void activationsOnHalfOpenConnectionsStopWithinOneBoundNotOneEach() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("SILENT").subjects("silent.>").build());
+        Duration bound = Duration.ofSeconds(3);
+        int n = 6;
+        try (TcpProxy proxy = new TcpProxy(NATS.server().port());
+             StartedAdapter started = new StartedAdapter(NATS.server().url(), 4 * n,
+                     a -> a.setDeactivationTimeout(Long.toString(bound.toMillis())))) {
+            List<TestEndpointFactory> endpoints = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                TestEndpointFactory endpoint = new TestEndpointFactory("silent-" + i);
+                endpoints.add(endpoint);
+                // Half of them JetStream, half core: both kinds wait for the server while they stop.
+                NatsActivationSpec spec = i % 2 == 0
+                        ? Specs.of("silent." + i, "SILENT", "silent-" + i)
+                        : Specs.of("silent.core." + i, null, null);
+                spec.setServerUrls(proxy.url());
+                started.adapter().endpointActivation(endpoint, spec);
+            }
+            for (int k = 0; k < n; k++) {
+                int i = k;
+                String subject = i % 2 == 0 ? "silent." + i : "silent.core." + i;
+                TestEndpointFactory endpoint = endpoints.get(i);
+                if (i % 2 == 0) {
+                    js.publish(subject, new byte[] {1}); // stored: delivered once the consumer is up
+                }
+                Await.until(WAIT, () -> "a message through " + subject, () -> {
+                    if (i % 2 != 0) {
+                        client.publish(subject, new byte[] {1}); // lost until the subscription is there
+                    }
+                    return !endpoint.received().isEmpty();
+                });
+            }
+            // Every connection stays open and nothing passes: each unsubscribe and drain waits for
+            // an answer that never comes, until its share of the one bound is used up.
+            proxy.blackhole();
+            long t0 = System.nanoTime();
+            started.adapter().stop();
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            // One after the other, their waits would add up to several bounds.
+            assertTrue(took.compareTo(bound.plusMillis(2500)) < 0, "stopping " + n + " activations took " + took);
             assertEquals(0, started.adapter().activationCount());
         }
     }

@@ -71,7 +71,7 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
 
     /** Unsubscribes; what the client already queued still reaches {@link #notTaken}, to be counted. */
     @Override
-    protected void stopConsuming() {
+    protected void stopConsuming(Duration flush) {
         Dispatcher d = dispatcher;
         Connection c = connection();
         if (d == null || !d.isActive() || c == null) {
@@ -79,7 +79,7 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
         }
         try {
             if (c.getStatus() == Connection.Status.CONNECTED) {
-                d.drain(Duration.ofSeconds(2));
+                d.drain(flush);
             } else {
                 c.closeDispatcher(d);
             }

@@ -80,7 +80,6 @@ public final class JetStreamActivation extends EndpointActivation {
     /** How often the consumer's presence (and ack floor) is checked on the server. */
     static final Duration CONSUMER_CHECK_INTERVAL = WATCH_INTERVAL.multipliedBy(2);
     /** How long stopping may wait for the unsubscribe to reach the server. */
-    private static final Duration STOP_FLUSH = Duration.ofSeconds(2);
 
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int CONSUMER_NOT_FOUND = 10014;
@@ -419,10 +418,10 @@ public final class JetStreamActivation extends EndpointActivation {
      * {@code ackWait}.)
      */
     @Override
-    protected void stopConsuming() {
+    protected void stopConsuming(Duration flush) {
         FlowControlledPull p = pull;
         if (p != null) {
-            p.stop(STOP_FLUSH);
+            p.stop(flush);
         }
     }
 
