@@ -424,12 +424,15 @@ public final class LeaderElection {
         }
         if (!status.getBackingStreamInfo().getConfiguration().getSubjects().contains(kvSubjects())) {
             // Created by a node that has not finished (or stopped before it finished): finish it.
-            finishBucket(connection.jetStreamManagement(), floorNow());
+            finishBucket(connection.jetStreamManagement());
             status = kvm.getStatus(bucket);
         }
         adopt(status.getTtl());
         bucketReady = true;
     }
+
+    /** Description of a bucket's stream until its revisions start at the floor that follows. */
+    static final String CREATING = "nats-jca leader bucket being created; revisions from ";
 
     private String kvSubjects() {
         return "$KV." + bucket + ".>";
@@ -446,26 +449,43 @@ public final class LeaderElection {
      * the sequence up to it by a purge (for servers that ignore the first sequence), and only then
      * gives the stream its key-value subjects. No key can be written before its revisions are in
      * place, so no node ever holds a low token.
+     *
+     * <p>The floor is written into the unfinished stream's description: so two nodes creating at
+     * once never both succeed (servers before 2.10 ignore the first sequence, and would take the
+     * second create for a repeat of the first), and whoever finishes the bucket purges below that
+     * one floor only, which can never remove a key written after it.
      */
     private void createBucket(JetStreamManagement jsm) throws IOException, JetStreamApiException {
         long floor = floorNow();
         StreamConfiguration kvStream = bucketConfig.getBackingConfig();
         try {
             jsm.addStream(StreamConfiguration.builder(kvStream).subjects("$KV." + bucket + "._creating")
-                    .firstSequence(floor).build());
+                    .description(CREATING + floor).firstSequence(floor).build());
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() != JS_STREAM_NAME_IN_USE) {
                 throw e;
             }
             return; // another node created it meanwhile; it finishes it, or the next look does
         }
-        finishBucket(jsm, floor);
+        finishBucket(jsm);
         log(Level.INFO, null, "created the bucket (history 1, TTL " + ttl + ", revisions from " + floor + ")");
     }
 
-    private void finishBucket(JetStreamManagement jsm, long floor) throws IOException, JetStreamApiException {
+    private void finishBucket(JetStreamManagement jsm) throws IOException, JetStreamApiException {
         String stream = "KV_" + bucket;
-        long first = jsm.getStreamInfo(stream).getStreamState().getFirstSequence();
+        io.nats.client.api.StreamInfo info = jsm.getStreamInfo(stream);
+        String description = info.getConfiguration().getDescription();
+        if (description == null || !description.startsWith(CREATING)) {
+            throw new IOException("stream " + stream + " has neither the key-value subjects nor the description "
+                    + "of a bucket being created (" + description + "): not finishing a stream this election did not create");
+        }
+        long floor;
+        try {
+            floor = Long.parseLong(description.substring(CREATING.length()));
+        } catch (NumberFormatException e) {
+            throw new IOException("stream " + stream + ": no floor in its description '" + description + "'", e);
+        }
+        long first = info.getStreamState().getFirstSequence();
         if (first < floor) {
             jsm.purgeStream(stream, PurgeOptions.builder().sequence(floor).build());
         }

@@ -37,6 +37,8 @@ final class InterceptingConnection implements NatsConnection {
     final AtomicInteger writes = new AtomicInteger();
     volatile AfterWrite afterWrite = (method, result) -> { };
     volatile Runnable beforeBucketCreate = () -> { };
+    /** Runs once the election's create of its bucket's stream returned or failed. */
+    volatile Runnable afterBucketCreate = () -> { };
 
     InterceptingConnection(NatsConnection delegate) {
         this.delegate = delegate;
@@ -115,16 +117,21 @@ final class InterceptingConnection implements NatsConnection {
         return delegate.request(subject, headers, data, timeout);
     }
 
-    /** The election creates its bucket's stream through this: {@link #beforeBucketCreate} runs first. */
+    /** The election creates its bucket's stream through this, between {@link #beforeBucketCreate} and {@link #afterBucketCreate}. */
     @Override
     public JetStreamManagement jetStreamManagement() {
         JetStreamManagement real = delegate.jetStreamManagement();
         return (JetStreamManagement) Proxy.newProxyInstance(JetStreamManagement.class.getClassLoader(),
                 new Class<?>[] {JetStreamManagement.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("addStream")) {
-                        beforeBucketCreate.run();
+                    if (!method.getName().equals("addStream")) {
+                        return invoke(real, method, args);
                     }
-                    return invoke(real, method, args);
+                    beforeBucketCreate.run();
+                    try {
+                        return invoke(real, method, args);
+                    } finally {
+                        afterBucketCreate.run();
+                    }
                 });
     }
 

@@ -348,6 +348,49 @@ class LeaderElectionTest {
     }
 
     @Test
+    void aRivalCreatingTheBucketAtTheSameTimeNeverPurgesTheFirstLeadersKey() throws Exception {
+        Node a = node("a");
+        Node d = node("d");
+        CountDownLatch dReady = new CountDownLatch(1);
+        CountDownLatch aCreated = new CountDownLatch(1);
+        CountDownLatch dCreated = new CountDownLatch(1);
+        CountDownLatch aLed = new CountDownLatch(1);
+        ExecutorService rival = Executors.newSingleThreadExecutor();
+        try {
+            // Both find no bucket; d takes its floor after a's, creates after a, and goes on
+            // (finishing the bucket, trying for the key) only once a leads.
+            a.handle.beforeBucketCreate = () -> {
+                long floor = LeaderElection.floorNow();
+                Await.until(WAIT, "the clock to pass a's floor", () -> LeaderElection.floorNow() > floor);
+                rival.submit(d::tick);
+                Await.until(WAIT, "d about to create", () -> dReady.getCount() == 0);
+            };
+            d.handle.beforeBucketCreate = () -> {
+                dReady.countDown();
+                Await.until(WAIT, "a's create", () -> aCreated.getCount() == 0);
+            };
+            a.handle.afterBucketCreate = () -> {
+                aCreated.countDown();
+                Await.until(WAIT, "d's create", () -> dCreated.getCount() == 0);
+            };
+            d.handle.afterBucketCreate = () -> {
+                dCreated.countDown();
+                Await.until(WAIT, "a to lead", () -> aLed.getCount() == 0);
+            };
+            assertTrue(a.tick().isLeader(), a.toString());
+            long token = a.last.token();
+            aLed.countDown();
+            rival.shutdown();
+            assertTrue(rival.awaitTermination(10, TimeUnit.SECONDS), "d's tick ended");
+            assertFalse(d.leads(), "two leaders: " + a + " and " + d);
+            assertEquals(token, adminKv().get(KEY).getRevision(), "a's key, as a wrote it");
+            assertTrue(a.tick().isLeader(), "a renews: " + a);
+        } finally {
+            rival.shutdownNow();
+        }
+    }
+
+    @Test
     void renewsThroughADifferentPhysicalConnectionEachTick() {
         LeaderElection a = election("a", TTL);
         LeaderElection b = election("b", TTL);
@@ -498,8 +541,8 @@ class LeaderElectionTest {
         long floor = LeaderElection.floorNow();
         // A node created the stream with its placeholder subject, then stopped before finishing.
         admin.jetStreamManagement().addStream(io.nats.client.api.StreamConfiguration.builder().name("KV_" + bucket)
-                .subjects("$KV." + bucket + "._creating").maxMessagesPerSubject(1).maxAge(TTL).allowRollup(true)
-                .denyDelete(true).build());
+                .subjects("$KV." + bucket + "._creating").description(LeaderElection.CREATING + floor)
+                .maxMessagesPerSubject(1).maxAge(TTL).allowRollup(true).denyDelete(true).build());
         Node a = node("a");
         assertTrue(a.tick().isLeader(), a.toString());
         assertTrue(a.last.token() >= floor, "token " + a.last.token() + ", floor " + floor);
