@@ -103,19 +103,27 @@ final class Deliveries {
         }
     }
 
-    /** Runs on the jnats dispatcher thread: hand over (waiting, bounded and re-checked, while full). */
-    void accept(Message message) throws InterruptedException {
-        while (!handOff.offer(message, OFFER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-            if (!running) {
-                giveBack(message);
-                return;
+    /**
+     * Runs on the jnats dispatcher thread: hand over (waiting, bounded and re-checked, while full).
+     * A message that cannot be handed over (stopping, or the thread interrupted: jnats ends a
+     * dispatcher whose drain timed out that way) is given back, never dropped.
+     */
+    void accept(Message message) {
+        boolean handedOver = false;
+        try {
+            while (running && !(handedOver = handOff.offer(message, OFFER_WAIT_MILLIS, TimeUnit.MILLISECONDS))) {
+                if (permits.availablePermits() == maxConcurrency) {
+                    startWorkerIfRoom(); // full, and no worker runs: ask (a refusal is retried on the timer)
+                }
             }
-            if (permits.availablePermits() == maxConcurrency) {
-                startWorkerIfRoom(); // full, and no worker runs: ask (a refusal is retried on the timer)
-            }
+        } catch (InterruptedException e) {
+            giveBack(message);
+            Thread.currentThread().interrupt(); // the dispatcher is being ended: let it end
+            return;
         }
         if (!running) {
-            if (handOff.remove(message)) {
+            // Stopping: not handed over, or handed over too late for a worker to be sure to take it.
+            if (!handedOver || handOff.remove(message)) {
                 giveBack(message);
             }
             return;

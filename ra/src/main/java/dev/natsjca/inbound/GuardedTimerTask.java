@@ -23,7 +23,9 @@ abstract class GuardedTimerTask extends TimerTask {
     public final void run() {
         try {
             runGuarded();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+            // Any of these in one task must not end the timer every activation shares; an
+            // OutOfMemoryError or another VirtualMachineError still does: nothing sane is left.
             EndpointActivation.LOG.log(Level.ERROR, owner + ": a timer task failed", e);
         }
     }

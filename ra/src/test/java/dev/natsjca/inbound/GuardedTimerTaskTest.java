@@ -12,12 +12,25 @@ class GuardedTimerTaskTest {
 
     @Test
     void aTaskThatThrowsLeavesTheTimerRunningForTheOthers() throws Exception {
+        leavesTheTimerRunning(new IllegalStateException("test: a task fails"));
+    }
+
+    @Test
+    void aTaskThatFailsAnAssertionOrOverflowsItsStackLeavesTheTimerRunning() throws Exception {
+        leavesTheTimerRunning(new AssertionError("test: an assertion fails"));
+        leavesTheTimerRunning(new StackOverflowError("test: a task recursed too deep"));
+    }
+
+    private static void leavesTheTimerRunning(Throwable failure) throws Exception {
         Timer timer = new Timer("guarded-test", true);
         try {
             CountDownLatch thrown = new CountDownLatch(1);
             timer.schedule(GuardedTimerTask.of("test", () -> {
                 thrown.countDown();
-                throw new IllegalStateException("test: a task fails");
+                if (failure instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw (Error) failure;
             }), 0);
             assertTrue(thrown.await(10, TimeUnit.SECONDS));
             CountDownLatch next = new CountDownLatch(1);

@@ -48,8 +48,18 @@ final class FlowControlledPull {
     private static final System.Logger LOG = System.getLogger(FlowControlledPull.class.getName());
     /** A pull with no news this long after its expiry is taken for dead. */
     private static final long EXPIRY_GRACE_NANOS = Duration.ofSeconds(2).toNanos();
-    /** How long the drain of a cancelled inbox may take. */
+    /**
+     * Shortest time the drain of a cancelled inbox may take. It takes as long as the dispatcher
+     * needs for what it had queued (a busy activation may hold it for a while), up to the ack
+     * wait: past that the server redelivers those messages anyway, and jnats then ends the
+     * dispatcher, dropping what is left.
+     */
     private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * With no pull for this long, one goes out even if smaller than the refill threshold: the
+     * server deletes an ephemeral consumer that no pull reached for its inactive threshold.
+     */
+    private static final long KEEP_ALIVE_NANOS = Duration.ofSeconds(20).toNanos();
     /** jnats raises a heartbeat alarm after this many heartbeat intervals without news. */
     private static final int HEARTBEAT_ALARM_INTERVALS = 3;
 
@@ -63,6 +73,7 @@ final class FlowControlledPull {
     /** While messages are held, no pull for fewer than this (half a batch). */
     private final int refillThreshold;
     private final Duration expires;
+    private final Duration drainTimeout;
     private final long alarmNanos;
     private final String owner;
     /** Messages received and not yet released; shared with the activation, it outlives this pull. */
@@ -76,6 +87,7 @@ final class FlowControlledPull {
     private boolean paused;
     private boolean refusalLogged;
     private boolean stopped;
+    private long lastPullNanos = System.nanoTime();
 
     /** One subscription with its own inbox and dispatcher; at most one pull in flight on it. */
     private final class Inbox {
@@ -88,7 +100,7 @@ final class FlowControlledPull {
 
     private FlowControlledPull(Connection connection, JetStream jetStream, String stream, String consumer,
                                MessageHandler downstream, int capacity, int batchSize, Duration expires,
-                               AtomicInteger held, String owner) {
+                               Duration ackWait, AtomicInteger held, String owner) {
         this.connection = connection;
         this.jetStream = jetStream;
         this.stream = stream;
@@ -98,6 +110,7 @@ final class FlowControlledPull {
         this.batchSize = batchSize;
         this.refillThreshold = Math.max(1, batchSize / 2);
         this.expires = expires;
+        this.drainTimeout = ackWait.compareTo(CANCEL_TIMEOUT) > 0 ? ackWait : CANCEL_TIMEOUT;
         this.alarmNanos = expires.dividedBy(2).toNanos() * HEARTBEAT_ALARM_INTERVALS;
         this.held = held;
         this.owner = owner;
@@ -108,15 +121,17 @@ final class FlowControlledPull {
      *
      * @param capacity messages the activation can hold at once (hand-off plus workers)
      * @param expires how long one pull waits at the server; heartbeats come every half of it
+     * @param ackWait the consumer's ack wait: the longest a cancelled inbox's drain is given
      * @param held the activation's count of messages received and not yet released, which this
      *        pull increments and {@link #released()}'s caller decrements
      * @param owner names the activation in logs
      */
     static FlowControlledPull start(Connection connection, JetStream jetStream, String stream, String consumer,
                                     MessageHandler downstream, int capacity, int batchSize, Duration expires,
-                                    AtomicInteger held, String owner) throws IOException, JetStreamApiException {
+                                    Duration ackWait, AtomicInteger held, String owner)
+            throws IOException, JetStreamApiException {
         FlowControlledPull p = new FlowControlledPull(connection, jetStream, stream, consumer, downstream, capacity,
-                batchSize, expires, held, owner);
+                batchSize, expires, ackWait, held, owner);
         synchronized (p) {
             p.current = p.subscribe();
             p.pullIfRoom();
@@ -144,7 +159,18 @@ final class FlowControlledPull {
             }
             held.incrementAndGet();
         }
-        downstream.onMessage(message);
+        try {
+            downstream.onMessage(message);
+        } catch (RuntimeException e) {
+            // Neither handed over nor given back: give it back here, and its place with it.
+            held.updateAndGet(n -> Math.max(0, n - 1));
+            LOG.log(Level.WARNING, owner + ": a received message could not be handed over; giving it back", e);
+            try {
+                message.nak();
+            } catch (RuntimeException nakFailed) {
+                LOG.log(Level.DEBUG, "{0}: nak failed ({1}); redelivered after ackWait", owner, nakFailed.toString());
+            }
+        }
         synchronized (this) {
             if (inbox == current && inbox.requested == 0) {
                 pullIfRoom();
@@ -173,6 +199,9 @@ final class FlowControlledPull {
         }
         inbox.requested = 0;
         if (inbox != current) {
+            if (current.requested == 0) {
+                pullIfRoom(false); // the room its pull held is free
+            }
             return;
         }
         if (refused) {
@@ -193,8 +222,9 @@ final class FlowControlledPull {
      * @return whether it was
      */
     synchronized boolean silent(JetStreamSubscription sub) {
-        if (current.sub != sub || current.requested == 0 || System.nanoTime() - current.sentNanos < alarmNanos) {
-            return false; // an old inbox's, or raised before the pull in flight was sent
+        if (current.sub != sub || current.requested == 0 || System.nanoTime() - current.sentNanos < alarmNanos
+                || queued(current)) {
+            return false; // an old inbox's, raised before the pull in flight was sent, or only busy
         }
         cancel("its heartbeats stopped");
         return true;
@@ -207,13 +237,31 @@ final class FlowControlledPull {
      */
     synchronized void watch() {
         if (current.requested > 0) {
-            if (System.nanoTime() - current.sentNanos > expires.toNanos() + EXPIRY_GRACE_NANOS) {
+            if (System.nanoTime() - current.sentNanos > expires.toNanos() + EXPIRY_GRACE_NANOS && !queued(current)) {
                 cancel("its expiry passed without news");
             }
         } else {
             paused = false;
-            pullIfRoom();
+            pullIfRoom(System.nanoTime() - lastPullNanos > KEEP_ALIVE_NANOS);
         }
+    }
+
+    /**
+     * @return whether the inbox's dispatcher still has messages queued: its pull is not silent,
+     *         the activation is busy (it hands over no faster than its workers take)
+     */
+    private static boolean queued(Inbox inbox) {
+        try {
+            return inbox.dispatcher.getPendingMessageCount() > 0;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** The connection is back: an earlier refusal says nothing about this server; the pull's fate is unknown. */
+    synchronized void reconnected() {
+        paused = false;
+        cancel("the connection was re-established");
     }
 
     /**
@@ -251,7 +299,7 @@ final class FlowControlledPull {
     private void drain(Inbox inbox) {
         CompletableFuture<Boolean> done;
         try {
-            done = inbox.dispatcher.drain(CANCEL_TIMEOUT);
+            done = inbox.dispatcher.drain(drainTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             drained(inbox, true);
@@ -289,6 +337,11 @@ final class FlowControlledPull {
     }
 
     private void pullIfRoom() {
+        pullIfRoom(false);
+    }
+
+    /** @param anySize whether even a pull below the refill threshold goes out (keep-alive) */
+    private void pullIfRoom(boolean anySize) {
         if (stopped || paused || current.requested > 0 || connection.getStatus() != Connection.Status.CONNECTED) {
             return; // not while disconnected: a pull buffered for the reconnect would be a pull unaccounted for
         }
@@ -297,7 +350,7 @@ final class FlowControlledPull {
             asked += i.requested;
         }
         int n = Math.min(batchSize, capacity - held.get() - asked);
-        if (n <= 0 || n < refillThreshold && held.get() > 0) {
+        if (n <= 0 || n < refillThreshold && held.get() > 0 && !anySize) {
             return; // a pull per message would cost more than it brings: a release will come
         }
         try {
@@ -305,6 +358,7 @@ final class FlowControlledPull {
                     .build());
             current.requested = n;
             current.sentNanos = System.nanoTime();
+            lastPullNanos = current.sentNanos;
         } catch (RuntimeException e) {
             // E.g. the connection closed under us: the next trigger (watch, reconnect) tries again.
             LOG.log(Level.DEBUG, "{0}: pull not sent: {1}", owner, e.toString());

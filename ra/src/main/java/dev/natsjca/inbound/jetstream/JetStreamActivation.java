@@ -159,7 +159,7 @@ public final class JetStreamActivation extends EndpointActivation {
             pull = FlowControlledPull.start(connection, jetStream, js.stream(), info.getName(), msg -> {
                 received(msg);
                 handler.onMessage(msg);
-            }, js.batchSize() + spec.maxConcurrency(), js.batchSize(), PULL_EXPIRES, held,
+            }, js.batchSize() + spec.maxConcurrency(), js.batchSize(), PULL_EXPIRES, js.ackWait(), held,
                     "NATS endpoint on " + describe());
         } catch (JetStreamApiException e) {
             throw refusal(e);
@@ -173,7 +173,8 @@ public final class JetStreamActivation extends EndpointActivation {
      *         otherwise a new consumer, starting where {@code deliverPolicy} says, or, when it is
      *         set up again, where {@link #resumeFrom()} says
      */
-    private ConsumerInfo setUpConsumer(JetStreamManagement m) throws IOException, JetStreamApiException {
+    private ConsumerInfo setUpConsumer(JetStreamManagement m)
+            throws ConfigurationException, IOException, JetStreamApiException {
         long resumeFrom = resumeFrom();
         if (js.durable() == null) {
             String known = consumerName;
@@ -197,7 +198,14 @@ public final class JetStreamActivation extends EndpointActivation {
                 }
             }
         }
-        return m.addOrUpdateConsumer(js.stream(), js.updateOf(existing.getConsumerConfiguration(), spec.subject()));
+        if (existing.getConsumerConfiguration().getDeliverSubject() != null) {
+            throw new ConfigurationException("Invalid value for property 'durable': '" + js.durable()
+                    + "': stream " + js.stream() + " has it as a push consumer (deliver subject "
+                    + existing.getConsumerConfiguration().getDeliverSubject() + "); the adapter consumes by pull: "
+                    + "name another durable, or delete that one");
+        }
+        return m.addOrUpdateConsumer(js.stream(), js.updateOf(existing.getConsumerConfiguration(), spec.subject(),
+                PULL_EXPIRES));
     }
 
     /** @return the consumer's info, or {@code null} when it does not exist */
@@ -374,7 +382,7 @@ public final class JetStreamActivation extends EndpointActivation {
     protected void reconnected() {
         FlowControlledPull p = pull;
         if (p != null) {
-            p.cancel("the connection was re-established");
+            p.reconnected();
         }
         scheduleCheck();
     }

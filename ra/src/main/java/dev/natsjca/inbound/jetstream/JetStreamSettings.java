@@ -187,20 +187,31 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
     }
 
     /**
-     * @param existing the durable as it exists on the server
+     * @param existing the durable as it exists on the server (a pull consumer)
+     * @param pullExpires how long the activation's pulls wait at the server
      * @return the durable with this activation's settings (subject, ack wait, no server-side
-     *         delivery limit, {@code maxAckPending}); everything else stays as it is, since an
-     *         operator may have set it (max waiting pulls, replicas, backoff, description) and
-     *         where it started only matters to a new consumer
+     *         delivery limit, {@code maxAckPending}, whole messages, pull limits that admit its
+     *         pulls); everything else stays as it is, since an operator may have set it (max
+     *         waiting pulls, replicas, description) and where it started only matters to a new
+     *         consumer
      */
-    ConsumerConfiguration updateOf(ConsumerConfiguration existing, String subject) {
-        return ConsumerConfiguration.builder(existing)
+    ConsumerConfiguration updateOf(ConsumerConfiguration existing, String subject, Duration pullExpires) {
+        ConsumerConfiguration.Builder b = ConsumerConfiguration.builder(existing)
                 .filterSubject(subject)
                 .ackPolicy(AckPolicy.Explicit)
                 .ackWait(ackWait)
                 .maxDeliver(-1)
                 .maxAckPending(maxAckPending)
-                .build();
+                .headersOnly(false); // else the bean would get empty bodies, and ack them
+        // Limits below what the activation asks for would refuse every pull: nothing delivered.
+        if (existing.getMaxBatch() > 0 && existing.getMaxBatch() < batchSize) {
+            b.maxBatch(batchSize);
+        }
+        Duration maxExpires = existing.getMaxExpires();
+        if (maxExpires != null && !maxExpires.isZero() && maxExpires.compareTo(pullExpires) < 0) {
+            b.maxExpires(pullExpires);
+        }
+        return b.build();
     }
 
     private ConsumerConfiguration.Builder mutable(String subject) {

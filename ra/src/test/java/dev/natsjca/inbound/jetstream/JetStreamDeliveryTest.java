@@ -348,6 +348,42 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void aDurableWhoseLimitsWouldRefuseEveryPullOrStripTheBodiesIsMadeToDeliver() throws Exception {
+        stream("LIMITS", "limits.>");
+        jsm.addOrUpdateConsumer("LIMITS", io.nats.client.api.ConsumerConfiguration.builder().durable("limits")
+                .filterSubject("limits.x").ackPolicy(io.nats.client.api.AckPolicy.Explicit)
+                .maxBatch(5).maxExpires(Duration.ofSeconds(5)).headersOnly(true).build());
+        TestEndpointFactory endpoint = new TestEndpointFactory("limits");
+        NatsActivationSpec spec = Specs.of("limits.x", "LIMITS", "limits");
+        spec.setBatchSize("10");
+        started.adapter().endpointActivation(endpoint, spec);
+        for (int i = 0; i < 5; i++) {
+            js.publish("limits.x", ("body " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(WAIT, () -> "5 delivered, got " + endpoint.received().size(), () -> endpoint.received().size() == 5);
+        assertEquals("body 0", new String(endpoint.received().get(0).data(), StandardCharsets.UTF_8), "the whole message");
+
+        io.nats.client.api.ConsumerConfiguration c = jsm.getConsumerInfo("LIMITS", "limits").getConsumerConfiguration();
+        assertEquals(10, c.getMaxBatch(), "a batch of 5 at most would refuse every pull of 10");
+        assertTrue(c.getMaxExpires().compareTo(Duration.ofSeconds(5)) > 0, "max expires " + c.getMaxExpires());
+        assertFalse(c.isHeadersOnly(), "headers only");
+    }
+
+    @Test
+    void aPushDurableIsRefusedNamingThePropertyNotPulledInVain() throws Exception {
+        stream("PUSHED", "pushed.>");
+        jsm.addOrUpdateConsumer("PUSHED", io.nats.client.api.ConsumerConfiguration.builder().durable("pushed")
+                .filterSubject("pushed.x").ackPolicy(io.nats.client.api.AckPolicy.Explicit)
+                .deliverSubject("elsewhere.pushed").build());
+        ResourceException e = assertThrows(ResourceException.class, () -> started.adapter()
+                .endpointActivation(new TestEndpointFactory("pushed"), Specs.of("pushed.x", "PUSHED", "pushed")));
+        assertTrue(e.getMessage().contains("'durable'") && e.getMessage().contains("'pushed'")
+                && e.getMessage().contains("push consumer"), e.getMessage());
+        assertEquals("elsewhere.pushed",
+                jsm.getConsumerInfo("PUSHED", "pushed").getConsumerConfiguration().getDeliverSubject(), "left as it was");
+    }
+
+    @Test
     void nothingIsLostWhenTheServerIsKilledAndRestartedMidStream() throws Exception {
         try (NatsServer own = NatsServer.start();
              Connection c = Nats.connect(Options.builder().server(own.url()).maxReconnects(-1).build())) {

@@ -96,6 +96,37 @@ class PullFlowControlTest {
     }
 
     @Test
+    void aBusyActivationKeepsItsPullAndStrandsNothing() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("FLOW").subjects("flow.>").build());
+        TestEndpointFactory endpoint = new TestEndpointFactory("busy");
+        NatsActivationSpec spec = Specs.of("flow.x", "FLOW", "busy");
+        spec.setBatchSize("10");
+        spec.setMaxConcurrency("10");
+        spec.setAckWait("120000"); // a stranded message would come back only after two minutes
+        started.adapter().endpointActivation(endpoint, spec);
+        Await.until(WAIT, "pulling", () -> consumer("busy").getNumWaiting() == 1);
+
+        // No worker can start: the hand-off fills, the dispatcher waits, the rest stays queued in it.
+        started.workManager().rejectNext(Integer.MAX_VALUE);
+        for (int i = 0; i < 20; i++) {
+            js.publish("flow.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(WAIT, "all 20 sent to the client", () -> consumer("busy").getNumAckPending() == 20);
+        // The stimulus: busy past jnats' heartbeat alarm (15 s) and past the pull's expiry and grace
+        // (12 s), at which a silent pull is cancelled. A busy one is not silent: cancelling it (and
+        // timing its drain out) would drop what its dispatcher had queued.
+        LockSupport.parkNanos(Duration.ofSeconds(20).toNanos());
+        started.workManager().rejectNext(0);
+        Await.until(WAIT, () -> "all 20 long before the ack wait, got " + endpoint.received().size(),
+                () -> endpoint.received().size() == 20);
+        for (int i = 20; i < 40; i++) {
+            js.publish("flow.x", Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(WAIT, () -> "and 20 more, got " + endpoint.received().size(), () -> endpoint.received().size() == 40);
+        assertEquals(0, jsm.getConsumerInfo("FLOW", "busy").getRedelivered(), "nothing came twice");
+    }
+
+    @Test
     void aPullTheServerRefusesIsNotRepeatedInALoop() throws Exception {
         jsm.addStream(StreamConfiguration.builder().name("FLOW").subjects("flow.>").build());
         // One waiting pull at a time for the whole durable: a second activation's pulls are refused
