@@ -31,6 +31,57 @@ public final class Subjects {
     }
 
     /**
+     * Checks a property that holds one or more subscription subjects, comma-separated.
+     *
+     * @return the subjects, in the order given
+     * @throws InvalidPropertyException naming the property and the value: an invalid subject, a
+     *         repeated one, or two that overlap (a message on both would be delivered twice, and
+     *         the server refuses overlapping consumer filters)
+     */
+    public static java.util.List<String> requireSubscribeSubjects(String property, String value)
+            throws InvalidPropertyException {
+        java.util.List<String> subjects = new java.util.ArrayList<>();
+        String[] parts = (value == null ? "" : value).split(",", -1);
+        for (String part : parts) {
+            String subject = part.trim();
+            if (parts.length == 1) {
+                requireSubscribeSubject(property, subject);
+            } else if (subscribeProblem(subject) != null) {
+                throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
+                        + "': subject " + (subjects.size() + 1) + " of " + parts.length + ", '" + subject + "': "
+                        + subscribeProblem(subject));
+            }
+            for (String earlier : subjects) {
+                if (overlap(earlier, subject)) {
+                    throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
+                            + "': subjects '" + earlier + "' and '" + subject + "' overlap (a message on both "
+                            + "would come twice); list subjects that no message matches twice");
+                }
+            }
+            subjects.add(subject);
+        }
+        return java.util.List.copyOf(subjects);
+    }
+
+    /** @return whether some subject matches both subscription subjects {@code a} and {@code b} */
+    public static boolean overlap(String a, String b) {
+        String[] x = a.split("\\.", -1);
+        String[] y = b.split("\\.", -1);
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            if (i >= x.length || i >= y.length) {
+                return false; // one ended, the other goes on, and no '>' came before
+            }
+            if (x[i].equals(">") || y[i].equals(">")) {
+                return true; // the other has a token here, and '>' takes it and the rest
+            }
+            if (!x[i].equals("*") && !y[i].equals("*") && !x[i].equals(y[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Checks a property that holds a subscription subject.
      *
      * @throws InvalidPropertyException naming the property and the value

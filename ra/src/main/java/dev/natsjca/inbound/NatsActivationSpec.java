@@ -43,7 +43,8 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
     /** Default client-side buffer of a core subscription, in messages (jnats' own is 512 Ki). */
     static final int DEFAULT_MAX_PENDING = 10_000;
 
-    @ConfigProperty(description = "Subject to subscribe to (required; wildcards * and > allowed)")
+    @ConfigProperty(description = "Subjects to subscribe to, comma-separated (required; wildcards * and > allowed; "
+            + "no two overlapping; several need nats-server 2.10 for JetStream)")
     private String subject;
 
     @ConfigProperty(description = "Queue group shared by competing activations (optional)")
@@ -113,7 +114,7 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
      */
     public ResolvedActivation resolved() throws InvalidPropertyException {
         String s = PropertyResolver.resolve(SUBJECT, subject);
-        Subjects.requireSubscribeSubject(SUBJECT, s == null ? "" : s);
+        java.util.List<String> subjects = Subjects.requireSubscribeSubjects(SUBJECT, s == null ? "" : s);
         String q = PropertyResolver.resolve(QUEUE_GROUP, queueGroup);
         if (q != null && q.isEmpty()) {
             q = null;
@@ -127,13 +128,13 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
         }
         int concurrency = positiveInt(MAX_CONCURRENCY, PropertyResolver.resolve(MAX_CONCURRENCY, maxConcurrency));
         String mp = PropertyResolver.resolve(MAX_PENDING, maxPending);
-        JetStreamSettings js = JetStreamSettings.resolve(this, s, q, concurrency);
+        JetStreamSettings js = JetStreamSettings.resolve(this, subjects, q, concurrency);
         if (js != null && mp != null && !mp.isBlank()) {
             throw new InvalidPropertyException("Invalid value for property '" + MAX_PENDING + "': '" + mp
                     + "': it applies to core NATS only; a JetStream activation is bounded by batchSize and maxAckPending");
         }
         int pending = mp == null || mp.isBlank() ? DEFAULT_MAX_PENDING : positiveInt(MAX_PENDING, mp);
-        return new ResolvedActivation(s, q, concurrency, pending, js);
+        return new ResolvedActivation(subjects, q, concurrency, pending, js);
     }
 
     /**

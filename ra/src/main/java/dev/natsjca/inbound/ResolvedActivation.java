@@ -1,25 +1,32 @@
 package dev.natsjca.inbound;
 
+import java.util.List;
+
 import dev.natsjca.inbound.jetstream.JetStreamSettings;
 
 /**
  * The validated, placeholder-free properties of one activation.
  *
- * @param subject the subscription subject
+ * @param subjects the subscription subjects (one or more, no two overlapping)
  * @param queueGroup the queue group, or {@code null}
  * @param maxConcurrency deliveries in flight at most
  * @param maxPending core subscriptions: messages the client buffers while all deliveries are busy
  * @param jetStream the JetStream consumer settings, or {@code null} for a core subscription
  */
-public record ResolvedActivation(String subject, String queueGroup, int maxConcurrency, int maxPending,
+public record ResolvedActivation(List<String> subjects, String queueGroup, int maxConcurrency, int maxPending,
                                  JetStreamSettings jetStream) {
+
+    /** @return the subjects as configured: comma-separated */
+    public String subject() {
+        return String.join(",", subjects);
+    }
 
     /** @return a short description for logs and connection names */
     public String describe() {
         if (jetStream != null) {
-            return subject + " (stream " + jetStream.stream() + ", "
+            return subject() + " (stream " + jetStream.stream() + ", "
                     + (jetStream.durable() == null ? "ephemeral" : "durable " + jetStream.durable()) + ")";
         }
-        return queueGroup == null ? subject : subject + " (queue " + queueGroup + ")";
+        return queueGroup == null ? subject() : subject() + " (queue " + queueGroup + ")";
     }
 }

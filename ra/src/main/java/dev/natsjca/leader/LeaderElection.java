@@ -474,6 +474,9 @@ public final class LeaderElection {
     private void finishBucket(JetStreamManagement jsm) throws IOException, JetStreamApiException {
         String stream = "KV_" + bucket;
         io.nats.client.api.StreamInfo info = jsm.getStreamInfo(stream);
+        if (info.getConfiguration().getSubjects().contains(kvSubjects())) {
+            return; // another node finished it meanwhile
+        }
         String description = info.getConfiguration().getDescription();
         if (description == null || !description.startsWith(CREATING)) {
             throw new IOException("stream " + stream + " has neither the key-value subjects nor the description "

@@ -60,4 +60,29 @@ class SubjectsTest {
         assertNotNull(Subjects.queueGroupProblem("work*"));
         assertNotNull(Subjects.queueGroupProblem(""));
     }
+
+    @Test
+    void subjectListsAreSplitTrimmedAndRefusedWhenTheyOverlap() throws Exception {
+        assertEquals(java.util.List.of("orders.placed", "orders.cancelled", "audit.>"),
+                Subjects.requireSubscribeSubjects("subject", "orders.placed, orders.cancelled,audit.>"));
+        assertEquals(java.util.List.of("a"), Subjects.requireSubscribeSubjects("subject", "a"));
+        for (String[] bad : new String[][] {{"a.*, a.b", "'a.*' and 'a.b'"}, {"a.>, a.b.c", "'a.>' and 'a.b.c'"},
+                {"x, x", "'x' and 'x'"}, {"*.b, a.*", "'*.b' and 'a.*'"}, {"a,,b", "'a,,b'"}, {"a, b c", "'a, b c'"}}) {
+            jakarta.resource.spi.InvalidPropertyException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    jakarta.resource.spi.InvalidPropertyException.class,
+                    () -> Subjects.requireSubscribeSubjects("subject", bad[0]));
+            assertTrue(e.getMessage().contains("'subject'") && e.getMessage().contains(bad[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void overlapIsDecidedTokenByToken() {
+        assertTrue(Subjects.overlap("a.*", "*.b"));
+        assertTrue(Subjects.overlap(">", "a"));
+        assertTrue(Subjects.overlap("a.>", "a.*.c"));
+        org.junit.jupiter.api.Assertions.assertFalse(Subjects.overlap("a.>", "a"));
+        org.junit.jupiter.api.Assertions.assertFalse(Subjects.overlap("a.*", "a.b.c"));
+        org.junit.jupiter.api.Assertions.assertFalse(Subjects.overlap("orders.placed", "orders.cancelled"));
+        org.junit.jupiter.api.Assertions.assertFalse(Subjects.overlap("a.b", "a"));
+    }
 }

@@ -22,8 +22,10 @@ import java.util.stream.Stream;
  * A real {@code nats-server} process for tests: started on a free (or given) loopback port with
  * JetStream storage and monitoring in a temp directory, so a test can stop, restart or kill it.
  *
- * <p>The binary is {@code $NATS_SERVER_BIN}, else {@code nats-server} on the {@code PATH} or in
- * {@code /usr/sbin} (where Debian's package puts it).
+ * <p>The binary is the system property {@code nats.server.bin} (the build sets it: the newest
+ * release, and the oldest supported in a second run of the contract tests), else
+ * {@code $NATS_SERVER_BIN}, else {@code nats-server} on the {@code PATH} or in {@code /usr/sbin}.
+ * {@link #version()} tells tests which one runs, for features that need a newer server.
  */
 public final class NatsServer implements AutoCloseable {
 
@@ -274,7 +276,58 @@ public final class NatsServer implements AutoCloseable {
         }
     }
 
+    private static volatile String version;
+
+    /** @return the version of the binary tests run, e.g. {@code 2.9.10} */
+    public static String version() {
+        String v = version;
+        if (v == null) {
+            try {
+                Process p = new ProcessBuilder(binary(), "--version").redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("v?(\\d+\\.\\d+\\.\\d+)").matcher(out);
+                if (!m.find()) {
+                    throw new IllegalStateException("no version in '" + out.trim() + "'");
+                }
+                v = m.group(1);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            version = v;
+        }
+        return v;
+    }
+
+    /** @return whether the binary tests run is {@code minimum} (e.g. {@code "2.10.0"}) or newer */
+    public static boolean atLeast(String minimum) {
+        String[] have = version().split("\\.");
+        String[] need = minimum.split("\\.");
+        for (int i = 0; i < 3; i++) {
+            int h = Integer.parseInt(have[i]);
+            int n = i < need.length ? Integer.parseInt(need[i]) : 0;
+            if (h != n) {
+                return h > n;
+            }
+        }
+        return true;
+    }
+
     private static String binary() {
+        String chosen = System.getProperty("nats.server.bin"); // the build's matrix: newest or oldest
+        if (chosen != null && !chosen.isBlank()) {
+            if (!Files.isExecutable(Paths.get(chosen))) {
+                throw new IllegalStateException("nats-server " + chosen + " (system property nats.server.bin) "
+                        + "is not an executable: run the build (it fetches the servers) or point "
+                        + "-Dnats.server.newest / -Dnats.server.oldest at a nats-server binary");
+            }
+            return chosen;
+        }
         String fromEnv = System.getenv("NATS_SERVER_BIN");
         if (fromEnv != null && !fromEnv.isBlank()) {
             return fromEnv;

@@ -63,9 +63,9 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
         d.setPendingLimits(spec.maxPending(), MAX_PENDING_BYTES);
         dispatcher = d;
         if (spec.queueGroup() == null) {
-            d.subscribe(spec.subject());
+            spec.subjects().forEach(d::subscribe);
         } else {
-            d.subscribe(spec.subject(), spec.queueGroup());
+            spec.subjects().forEach(s -> d.subscribe(s, spec.queueGroup()));
         }
     }
 

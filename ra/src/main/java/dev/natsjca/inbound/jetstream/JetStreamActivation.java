@@ -81,6 +81,8 @@ public final class JetStreamActivation extends EndpointActivation {
     static final Duration CONSUMER_CHECK_INTERVAL = WATCH_INTERVAL.multipliedBy(2);
     /** How long stopping may wait for the unsubscribe to reach the server. */
 
+    /** The first nats-server release that filters one consumer on several subjects. */
+    static final String SEVERAL_FILTERS = "2.10.0";
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int CONSUMER_NOT_FOUND = 10014;
     private static final int STREAM_NAME_IN_USE = 10058;
@@ -136,6 +138,13 @@ public final class JetStreamActivation extends EndpointActivation {
             old.close(); // what is left of a consumer that disappeared
             pull = null;
         }
+        String version = connection.getServerInfo().getVersion();
+        if (spec.subjects().size() > 1 && !connection.getServerInfo().isSameOrNewerThanVersion(SEVERAL_FILTERS)) {
+            // An older server ignores filter_subjects: the consumer would deliver every subject of the stream.
+            throw new ConfigurationException("Invalid value for property 'subject': '" + spec.subject()
+                    + "': several subjects on one JetStream consumer need nats-server " + SEVERAL_FILTERS
+                    + " or newer; the server is " + version + " (one subject per activation works on it)");
+        }
         try {
             JetStreamManagement m = connection.jetStreamManagement();
             jsm = m;
@@ -179,7 +188,7 @@ public final class JetStreamActivation extends EndpointActivation {
         if (js.durable() == null) {
             String known = consumerName;
             ConsumerInfo existing = known == null ? null : info(m, known);
-            return existing != null ? existing : m.addOrUpdateConsumer(js.stream(), js.newConsumer(spec.subject(),
+            return existing != null ? existing : m.addOrUpdateConsumer(js.stream(), js.newConsumer(spec.subjects(),
                     resumeFrom));
         }
         ConsumerInfo existing = info(m, js.durable());
@@ -189,7 +198,7 @@ public final class JetStreamActivation extends EndpointActivation {
                     LOG.log(Level.WARNING, "NATS endpoint on {0}: creating durable {1} again, from stream sequence {2}",
                             describe(), js.durable(), resumeFrom);
                 }
-                return m.addOrUpdateConsumer(js.stream(), js.newConsumer(spec.subject(), resumeFrom));
+                return m.addOrUpdateConsumer(js.stream(), js.newConsumer(spec.subjects(), resumeFrom));
             } catch (JetStreamApiException e) {
                 // Another activation may have created it meanwhile, from another position: bind to that one.
                 existing = info(m, js.durable());
@@ -204,7 +213,7 @@ public final class JetStreamActivation extends EndpointActivation {
                     + existing.getConsumerConfiguration().getDeliverSubject() + "); the adapter consumes by pull: "
                     + "name another durable, or delete that one");
         }
-        return m.addOrUpdateConsumer(js.stream(), js.updateOf(existing.getConsumerConfiguration(), spec.subject(),
+        return m.addOrUpdateConsumer(js.stream(), js.updateOf(existing.getConsumerConfiguration(), spec.subjects(),
                 PULL_EXPIRES));
     }
 

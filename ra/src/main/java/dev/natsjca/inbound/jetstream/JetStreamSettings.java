@@ -45,7 +45,7 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
      * @return the settings, or {@code null} when the spec names no stream (core NATS)
      * @throws InvalidPropertyException naming the property and its value
      */
-    public static JetStreamSettings resolve(NatsActivationSpec spec, String subject, String queueGroup,
+    public static JetStreamSettings resolve(NatsActivationSpec spec, List<String> subjects, String queueGroup,
                                             int maxConcurrency)
             throws InvalidPropertyException {
         String stream = value(spec, "stream", spec.getStream());
@@ -123,10 +123,12 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
             if (why != null) {
                 throw new InvalidPropertyException("Invalid value for property 'deadLetterSubject': '" + dlq + "': " + why);
             }
-            if (Subjects.matches(subject, dlq)) {
-                throw new InvalidPropertyException("Invalid value for property 'deadLetterSubject': '" + dlq
-                        + "': the activation's subject '" + subject + "' matches it, so every dead letter would be "
-                        + "delivered to this bean again");
+            for (String subject : subjects) {
+                if (Subjects.matches(subject, dlq)) {
+                    throw new InvalidPropertyException("Invalid value for property 'deadLetterSubject': '" + dlq
+                            + "': the activation's subject '" + subject + "' matches it, so every dead letter would be "
+                            + "delivered to this bean again");
+                }
             }
         }
         String cs = value(spec, "createStream", spec.getCreateStream());
@@ -139,7 +141,7 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         }
         List<String> streamSubjects = new ArrayList<>();
         String ss = value(spec, "streamSubjects", spec.getStreamSubjects());
-        for (String part : (ss == null ? subject : ss).split(",")) {
+        for (String part : (ss == null ? String.join(",", subjects) : ss).split(",")) {
             Subjects.requireSubscribeSubject("streamSubjects", part.trim());
             streamSubjects.add(part.trim());
         }
@@ -164,15 +166,15 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
     static final Duration EPHEMERAL_INACTIVE_THRESHOLD = Duration.ofMinutes(1);
 
     /**
-     * @param subject the activation's subject, the consumer's filter
+     * @param subjects the activation's subjects, the consumer's filters
      * @param resumeFrom 0 for a consumer made at activation, which starts where {@code deliverPolicy}
      *        says; else the stream sequence a consumer set up again (after it disappeared) starts at
      * @return the configuration of a new consumer: explicit acks, filtered on the subject, no
      *         server-side delivery limit (the adapter counts attempts and ends them, see
      *         {@link #maxDeliver()})
      */
-    ConsumerConfiguration newConsumer(String subject, long resumeFrom) {
-        ConsumerConfiguration.Builder b = mutable(subject);
+    ConsumerConfiguration newConsumer(List<String> subjects, long resumeFrom) {
+        ConsumerConfiguration.Builder b = mutable(subjects);
         if (resumeFrom > 0) {
             b.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(resumeFrom);
         } else {
@@ -195,9 +197,9 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
      *         waiting pulls, replicas, description) and where it started only matters to a new
      *         consumer
      */
-    ConsumerConfiguration updateOf(ConsumerConfiguration existing, String subject, Duration pullExpires) {
+    ConsumerConfiguration updateOf(ConsumerConfiguration existing, List<String> subjects, Duration pullExpires) {
         ConsumerConfiguration.Builder b = ConsumerConfiguration.builder(existing)
-                .filterSubject(subject)
+                .filterSubjects(subjects)
                 .ackPolicy(AckPolicy.Explicit)
                 .ackWait(ackWait)
                 .maxDeliver(-1)
@@ -214,9 +216,9 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         return b.build();
     }
 
-    private ConsumerConfiguration.Builder mutable(String subject) {
+    private ConsumerConfiguration.Builder mutable(List<String> subjects) {
         ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
-                .filterSubject(subject)
+                .filterSubjects(subjects) // one: filter_subject; several: filter_subjects (nats-server 2.10)
                 .ackPolicy(AckPolicy.Explicit)
                 .ackWait(ackWait)
                 .maxDeliver(-1)

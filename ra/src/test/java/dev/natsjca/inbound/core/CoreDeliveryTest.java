@@ -101,6 +101,25 @@ class CoreDeliveryTest {
     }
 
     @Test
+    void severalSubjectsDeliverFromEachAndNothingElse() throws Exception {
+        TestEndpointFactory endpoint = new TestEndpointFactory("several");
+        adapter.endpointActivation(endpoint, spec("core.multi.a, core.multi.b.*", null, 1));
+        awaitSubscribed("core.multi.a");
+        awaitSubscribed("core.multi.b.*");
+        for (String subject : List.of("core.multi.a", "core.multi.c", "core.multi.b.x", "core.multi.b", "core.multi.a.x")) {
+            client.publish(subject, subject.getBytes(StandardCharsets.UTF_8));
+        }
+        client.publish("core.multi.end", new byte[0]);
+        client.flush(WAIT);
+        Await.until(WAIT, () -> "both, got " + endpoint.received(), () -> endpoint.received().size() >= 2);
+        // Published after the others, on a subject listed: when it is in, all before it would be too.
+        client.publish("core.multi.b.last", new byte[0]);
+        Await.until(WAIT, "the last", () -> endpoint.received().stream().anyMatch(r -> r.subject().equals("core.multi.b.last")));
+        assertEquals(List.of("core.multi.a", "core.multi.b.x", "core.multi.b.last"),
+                endpoint.received().stream().map(TestEndpointFactory.Received::subject).toList());
+    }
+
+    @Test
     void queueGroupSharesMessagesAndPlainSubscriptionsEachGetAll() throws Exception {
         TestEndpointFactory a = new TestEndpointFactory("a");
         TestEndpointFactory b = new TestEndpointFactory("b");

@@ -348,6 +348,45 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void severalSubjectsOnOneConsumerDeliverFromEachAndNothingElse() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.natsjca.testing.NatsServer.atLeast("2.10.0"),
+                "several filter subjects need nats-server 2.10");
+        stream("MULTI", "multi.>");
+        TestEndpointFactory endpoint = new TestEndpointFactory("multi");
+        started.adapter().endpointActivation(endpoint, Specs.of("multi.placed, multi.cancelled.*", "MULTI", "multi"));
+        for (String subject : List.of("multi.placed", "multi.shipped", "multi.cancelled.x", "multi.cancelled",
+                "multi.placed.late", "multi.cancelled.y")) {
+            js.publish(subject, subject.getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(WAIT, () -> "3 delivered, got " + endpoint.received().size(), () -> endpoint.received().size() >= 3);
+        // The consumer has nothing more for this activation: the others are not its subjects.
+        Await.until(WAIT, "all acked", () -> {
+            try {
+                io.nats.client.api.ConsumerInfo c = jsm.getConsumerInfo("MULTI", "multi");
+                return c.getNumPending() == 0 && c.getNumAckPending() == 0;
+            } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
+                return false;
+            }
+        });
+        assertEquals(List.of("multi.placed", "multi.cancelled.x", "multi.cancelled.y"),
+                endpoint.received().stream().map(TestEndpointFactory.Received::subject).toList());
+        assertEquals(List.of("multi.placed", "multi.cancelled.*"),
+                jsm.getConsumerInfo("MULTI", "multi").getConsumerConfiguration().getFilterSubjects());
+    }
+
+    @Test
+    void severalSubjectsOnAServerTooOldForThemAreRefusedNamingTheVersions() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.natsjca.testing.NatsServer.atLeast("2.10.0"),
+                "the server is new enough");
+        stream("OLDMULTI", "oldmulti.>");
+        ResourceException e = assertThrows(ResourceException.class, () -> started.adapter().endpointActivation(
+                new TestEndpointFactory("old"), Specs.of("oldmulti.a, oldmulti.b", "OLDMULTI", "old")));
+        assertTrue(e.getMessage().contains("'subject'") && e.getMessage().contains("2.10.0")
+                && e.getMessage().contains(dev.natsjca.testing.NatsServer.version()), e.getMessage());
+        assertTrue(jsm.getConsumerNames("OLDMULTI").isEmpty(), "no consumer that would take every subject");
+    }
+
+    @Test
     void aDurableWhoseLimitsWouldRefuseEveryPullOrStripTheBodiesIsMadeToDeliver() throws Exception {
         stream("LIMITS", "limits.>");
         jsm.addOrUpdateConsumer("LIMITS", io.nats.client.api.ConsumerConfiguration.builder().durable("limits")
