@@ -27,7 +27,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = SampleSubjects.ORDERS_PLACED),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = SampleSubjects.ORDERS_STREAM),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = SampleSubjects.ORDER_AUDITOR),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "streamSubjects", propertyValue = "orders.>"),
         @ActivationConfigProperty(propertyName = "maxDeliver", propertyValue = "3"),
         @ActivationConfigProperty(propertyName = "backoff", propertyValue = "500,1000"),

@@ -74,6 +74,10 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     /** The header JetStream deduplicates on. */
     static final String MSG_ID = "Nats-Msg-Id";
+    /** The header a per-message TTL travels in (jnats sets it from {@code PublishOptions}). */
+    static final String MESSAGE_TTL = "Nats-TTL";
+    /** The first nats-server release that honours a per-message TTL. */
+    static final String MESSAGE_TTL_SINCE = "2.11.0";
 
     /** The longest {@link #destroy()} waits for buffered messages to reach the server. */
     static final Duration FLUSH_ON_DESTROY = Duration.ofSeconds(5);
@@ -242,6 +246,13 @@ public final class NatsManagedConnection implements ManagedConnection {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
         Headers h = headers == null ? new Headers() : new Headers(headers);
+        boolean ttl = options != null && options.getMessageTtl() != null || h.containsKey(MESSAGE_TTL);
+        io.nats.client.api.ServerInfo server = connection.getServerInfo();
+        if (ttl && server != null && !server.isSameOrNewerThanVersion(MESSAGE_TTL_SINCE)) {
+            // An older server would store the message and ignore its TTL: kept for good, silently.
+            throw new NatsException("Not sent on '" + subject + "': a per-message TTL needs nats-server "
+                    + MESSAGE_TTL_SINCE + " or newer; the server is " + server.getVersion());
+        }
         if ((options == null || options.getMessageId() == null) && !h.containsKey(MSG_ID)) {
             // Generated once, when staged: a retried commit carries the same id, and the stream's
             // duplicate window drops the repeat.

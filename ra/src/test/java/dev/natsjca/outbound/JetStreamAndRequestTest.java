@@ -70,6 +70,43 @@ class JetStreamAndRequestTest {
     }
 
     @Test
+    void aMessageWithATtlExpiresFromAStreamThatAllowsIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.natsjca.testing.NatsServer.atLeast("2.11.0"));
+        JetStreamManagement jsm = handle.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("TTL").subjects("ttl.>").allowMessageTtl(true).build());
+        publish("ttl.short", null, "gone soon", PublishOptions.builder().messageTtlSeconds(1).build());
+        publish("ttl.kept", null, "kept", null);
+        assertEquals(2, jsm.getStreamInfo("TTL").getStreamState().getMsgCount());
+        dev.natsjca.testing.Await.untilServer(Duration.ofSeconds(20), "the 1 s message expired",
+                () -> jsm.getStreamInfo("TTL").getStreamState().getMsgCount() == 1);
+        assertEquals("kept", new String(jsm.getLastMessage("TTL", "ttl.kept").getData(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aTtlOnAStreamThatDoesNotAllowItIsRefusedNamingTheSubject() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.natsjca.testing.NatsServer.atLeast("2.11.0"));
+        JetStreamManagement jsm = streamFor("NOTTL", "nottl.>");
+        NatsException e = assertThrows(NatsException.class, () -> publish("nottl.a", null, "x",
+                PublishOptions.builder().messageTtlSeconds(5).build()));
+        assertTrue(e.getMessage().contains("'nottl.a'") && e.getMessage().toLowerCase().contains("ttl"), e.getMessage());
+        assertEquals(0, jsm.getStreamInfo("NOTTL").getStreamState().getMsgCount());
+    }
+
+    @Test
+    void aTtlOnAServerTooOldForItIsRefusedNotStoredForever() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(dev.natsjca.testing.NatsServer.atLeast("2.11.0"));
+        JetStreamManagement jsm = streamFor("OLDTTL", "oldttl.>");
+        NatsException e = assertThrows(NatsException.class, () -> publish("oldttl.a", null, "x",
+                PublishOptions.builder().messageTtlSeconds(5).build()));
+        assertTrue(e.getMessage().contains("'oldttl.a'") && e.getMessage().contains("2.11.0")
+                && e.getMessage().contains(dev.natsjca.testing.NatsServer.version()), e.getMessage());
+        NatsException header = assertThrows(NatsException.class, () -> publish("oldttl.a",
+                new Headers().put("Nats-TTL", "5s"), "x", null));
+        assertTrue(header.getMessage().contains("2.11.0"), header.getMessage());
+        assertEquals(0, jsm.getStreamInfo("OLDTTL").getStreamState().getMsgCount(), "nothing stored without its TTL");
+    }
+
+    @Test
     void publishReturnsStreamSequencesAndCarriesAMessageId() throws Exception {
         JetStreamManagement jsm = streamFor("SEQ", "seq.>");
         PublishAck first = publish("seq.a", null, "one", null);

@@ -107,6 +107,23 @@ class TransactionalPublishTest {
     }
 
     @Test
+    void aStagedMessageKeepsItsTtl() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.natsjca.testing.NatsServer.atLeast("2.11.0"));
+        handle.jetStreamManagement().addStream(StreamConfiguration.builder().name("TXTTL").subjects("txttl.>")
+                .allowMessageTtl(true).build());
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        CompletableFuture<PublishAck> ack = handle.jetStreamPublish("txttl.a", null, new byte[] {1},
+                io.nats.client.PublishOptions.builder().messageTtlSeconds(1).build()).toCompletableFuture();
+        xa.end(xid, XAResource.TMSUCCESS);
+        xa.commit(xid, true);
+        long seq = ack.get(10, java.util.concurrent.TimeUnit.SECONDS).getSeqno();
+        assertEquals("1s", handle.jetStreamManagement().getMessage("TXTTL", seq).getHeaders().getFirst("Nats-TTL"));
+        Await.untilServer(Duration.ofSeconds(20), "the staged message expired after its TTL",
+                () -> handle.jetStreamManagement().getStreamInfo("TXTTL").getStreamState().getMsgCount() == 0);
+    }
+
+    @Test
     void onePhaseCommitSends() throws Exception {
         Xid xid = new TestXid();
         xa.start(xid, XAResource.TMNOFLAGS);

@@ -19,6 +19,23 @@ public final class Await {
         until(timeout, () -> what, condition);
     }
 
+    /** A condition read from the server: it may fail, which counts as not yet. */
+    @FunctionalInterface
+    public interface ServerCondition {
+        boolean holds() throws Exception;
+    }
+
+    /** {@link #until(Duration, String, BooleanSupplier)} of a condition whose read may fail (then: not yet). */
+    public static void untilServer(Duration timeout, String what, ServerCondition condition) {
+        until(timeout, () -> what, () -> {
+            try {
+                return condition.holds();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     /**
      * @param what describes the expectation, evaluated only on failure (may report current state)
      */

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.natsjca.it.broken.BadSubjectListener;
+import dev.natsjca.it.broken.ImmutableStreamMismatchListener;
 import dev.natsjca.it.broken.MissingStreamListener;
 import dev.natsjca.it.broken.NegativeMaxDeliverListener;
 import dev.natsjca.it.broken.UnknownDeliverPolicyListener;
@@ -54,6 +55,11 @@ class InvalidActivationIT {
         return brokenEar("badmaxdeliver", NegativeMaxDeliverListener.class);
     }
 
+    @Deployment(name = "streammismatch", managed = false, testable = false)
+    static EnterpriseArchive streamMismatch() {
+        return brokenEar("streammismatch", ImmutableStreamMismatchListener.class);
+    }
+
     @Deployment(name = "missingstream", managed = false, testable = false)
     static EnterpriseArchive missingStream() {
         return brokenEar("missingstream", MissingStreamListener.class);
@@ -75,8 +81,24 @@ class InvalidActivationIT {
     }
 
     @Test
-    void streamThatDoesNotExistWithoutCreateStreamFailsDeploymentNamingIt() {
+    void streamThatDoesNotExistWithoutADeclarationFailsDeploymentNamingIt() {
         assertDeploymentFails("missingstream", "stream", MissingStreamListener.BAD_VALUE);
+    }
+
+    @Test
+    void aDeclaredStreamThatExistsWithASettingItCannotChangeFailsDeploymentNamingSettingAndValues(
+            dev.natsjca.testing.NatsServer server) throws Exception {
+        try (io.nats.client.Connection c = io.nats.client.Nats.connect(server.url())) {
+            io.nats.client.JetStreamManagement jsm = c.jetStreamManagement();
+            jsm.addStream(io.nats.client.api.StreamConfiguration.builder().name(ImmutableStreamMismatchListener.STREAM)
+                    .subjects("declared.>").storageType(io.nats.client.api.StorageType.Memory).build());
+            assertFails("streammismatch", "Stream '" + ImmutableStreamMismatchListener.STREAM
+                    + "' differs from its declaration: streamStorage is memory on the server, declared file");
+            io.nats.client.api.StreamConfiguration after = jsm.getStreamInfo(ImmutableStreamMismatchListener.STREAM)
+                    .getConfiguration();
+            assertTrue(after.getStorageType() == io.nats.client.api.StorageType.Memory
+                    && after.getMaxAge().isZero(), "the stream was left as it was: " + after.toJson());
+        }
     }
 
     /**
@@ -86,9 +108,12 @@ class InvalidActivationIT {
      * "Could not deploy x.ear", the reason being in the server log.
      */
     private void assertDeploymentFails(String deployment, String property, String value) {
+        assertFails(deployment, "Invalid value for property '" + property + "': '" + value + "'");
+    }
+
+    private void assertFails(String deployment, String expected) {
         ServerLog log = ServerLog.markNow();
         Exception e = assertThrows(Exception.class, () -> deployer.deploy(deployment));
-        String expected = "Invalid value for property '" + property + "': '" + value + "'";
 
         String logged = log.sinceMark();
         assertTrue(logged.contains(expected),

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.inbound.ConfigurationException;
+import dev.natsjca.streams.StreamDeclarationException;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
 import io.nats.client.Connection;
@@ -148,7 +149,7 @@ public final class JetStreamActivation extends EndpointActivation {
         try {
             JetStreamManagement m = connection.jetStreamManagement();
             jsm = m;
-            StreamInfo stream = ensureStream(m);
+            StreamInfo stream = ensureStream(m, connection.getServerInfo());
             ZonedDateTime created = stream.getCreateTime();
             if (streamCreated != null && created != null && !created.equals(streamCreated)) {
                 LOG.log(Level.WARNING, "NATS endpoint on {0}: stream {1} was created anew (at {2}): its sequences "
@@ -255,30 +256,12 @@ public final class JetStreamActivation extends EndpointActivation {
         consumerName = js.durable();
     }
 
-    private StreamInfo ensureStream(JetStreamManagement m) throws ConfigurationException, IOException,
-            JetStreamApiException {
+    private StreamInfo ensureStream(JetStreamManagement m, io.nats.client.api.ServerInfo server)
+            throws ConfigurationException, IOException, JetStreamApiException {
         try {
-            return m.getStreamInfo(js.stream());
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
-                throw e;
-            }
-            if (!js.createStream()) {
-                throw new ConfigurationException("Invalid value for property 'stream': '" + js.stream()
-                        + "': no such stream on the server (set createStream=true and streamSubjects to create it)", e);
-            }
-            try {
-                StreamInfo info = m.addStream(StreamConfiguration.builder().name(js.stream())
-                        .subjects(js.streamSubjects()).storageType(StorageType.File).build());
-                LOG.log(Level.INFO, "NATS endpoint on {0}: created stream {1} for {2}", describe(), js.stream(),
-                        js.streamSubjects());
-                return info;
-            } catch (JetStreamApiException inUse) {
-                if (inUse.getApiErrorCode() != STREAM_NAME_IN_USE) {
-                    throw inUse;
-                }
-                return m.getStreamInfo(js.stream()); // created by another activation meanwhile
-            }
+            return js.streamDeclaration().apply(m, server, "NATS endpoint on " + describe());
+        } catch (StreamDeclarationException e) {
+            throw new ConfigurationException(e.getMessage(), e);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.natsjca.config.Durations;
 import dev.natsjca.config.PropertyResolver;
 import dev.natsjca.config.Subjects;
 import dev.natsjca.inbound.NatsActivationSpec;
+import dev.natsjca.streams.StreamDeclaration;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -33,13 +34,12 @@ import jakarta.resource.spi.InvalidPropertyException;
  * @param maxAckPending unacknowledged messages at most
  * @param batchSize messages per pull
  * @param deadLetterSubject where exhausted messages go, or {@code null}
- * @param createStream whether to create a missing stream
- * @param streamSubjects the subjects of a created stream
+ * @param streamDeclaration what the activation declares about its stream
  */
 public record JetStreamSettings(String stream, String durable, DeliverPolicy deliverPolicy, long startSequence,
                                 ZonedDateTime startTime, Duration ackWait, int maxDeliver, List<Duration> backoff,
-                                int maxAckPending, int batchSize, String deadLetterSubject, boolean createStream,
-                                List<String> streamSubjects) {
+                                int maxAckPending, int batchSize, String deadLetterSubject,
+                                StreamDeclaration streamDeclaration) {
 
     /**
      * @return the settings, or {@code null} when the spec names no stream (core NATS)
@@ -51,7 +51,7 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         String stream = value(spec, "stream", spec.getStream());
         if (stream == null) {
             for (String[] p : new String[][] {{"durable", spec.getDurable()}, {"deadLetterSubject", spec.getDeadLetterSubject()},
-                    {"maxDeliver", spec.getMaxDeliver()}, {"backoff", spec.getBackoff()}, {"createStream", spec.getCreateStream()}}) {
+                    {"maxDeliver", spec.getMaxDeliver()}, {"backoff", spec.getBackoff()}, {"streamDeclaration", spec.getStreamDeclaration()}}) {
                 if (p[1] != null && !p[1].isBlank()) {
                     throw new InvalidPropertyException("Invalid value for property '" + p[0] + "': '" + p[1]
                             + "': it applies to JetStream only; set 'stream' too");
@@ -131,22 +131,14 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
                 }
             }
         }
-        String cs = value(spec, "createStream", spec.getCreateStream());
-        boolean create = false;
-        if (cs != null) {
-            if (!cs.equalsIgnoreCase("true") && !cs.equalsIgnoreCase("false")) {
-                throw new InvalidPropertyException("Invalid value for property 'createStream': '" + cs + "': must be true or false");
-            }
-            create = cs.equalsIgnoreCase("true");
+        java.util.Map<String, String> streamProperties = new java.util.HashMap<>();
+        for (String name : StreamDeclaration.PROPERTIES) {
+            streamProperties.put(name, value(spec, name, spec.streamProperty(name)));
         }
-        List<String> streamSubjects = new ArrayList<>();
-        String ss = value(spec, "streamSubjects", spec.getStreamSubjects());
-        for (String part : (ss == null ? String.join(",", subjects) : ss).split(",")) {
-            Subjects.requireSubscribeSubject("streamSubjects", part.trim());
-            streamSubjects.add(part.trim());
-        }
+        StreamDeclaration declaration = StreamDeclaration.of(stream,
+                value(spec, "streamDeclaration", spec.getStreamDeclaration()), streamProperties::get, subjects);
         return new JetStreamSettings(stream, durable, policy, startSequence, startTime, ackWait, maxDeliver,
-                List.copyOf(backoff), maxAckPending, batchSize, dlq, create, List.copyOf(streamSubjects));
+                List.copyOf(backoff), maxAckPending, batchSize, dlq, declaration);
     }
 
     /** @return the delay before redelivery after failure number {@code deliveryCount} (1-based) */

@@ -461,14 +461,14 @@ class JetStreamDeliveryTest {
     }
 
     @Test
-    void missingStreamFailsActivationUnlessCreateStreamAsksForIt() throws Exception {
+    void missingStreamFailsActivationUnlessItsDeclarationAsksToCreateIt() throws Exception {
         ResourceException e = assertThrows(ResourceException.class, () -> started.adapter()
                 .endpointActivation(new TestEndpointFactory("x"), Specs.of("absent.x", "ABSENT", null)));
         assertTrue(e.getMessage().contains("'stream'") && e.getMessage().contains("'ABSENT'"), e.getMessage());
         assertEquals(0, started.adapter().activationCount());
 
         NatsActivationSpec create = Specs.of("made.x", "MADE", null);
-        create.setCreateStream("true");
+        create.setStreamDeclaration("ensure");
         TestEndpointFactory endpoint = new TestEndpointFactory("made");
         started.adapter().endpointActivation(endpoint, create);
         assertEquals(List.of("made.x"), jsm.getStreamInfo("MADE").getConfiguration().getSubjects());

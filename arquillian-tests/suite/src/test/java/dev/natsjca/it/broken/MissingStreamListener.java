@@ -5,7 +5,7 @@ import dev.natsjca.api.NatsMessageListener;
 import jakarta.ejb.ActivationConfigProperty;
 import jakarta.ejb.MessageDriven;
 
-/** A JetStream message-driven bean with a stream that does not exist, without createStream: its deployment must fail, naming it. */
+/** A JetStream message-driven bean with a stream that does not exist, without streamDeclaration=ensure: its deployment must fail, naming it. */
 @MessageDriven(messageListenerInterface = NatsMessageListener.class, activationConfig = {
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "broken.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = MissingStreamListener.BAD_VALUE) })

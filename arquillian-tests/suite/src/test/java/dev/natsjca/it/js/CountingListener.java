@@ -10,7 +10,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsit.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSIT"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-counter"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "maxConcurrency", propertyValue = "4") })
 public class CountingListener implements NatsMessageListener {
 

@@ -22,7 +22,7 @@ import jakarta.ejb.TransactionAttributeType;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsitf.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSITF"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-flaky"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "maxDeliver", propertyValue = "5"),
         @ActivationConfigProperty(propertyName = "backoff", propertyValue = "300,600") })
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)

@@ -12,7 +12,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsitp.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSITP"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-poison"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "streamSubjects", propertyValue = "jsitp.>"),
         @ActivationConfigProperty(propertyName = "maxDeliver", propertyValue = "3"),
         @ActivationConfigProperty(propertyName = "backoff", propertyValue = "100"),

@@ -20,7 +20,7 @@ import jakarta.ejb.MessageDrivenContext;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsitt.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSITT"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-tx"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "backoff", propertyValue = "100") })
 public class TransactedRelay implements NatsMessageListener {
 

@@ -17,7 +17,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsitr.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSITR"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-echo"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "streamSubjects", propertyValue = "jsitr.>"),
         @ActivationConfigProperty(propertyName = "maxConcurrency", propertyValue = "2"),
         @ActivationConfigProperty(propertyName = "ackWait", propertyValue = "3000"),

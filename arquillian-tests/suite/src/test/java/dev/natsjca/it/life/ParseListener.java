@@ -16,7 +16,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsitx.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSITX"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-parse"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "streamSubjects", propertyValue = "jsitx.>"),
         @ActivationConfigProperty(propertyName = "maxDeliver", propertyValue = "3"),
         @ActivationConfigProperty(propertyName = "backoff", propertyValue = "100"),

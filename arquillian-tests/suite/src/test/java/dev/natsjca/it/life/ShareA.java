@@ -14,7 +14,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsits.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSITS"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-share"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "maxConcurrency", propertyValue = "2") })
 public class ShareA implements NatsMessageListener {
 

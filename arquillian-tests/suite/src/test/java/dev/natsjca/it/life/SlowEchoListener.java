@@ -20,7 +20,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "subject", propertyValue = "jsith.in"),
         @ActivationConfigProperty(propertyName = "stream", propertyValue = "JSITH"),
         @ActivationConfigProperty(propertyName = "durable", propertyValue = "js-slow"),
-        @ActivationConfigProperty(propertyName = "createStream", propertyValue = "true"),
+        @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "streamSubjects", propertyValue = "jsith.>"),
         @ActivationConfigProperty(propertyName = "batchSize", propertyValue = "50"),
         @ActivationConfigProperty(propertyName = "ackWait", propertyValue = "60000") })
