@@ -20,14 +20,15 @@ import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.inbound.ResolvedActivation;
 import dev.natsjca.inbound.core.CoreSubscriptionActivation;
 import dev.natsjca.inbound.jetstream.JetStreamActivation;
+import dev.natsjca.streams.StreamDeclaration;
 import jakarta.resource.spi.ConfigProperty;
-import jakarta.resource.spi.InvalidPropertyException;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.resource.NotSupportedException;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.ActivationSpec;
 import jakarta.resource.spi.BootstrapContext;
 import jakarta.resource.spi.Connector;
+import jakarta.resource.spi.InvalidPropertyException;
 import jakarta.resource.spi.ResourceAdapter;
 import jakarta.resource.spi.ResourceAdapterInternalException;
 import jakarta.resource.spi.TransactionSupport.TransactionSupportLevel;
@@ -125,6 +126,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         natsSpec.validate();
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
         ResolvedActivation resolved = natsSpec.resolved();
+        refuseConflictingStreamDeclaration(resolved, new ActivationKey(endpointFactory, spec));
         EndpointActivation activation = resolved.jetStream() == null
                 ? new CoreSubscriptionActivation(endpointFactory, resolved, settings, wm, t)
                 : new JetStreamActivation(endpointFactory, resolved, settings, wm, t);
@@ -143,6 +145,30 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         if (workManager == null) { // the adapter stopped while it started
             activations.remove(key, activation);
             activation.stop(deactivationTimeoutOrDefault());
+        }
+    }
+
+    /**
+     * Two activations that declare one stream differently would change it back and forth, each
+     * at its every set-up: the second is refused, naming the stream and the settings.
+     */
+    private void refuseConflictingStreamDeclaration(ResolvedActivation resolved, ActivationKey key)
+            throws InvalidPropertyException {
+        if (resolved.jetStream() == null) {
+            return;
+        }
+        StreamDeclaration mine = resolved.jetStream().streamDeclaration();
+        for (Map.Entry<ActivationKey, EndpointActivation> e : activations.entrySet()) {
+            ResolvedActivation other = e.getValue().resolved();
+            if (e.getKey().equals(key) || other.jetStream() == null) {
+                continue;
+            }
+            String conflict = mine.conflictWith(other.jetStream().streamDeclaration());
+            if (conflict != null) {
+                throw new InvalidPropertyException("Invalid value for property 'stream': '" + mine.stream()
+                        + "': declared differently by the activation on " + other.describe() + " (" + conflict
+                        + "); activations declaring one stream must agree");
+            }
         }
     }
 

@@ -63,6 +63,25 @@ public final class Subjects {
         return java.util.List.copyOf(subjects);
     }
 
+    /**
+     * @return whether every subject that {@code inner} matches is matched by {@code outer} too
+     *         (both subscription subjects): a stream on {@code outer} stores what a consumer
+     *         filtering on {@code inner} can get
+     */
+    public static boolean covers(String outer, String inner) {
+        String[] o = outer.split("\\.", -1);
+        String[] i = inner.split("\\.", -1);
+        for (int k = 0; k < o.length; k++) {
+            if (o[k].equals(">")) {
+                return k < i.length; // takes one token or more: inner must have one here
+            }
+            if (k >= i.length || i[k].equals(">") || !o[k].equals("*") && !o[k].equals(i[k])) {
+                return false; // inner ends sooner, goes on without bound, or differs
+            }
+        }
+        return o.length == i.length;
+    }
+
     /** @return whether some subject matches both subscription subjects {@code a} and {@code b} */
     public static boolean overlap(String a, String b) {
         String[] x = a.split("\\.", -1);

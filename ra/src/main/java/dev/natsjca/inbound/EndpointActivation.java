@@ -399,6 +399,11 @@ public abstract class EndpointActivation {
         }, period.toMillis(), period.toMillis());
     }
 
+    /** @return the activation's validated properties */
+    public final ResolvedActivation resolved() {
+        return spec;
+    }
+
     /** @return whether the activation still runs (not stopping, not stopped, not failed) */
     protected final synchronized boolean isRunning() {
         return state != State.STOPPED && state != State.FAILED;

@@ -223,6 +223,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (problem != null) {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
+        requireTtlSupport(subject, headers, false); // a core publish may be stored by a stream too
         if (stageInTransaction(subject)) {
             xaResource.stage(new StagingXAResource.Staged(subject, headers == null ? null : new Headers(headers),
                     data, false, null, null));
@@ -246,13 +247,7 @@ public final class NatsManagedConnection implements ManagedConnection {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
         Headers h = headers == null ? new Headers() : new Headers(headers);
-        boolean ttl = options != null && options.getMessageTtl() != null || h.containsKey(MESSAGE_TTL);
-        io.nats.client.api.ServerInfo server = connection.getServerInfo();
-        if (ttl && server != null && !server.isSameOrNewerThanVersion(MESSAGE_TTL_SINCE)) {
-            // An older server would store the message and ignore its TTL: kept for good, silently.
-            throw new NatsException("Not sent on '" + subject + "': a per-message TTL needs nats-server "
-                    + MESSAGE_TTL_SINCE + " or newer; the server is " + server.getVersion());
-        }
+        requireTtlSupport(subject, h, options != null && options.getMessageTtl() != null);
         if ((options == null || options.getMessageId() == null) && !h.containsKey(MSG_ID)) {
             // Generated once, when staged: a retried commit carries the same id, and the stream's
             // duplicate window drops the repeat.
@@ -264,6 +259,32 @@ public final class NatsManagedConnection implements ManagedConnection {
             return ack;
         }
         return CompletableFuture.completedFuture(jetStreamPublishNow(subject, h, data, options));
+    }
+
+    /**
+     * A per-message TTL needs a server that honours it: an older one would store the message and
+     * ignore the TTL, keeping it for good. The header must be spelled as the server reads it.
+     *
+     * @throws NatsException naming the subject, and the versions or the header
+     */
+    private void requireTtlSupport(String subject, Headers headers, boolean inOptions) {
+        boolean ttl = inOptions;
+        if (headers != null) {
+            for (String key : headers.keySet()) {
+                if (key.equalsIgnoreCase(MESSAGE_TTL)) {
+                    if (!key.equals(MESSAGE_TTL)) {
+                        throw new NatsException("Not sent on '" + subject + "': header '" + key + "' is not '"
+                                + MESSAGE_TTL + "': the server reads only that spelling and would ignore the TTL");
+                    }
+                    ttl = true;
+                }
+            }
+        }
+        io.nats.client.api.ServerInfo server = connection.getServerInfo();
+        if (ttl && server != null && !server.isSameOrNewerThanVersion(MESSAGE_TTL_SINCE)) {
+            throw new NatsException("Not sent on '" + subject + "': a per-message TTL needs nats-server "
+                    + MESSAGE_TTL_SINCE + " or newer; the server is " + server.getVersion());
+        }
     }
 
     private PublishAck jetStreamPublishNow(String subject, Headers h, byte[] data, PublishOptions options) {

@@ -2,6 +2,7 @@ package dev.natsjca.streams;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -51,14 +52,23 @@ public final class StreamDeclaration {
     public static final List<String> PROPERTIES = java.util.Arrays.stream(StreamSetting.values())
             .map(s -> s.property).toList();
 
+    /** One lock per stream name: activations of this adapter ensuring one stream do it one after another. */
+    private static final java.util.concurrent.ConcurrentMap<String, Object> LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final String stream;
     private final Mode mode;
+    /** What the application declared: compared with an existing stream, never more. */
     private final Map<StreamSetting, Object> settings;
+    /** What a stream created now gets: the declared settings plus defaults (subjects, file storage). */
+    private final Map<StreamSetting, Object> created;
 
-    private StreamDeclaration(String stream, Mode mode, Map<StreamSetting, Object> settings) {
+    private StreamDeclaration(String stream, Mode mode, Map<StreamSetting, Object> settings,
+                              Map<StreamSetting, Object> created) {
         this.stream = stream;
         this.mode = mode;
         this.settings = Collections.unmodifiableMap(settings);
+        this.created = Collections.unmodifiableMap(created);
     }
 
     /**
@@ -91,11 +101,46 @@ public final class StreamDeclaration {
             }
             settings.put(s, s.parse(v));
         }
-        if (m == Mode.ENSURE) {
-            settings.putIfAbsent(StreamSetting.SUBJECTS, new java.util.TreeSet<>(defaultSubjects));
-            settings.putIfAbsent(StreamSetting.STORAGE, StorageType.File);
+        @SuppressWarnings("unchecked")
+        java.util.Set<String> declaredSubjects = (java.util.Set<String>) settings.get(StreamSetting.SUBJECTS);
+        if (declaredSubjects != null) {
+            for (String subject : defaultSubjects) {
+                if (declaredSubjects.stream().noneMatch(s -> dev.natsjca.config.Subjects.covers(s, subject))) {
+                    // Checked here, before anything changes: the stream would not store what the consumer filters on.
+                    throw StreamSetting.invalid("streamSubjects", String.join(",", declaredSubjects),
+                            "none of them covers the activation's subject '" + subject + "'");
+                }
+            }
         }
-        return new StreamDeclaration(stream, m, settings);
+        Map<StreamSetting, Object> created = new EnumMap<>(settings);
+        created.putIfAbsent(StreamSetting.SUBJECTS, new java.util.TreeSet<>(defaultSubjects));
+        created.putIfAbsent(StreamSetting.STORAGE, StorageType.File);
+        return new StreamDeclaration(stream, m, settings, created);
+    }
+
+    /**
+     * @return how this declaration and {@code other}, of the same stream, disagree (a setting both
+     *         declare with different values), or {@code null}: activations that disagree would
+     *         change the stream back and forth
+     */
+    public String conflictWith(StreamDeclaration other) {
+        if (!stream.equals(other.stream)) {
+            return null;
+        }
+        List<String> conflicts = new ArrayList<>();
+        settings.forEach((s, v) -> {
+            Object theirs = other.settings.get(s);
+            if (theirs != null && !theirs.equals(v)) {
+                conflicts.add(s.property + " " + StreamSetting.show(v) + " here, " + StreamSetting.show(theirs)
+                        + " there");
+            }
+        });
+        return conflicts.isEmpty() ? null : String.join("; ", conflicts);
+    }
+
+    /** @return the stream's name */
+    public String stream() {
+        return stream;
     }
 
     /** @return the mode */
@@ -115,6 +160,16 @@ public final class StreamDeclaration {
      */
     public StreamInfo apply(JetStreamManagement jsm, ServerInfo server, String owner)
             throws StreamDeclarationException, IOException, JetStreamApiException {
+        if (mode == Mode.NONE) {
+            return applyLocked(jsm, server, owner); // a read only
+        }
+        synchronized (LOCKS.computeIfAbsent(stream, k -> new Object())) {
+            return applyLocked(jsm, server, owner);
+        }
+    }
+
+    private StreamInfo applyLocked(JetStreamManagement jsm, ServerInfo server, String owner)
+            throws StreamDeclarationException, IOException, JetStreamApiException {
         StreamInfo existing = find(jsm);
         if (existing == null) {
             if (mode != Mode.ENSURE) {
@@ -123,13 +178,13 @@ public final class StreamDeclaration {
                         ? " (streamDeclaration=verify never creates one)"
                         : " (set streamDeclaration=ensure, and streamSubjects, to create it)"));
             }
-            requireServerFor(server, settings);
+            requireServerFor(server, created);
             StreamConfiguration.Builder b = StreamConfiguration.builder().name(stream);
-            settings.forEach((s, v) -> s.write(b, v));
+            created.forEach((s, v) -> s.write(b, v));
             try {
-                StreamInfo created = jsm.addStream(b.build());
-                LOG.log(Level.INFO, "{0}: created stream {1} with {2}", owner, stream, describe(settings));
-                return checkTaken(created);
+                jsm.addStream(b.build());
+                LOG.log(Level.INFO, "{0}: created stream {1} with {2}", owner, stream, describe(created));
+                return checkTaken(jsm);
             } catch (JetStreamApiException e) {
                 if (mayPass(e)) {
                     throw e; // no meta leader, JetStream not ready, ...: the caller retries
@@ -165,11 +220,17 @@ public final class StreamDeclaration {
             return existing;
         }
         requireServerFor(server, changes);
+        Duration window = now.getDuplicateWindow();
+        Object maxAge = changes.get(StreamSetting.MAX_AGE);
+        if (maxAge instanceof Duration age && !age.isZero() && !settings.containsKey(StreamSetting.DUPLICATE_WINDOW)
+                && window != null && window.compareTo(age) > 0) {
+            // The server refuses a window longer than the age on update (and shortens it itself on create).
+            changes.put(StreamSetting.DUPLICATE_WINDOW, age);
+        }
         StreamConfiguration.Builder b = StreamConfiguration.builder(now);
         changes.forEach((s, v) -> s.write(b, v));
-        StreamInfo updated;
         try {
-            updated = jsm.updateStream(b.build());
+            jsm.updateStream(b.build());
         } catch (JetStreamApiException e) {
             if (mayPass(e)) {
                 throw e;
@@ -177,7 +238,7 @@ public final class StreamDeclaration {
             throw refused("update (" + describeChanges(now, changes) + ")", e);
         }
         LOG.log(Level.INFO, "{0}: updated stream {1}: {2}", owner, stream, describeChanges(now, changes));
-        return checkTaken(updated);
+        return checkTaken(jsm);
     }
 
     /**
@@ -233,8 +294,13 @@ public final class StreamDeclaration {
         }
     }
 
-    /** The server answered: every declared setting must read back as declared (a server may ignore one). */
-    private StreamInfo checkTaken(StreamInfo info) throws StreamDeclarationException {
+    /**
+     * Read back, not taken from the create's or update's answer: every declared setting must be
+     * as declared (a server may ignore one; another node may have updated the stream meanwhile).
+     */
+    private StreamInfo checkTaken(JetStreamManagement jsm) throws StreamDeclarationException, IOException,
+            JetStreamApiException {
+        StreamInfo info = jsm.getStreamInfo(stream);
         StreamConfiguration c = info.getConfiguration();
         List<String> ignored = new ArrayList<>();
         settings.forEach((s, wanted) -> {

@@ -42,7 +42,7 @@ enum StreamSetting {
     MAX_MESSAGES_PER_SUBJECT("streamMaxMessagesPerSubject", null, Change.ALWAYS,
             v -> limit("streamMaxMessagesPerSubject", v),
             StreamConfiguration::getMaxMsgsPerSubject, (b, v) -> b.maxMessagesPerSubject((Long) v)),
-    MAX_MESSAGE_SIZE("streamMaxMessageSize", null, Change.ALWAYS, v -> limit("streamMaxMessageSize", v),
+    MAX_MESSAGE_SIZE("streamMaxMessageSize", null, Change.ALWAYS, v -> messageSize(v),
             StreamConfiguration::getMaxMsgSize, (b, v) -> b.maxMsgSize((Long) v)),
     DISCARD("streamDiscard", null, Change.ALWAYS, v -> choice("streamDiscard", v, DiscardPolicy.class, "old", "new"),
             StreamConfiguration::getDiscardPolicy, (b, v) -> b.discardPolicy((DiscardPolicy) v)),
@@ -167,6 +167,15 @@ enum StreamSetting {
         long n = number(property, value, -1, Long.MAX_VALUE);
         if (n == 0) {
             throw invalid(property, value, "expected a positive number, or -1 for no limit");
+        }
+        return n;
+    }
+
+    /** The server keeps the limit in 32 bits: a larger one would fail only when the stream is made. */
+    private static Long messageSize(String value) throws InvalidPropertyException {
+        Long n = limit("streamMaxMessageSize", value);
+        if (n > Integer.MAX_VALUE) {
+            throw invalid("streamMaxMessageSize", value, "at most " + Integer.MAX_VALUE + " (or -1 for no limit)");
         }
         return n;
     }

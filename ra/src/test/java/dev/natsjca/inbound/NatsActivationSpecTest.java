@@ -33,6 +33,14 @@ class NatsActivationSpecTest {
     }
 
     @Test
+    void streamSettingsWithoutAStreamAreRefusedNotIgnored() {
+        NatsActivationSpec s = spec("orders.placed");
+        s.setStreamMaxAge("PT1H");
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, s::validate);
+        assertTrue(e.getMessage().contains("'streamMaxAge'") && e.getMessage().contains("'stream'"), e.getMessage());
+    }
+
+    @Test
     void wildcardsAndQueueGroupAreAccepted() throws Exception {
         NatsActivationSpec s = spec("orders.*.placed");
         s.setQueueGroup("auditors");

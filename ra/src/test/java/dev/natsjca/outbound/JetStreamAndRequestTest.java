@@ -93,6 +93,18 @@ class JetStreamAndRequestTest {
     }
 
     @Test
+    void aTtlHeaderSpelledOtherwiseIsRefusedNotIgnored() throws Exception {
+        JetStreamManagement jsm = streamFor("CASETTL", "casettl.>");
+        NatsException e = assertThrows(NatsException.class, () -> publish("casettl.a",
+                new Headers().put("nats-ttl", "5s"), "x", null));
+        assertTrue(e.getMessage().contains("'casettl.a'") && e.getMessage().contains("'nats-ttl'")
+                && e.getMessage().contains("'Nats-TTL'"), e.getMessage());
+        assertThrows(NatsException.class, () -> handle.publish("casettl.b", new Headers().put("NATS-TTL", "5s"),
+                new byte[] {1}));
+        assertEquals(0, jsm.getStreamInfo("CASETTL").getStreamState().getMsgCount());
+    }
+
+    @Test
     void aTtlOnAServerTooOldForItIsRefusedNotStoredForever() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeFalse(dev.natsjca.testing.NatsServer.atLeast("2.11.0"));
         JetStreamManagement jsm = streamFor("OLDTTL", "oldttl.>");
@@ -103,6 +115,9 @@ class JetStreamAndRequestTest {
         NatsException header = assertThrows(NatsException.class, () -> publish("oldttl.a",
                 new Headers().put("Nats-TTL", "5s"), "x", null));
         assertTrue(header.getMessage().contains("2.11.0"), header.getMessage());
+        NatsException core = assertThrows(NatsException.class, () -> handle.publish("oldttl.b",
+                new Headers().put("Nats-TTL", "5s"), new byte[] {1})); // a stream stores core publishes too
+        assertTrue(core.getMessage().contains("2.11.0"), core.getMessage());
         assertEquals(0, jsm.getStreamInfo("OLDTTL").getStreamState().getMsgCount(), "nothing stored without its TTL");
     }
 

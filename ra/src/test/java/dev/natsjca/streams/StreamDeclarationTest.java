@@ -82,7 +82,7 @@ class StreamDeclarationTest {
         for (int i = 0; i < pairs.length; i += 2) {
             p.put(pairs[i], pairs[i + 1]);
         }
-        return StreamDeclaration.of(stream, mode, p::get, List.of(stream.toLowerCase() + ".>"));
+        return StreamDeclaration.of(stream, mode, p::get, List.of(stream.toLowerCase() + ".a")); // the activation's subject
     }
 
     private StreamConfiguration apply(StreamDeclaration d) throws Exception {
@@ -219,10 +219,78 @@ class StreamDeclarationTest {
     }
 
     @Test
+    void ensureComparesOnlyWhatIsDeclaredNotTheDefaultsOfACreate() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("ORD").subjects("ord.>").storageType(StorageType.Memory)
+                .build());
+        // The activation's subject ord.placed would be a created stream's subjects; memory is not file.
+        StreamDeclaration d = StreamDeclaration.of("ORD", "ensure",
+                java.util.Map.of("streamMaxAge", "PT1H")::get, List.of("ord.placed"));
+        d.apply(jsm, client.getServerInfo(), "test");
+        StreamConfiguration c = jsm.getStreamInfo("ORD").getConfiguration();
+        assertEquals(List.of("ord.>"), c.getSubjects(), "subjects left as they were");
+        assertEquals(StorageType.Memory, c.getStorageType());
+        assertEquals(Duration.ofHours(1), c.getMaxAge());
+    }
+
+    @Test
+    void aMaxAgeBelowTheDuplicateWindowShortensTheWindowToo() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("SHORT").subjects("short.>").build()); // window 2 min
+        apply(declare("SHORT", "ensure", "streamMaxAge", "PT1M"));
+        StreamConfiguration c = jsm.getStreamInfo("SHORT").getConfiguration();
+        assertEquals(Duration.ofMinutes(1), c.getMaxAge());
+        assertEquals(Duration.ofMinutes(1), c.getDuplicateWindow());
+    }
+
+    @Test
+    void activationsEnsuringOneStreamAtOnceNeverLoseTheOthersSetting() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            String name = "RACE" + round;
+            jsm.addStream(StreamConfiguration.builder().name(name).subjects("race" + round + ".>").build());
+            StreamDeclaration age = declare(name, "ensure", "streamMaxAge", "PT1H");
+            StreamDeclaration count = declare(name, "ensure", "streamMaxMessages", "77");
+            java.util.concurrent.CompletableFuture<?> a = java.util.concurrent.CompletableFuture.runAsync(() -> run(age));
+            java.util.concurrent.CompletableFuture<?> b = java.util.concurrent.CompletableFuture.runAsync(() -> run(count));
+            a.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            b.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            StreamConfiguration c = jsm.getStreamInfo(name).getConfiguration();
+            assertEquals(Duration.ofHours(1), c.getMaxAge(), "round " + round);
+            assertEquals(77, c.getMaxMsgs(), "round " + round);
+        }
+    }
+
+    private void run(StreamDeclaration d) {
+        try {
+            apply(d);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void declaredSubjectsMustCoverTheActivationsBeforeAnythingChanges() throws Exception {
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, () -> StreamDeclaration.of("S",
+                "ensure", java.util.Map.of("streamSubjects", "order.>")::get, List.of("orders.placed")));
+        assertTrue(e.getMessage().contains("'streamSubjects'") && e.getMessage().contains("'orders.placed'"),
+                e.getMessage());
+        StreamDeclaration.of("S", "ensure", java.util.Map.of("streamSubjects", "orders.*, audit.>")::get,
+                List.of("orders.placed", "audit.x.y"));
+    }
+
+    @Test
+    void disagreeingDeclarationsOfOneStreamAreNamed() throws Exception {
+        StreamDeclaration a = declare("S", "ensure", "streamMaxAge", "PT1H", "streamStorage", "file");
+        StreamDeclaration b = declare("S", "ensure", "streamMaxAge", "PT2H", "streamReplicas", "1");
+        assertEquals("streamMaxAge PT1H here, PT2H there", a.conflictWith(b));
+        assertEquals(null, a.conflictWith(declare("S", "verify", "streamStorage", "file")));
+        assertEquals(null, a.conflictWith(declare("OTHER", "ensure", "streamMaxAge", "PT2H")));
+    }
+
+    @Test
     void propertiesAreValidatedNamingPropertyAndValue() {
         for (String[] bad : new String[][] {{"streamStorage", "disk"}, {"streamRetention", "forever"},
                 {"streamMaxMessages", "0"}, {"streamMaxAge", "soon"}, {"streamDenyPurge", "yes"},
-                {"streamReplicas", "7"}, {"streamCompression", "zip"}, {"streamSubjects", "a b"}}) {
+                {"streamReplicas", "7"}, {"streamCompression", "zip"}, {"streamSubjects", "a b"},
+                {"streamMaxMessageSize", "3000000000"}}) {
             InvalidPropertyException e = assertThrows(InvalidPropertyException.class,
                     () -> declare("S", "ensure", bad[0], bad[1]));
             assertTrue(e.getMessage().contains("'" + bad[0] + "'") && e.getMessage().contains(bad[1]), e.getMessage());

@@ -149,6 +149,11 @@ public final class JetStreamActivation extends EndpointActivation {
         try {
             JetStreamManagement m = connection.jetStreamManagement();
             jsm = m;
+            // Before the stream is touched: a deployment that fails must leave it as it was.
+            if (js.deadLetterSubject() != null && m.getStreamNames(js.deadLetterSubject()).isEmpty()) {
+                throw new ConfigurationException("Invalid value for property 'deadLetterSubject': '"
+                        + js.deadLetterSubject() + "': no stream stores that subject, so dead letters would be lost");
+            }
             StreamInfo stream = ensureStream(m, connection.getServerInfo());
             ZonedDateTime created = stream.getCreateTime();
             if (streamCreated != null && created != null && !created.equals(streamCreated)) {
@@ -158,10 +163,6 @@ public final class JetStreamActivation extends EndpointActivation {
                 forgetPositions();
             }
             streamCreated = created;
-            if (js.deadLetterSubject() != null && m.getStreamNames(js.deadLetterSubject()).isEmpty()) {
-                throw new ConfigurationException("Invalid value for property 'deadLetterSubject': '"
-                        + js.deadLetterSubject() + "': no stream stores that subject, so dead letters would be lost");
-            }
             jetStream = connection.jetStream();
             ConsumerInfo info = setUpConsumer(m);
             ackFloor = info.getAckFloor().getStreamSequence();

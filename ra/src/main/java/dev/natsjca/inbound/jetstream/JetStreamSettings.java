@@ -57,6 +57,13 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
                             + "': it applies to JetStream only; set 'stream' too");
                 }
             }
+            for (String name : StreamDeclaration.PROPERTIES) {
+                String v = spec.streamProperty(name);
+                if (v != null && !v.isBlank()) {
+                    throw new InvalidPropertyException("Invalid value for property '" + name + "': '" + v
+                            + "': it declares a JetStream stream; set 'stream' and 'streamDeclaration' too");
+                }
+            }
             return null;
         }
         name("stream", stream);
@@ -218,7 +225,10 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         if (durable != null) {
             b.durable(durable);
         } else {
-            b.inactiveThreshold(EPHEMERAL_INACTIVE_THRESHOLD);
+            // Longer than a delivery may hold its message: some servers (2.9) delete an ephemeral
+            // that no pull reached for the threshold although messages are still unacknowledged.
+            Duration held = ackWait.plus(EPHEMERAL_INACTIVE_THRESHOLD);
+            b.inactiveThreshold(held);
         }
         return b;
     }

@@ -409,6 +409,38 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void activationsDeclaringOneStreamDifferentlyAreRefusedBeforeEitherChangesIt() throws Exception {
+        NatsActivationSpec first = Specs.of("agree.a", "AGREE", "agree-a");
+        first.setStreamDeclaration("ensure");
+        first.setStreamSubjects("agree.>");
+        first.setStreamMaxAge("PT1H");
+        started.adapter().endpointActivation(new TestEndpointFactory("agree-a"), first);
+        NatsActivationSpec second = Specs.of("agree.b", "AGREE", "agree-b");
+        second.setStreamDeclaration("ensure");
+        second.setStreamMaxAge("PT2H");
+        ResourceException e = assertThrows(ResourceException.class,
+                () -> started.adapter().endpointActivation(new TestEndpointFactory("agree-b"), second));
+        assertTrue(e.getMessage().contains("'AGREE'") && e.getMessage().contains("streamMaxAge PT2H here, PT1H there"),
+                e.getMessage());
+        assertEquals(Duration.ofHours(1), jsm.getStreamInfo("AGREE").getConfiguration().getMaxAge());
+    }
+
+    @Test
+    void anEphemeralOutlivesItsAckWaitWithoutPulls() throws Exception {
+        stream("IDLE", "idle.>");
+        NatsActivationSpec spec = Specs.of("idle.x", "IDLE", null);
+        spec.setAckWait("PT3M");
+        TestEndpointFactory endpoint = new TestEndpointFactory("idle");
+        started.adapter().endpointActivation(endpoint, spec);
+        Await.untilServer(WAIT, "the ephemeral", () -> jsm.getConsumerNames("IDLE").size() == 1);
+        Duration threshold = jsm.getConsumerInfo("IDLE", jsm.getConsumerNames("IDLE").get(0))
+                .getConsumerConfiguration().getInactiveThreshold();
+        // A bean may hold a message up to the ack wait, with no pull meanwhile (all slots held);
+        // some servers (2.9) then delete an ephemeral that still has unacknowledged messages.
+        assertTrue(threshold.compareTo(Duration.ofMinutes(3)) > 0, "inactive threshold " + threshold);
+    }
+
+    @Test
     void aPushDurableIsRefusedNamingThePropertyNotPulledInVain() throws Exception {
         stream("PUSHED", "pushed.>");
         jsm.addOrUpdateConsumer("PUSHED", io.nats.client.api.ConsumerConfiguration.builder().durable("pushed")
