@@ -6,14 +6,10 @@ import java.time.Duration;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.config.ConnectionSettings;
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.MessageHandler;
@@ -89,9 +85,7 @@ public abstract class EndpointActivation {
 
     /** Longest a subscription's drain waits for the server to confirm the unsubscribe. */
     static final Duration STOP_FLUSH = Duration.ofSeconds(2);
-    /** Shortest wait for each step of a deactivation whose bound is already used up. */
-    private static final Duration STOP_MIN = Duration.ofMillis(100);
-
+    
     /** Held by the one attempt that runs; the activation's lock is not held across its network calls. */
     private final java.util.concurrent.locks.ReentrantLock attempting = new java.util.concurrent.locks.ReentrantLock();
 
@@ -123,7 +117,8 @@ public abstract class EndpointActivation {
         this.workManager = workManager;
         this.timer = timer;
         // An activation never gives up reconnecting: closed for good, its MDB would silently starve.
-        this.options = settings.toOptions("mdb:" + spec.describe(), new StateListener(), new ErrorListener())
+        this.options = settings.toOptions("mdb:" + spec.describe(), new ConnectionEvents.States(this),
+                new ConnectionEvents.Errors(this))
                 .maxReconnects(-1).build();
         this.deliveries = new Deliveries(this, endpointFactory, workManager, timer, spec.maxConcurrency(),
                 handOffCapacity);
@@ -299,7 +294,7 @@ public abstract class EndpointActivation {
     }
 
     /** The connection is back: an activation still setting its consumer up tries now, not after its pause. */
-    private synchronized void attemptSoon() {
+    synchronized void attemptSoon() {
         if (state == State.CONNECTED) {
             if (pendingAttempt != null) {
                 pendingAttempt.cancel();
@@ -445,28 +440,12 @@ public abstract class EndpointActivation {
             }
             c = connection;
         }
-        Duration flush = boundedBy(STOP_FLUSH, deadlineNanos);
-        CompletableFuture<Void> stopped = onExecutorOf(c, () -> stopConsumingQuietly(flush));
+        Duration flush = Deactivation.boundedBy(STOP_FLUSH, deadlineNanos);
+        CompletableFuture<Void> stopped = Deactivation.onExecutorOf(c, () -> stopConsumingQuietly(flush));
         synchronized (this) {
             stoppedTaking = stopped;
         }
         return true;
-    }
-
-    /** Runs {@code task} on the jnats executor of {@code c} (which waits on nothing of ours); inline if it refuses. */
-    private static CompletableFuture<Void> onExecutorOf(Connection c, Runnable task) {
-        try {
-            return CompletableFuture.runAsync(task, c.getOptions().getExecutor());
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            task.run();
-            return CompletableFuture.completedFuture(null);
-        }
-    }
-
-    /** @return {@code most}, or less when the deadline comes sooner, but never under {@link #STOP_MIN} */
-    private static Duration boundedBy(Duration most, long deadlineNanos) {
-        long left = Math.max(STOP_MIN.toNanos(), deadlineNanos - System.nanoTime());
-        return Duration.ofNanos(Math.min(most.toNanos(), left));
     }
 
     /**
@@ -480,7 +459,7 @@ public abstract class EndpointActivation {
         synchronized (this) {
             stopped = stoppedTaking;
         }
-        if (!await(stopped, deadlineNanos)) {
+        if (!Deactivation.await(stopped, deadlineNanos)) {
             LOG.log(Level.DEBUG, "NATS endpoint on {0}: its subscription had not stopped by the deactivation bound",
                     spec.describe());
         }
@@ -511,10 +490,10 @@ public abstract class EndpointActivation {
         }
         // jnats' drain starts with a blocking flush: on the connection's executor, so that the
         // drains of many activations wait side by side, not one after another.
-        Duration left = boundedBy(Duration.ofNanos(Long.MAX_VALUE), deadlineNanos);
+        Duration left = Deactivation.boundedBy(Duration.ofNanos(Long.MAX_VALUE), deadlineNanos);
         CompletableFuture<Boolean> drained = new CompletableFuture<>();
         if (c.getStatus() == Connection.Status.CONNECTED) { // else nothing can be given back: just close
-            onExecutorOf(c, () -> {
+            Deactivation.onExecutorOf(c, () -> {
                 try {
                     c.drain(left).whenComplete((ok, failure) -> drained.complete(Boolean.TRUE.equals(ok)));
                 } catch (IllegalStateException | TimeoutException e) {
@@ -649,79 +628,5 @@ public abstract class EndpointActivation {
     /** @return the description for logs */
     protected final String describe() {
         return spec.describe();
-    }
-
-    /** Logs connection state changes of this activation once per change and tells the subclass. */
-    private final class StateListener implements ConnectionListener {
-        @Override
-        @Deprecated // jnats still declares this one abstract; the four-argument form is called
-        public void connectionEvent(Connection conn, Events type) {
-            connectionEvent(conn, type, null, null);
-        }
-
-        @Override
-        public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
-            boolean running = isRunning();
-            Level level = switch (type) {
-                case DISCONNECTED -> running ? Level.WARNING : Level.DEBUG;
-                case CONNECTED, RECONNECTED, RESUBSCRIBED -> Level.INFO;
-                default -> Level.DEBUG;
-            };
-            LOG.log(level, "NATS endpoint on {0}: connection {1} {2}", spec.describe(), type.getEvent(),
-                    uriDetails == null ? "" : ConnectionSettings.redactText(uriDetails));
-            if (type == Events.RECONNECTED && running) {
-                attemptSoon();
-                reconnected();
-            }
-        }
-    }
-
-    /** jnats' asynchronous errors: logged, and the ones that mean the consumer needs care passed on. */
-    private final class ErrorListener extends ClientErrorLogger {
-        ErrorListener() {
-            super("NATS endpoint on " + spec.describe());
-        }
-
-        @Override
-        public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
-            slowConsumer();
-        }
-
-        @Override
-        public void heartbeatAlarm(Connection conn, JetStreamSubscription sub, long lastStreamSequence,
-                                   long lastConsumerSequence) {
-            if (isRunning()) {
-                EndpointActivation.this.heartbeatAlarm(sub, lastStreamSequence);
-            }
-        }
-
-        @Override
-        public void pullStatusWarning(Connection conn, JetStreamSubscription sub, Status status) {
-            if (isRunning()) {
-                pullStatus(sub, status, false);
-            }
-        }
-
-        @Override
-        public void pullStatusError(Connection conn, JetStreamSubscription sub, Status status) {
-            if (isRunning()) {
-                LOG.log(Level.WARNING, "NATS endpoint on {0}: pull answered with {1} {2}", spec.describe(),
-                        status.getCode(), status.getMessage());
-                pullStatus(sub, status, true);
-            }
-        }
-    }
-
-    /** Waits for {@code f} until the deadline; @return whether it completed in time. */
-    static boolean await(CompletableFuture<?> f, long deadlineNanos) {
-        try {
-            f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException | ExecutionException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }
