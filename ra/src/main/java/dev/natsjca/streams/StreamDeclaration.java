@@ -138,6 +138,19 @@ public final class StreamDeclaration {
         return conflicts.isEmpty() ? null : String.join("; ", conflicts);
     }
 
+    /**
+     * @return whether the stream, as this declaration would create it, stores {@code subject}
+     *         (a literal subject, e.g. a dead-letter subject)
+     */
+    public boolean wouldStore(String subject) {
+        if (mode != Mode.ENSURE) {
+            return false;
+        }
+        @SuppressWarnings("unchecked")
+        java.util.Set<String> subjects = (java.util.Set<String>) created.get(StreamSetting.SUBJECTS);
+        return subjects.stream().anyMatch(s -> dev.natsjca.config.Subjects.matches(s, subject));
+    }
+
     /** @return the stream's name */
     public String stream() {
         return stream;

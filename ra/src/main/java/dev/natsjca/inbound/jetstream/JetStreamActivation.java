@@ -149,12 +149,17 @@ public final class JetStreamActivation extends EndpointActivation {
         try {
             JetStreamManagement m = connection.jetStreamManagement();
             jsm = m;
-            // Before the stream is touched: a deployment that fails must leave it as it was.
-            if (js.deadLetterSubject() != null && m.getStreamNames(js.deadLetterSubject()).isEmpty()) {
-                throw new ConfigurationException("Invalid value for property 'deadLetterSubject': '"
-                        + js.deadLetterSubject() + "': no stream stores that subject, so dead letters would be lost");
+            // Before the stream is touched (a deployment that fails must leave it as it was), unless
+            // the stream this activation declares is to store them.
+            String dlq = js.deadLetterSubject();
+            boolean dlqStored = dlq == null || !m.getStreamNames(dlq).isEmpty();
+            if (!dlqStored && !js.streamDeclaration().wouldStore(dlq)) {
+                throw noDeadLetterStream(dlq);
             }
             StreamInfo stream = ensureStream(m, connection.getServerInfo());
+            if (!dlqStored && m.getStreamNames(dlq).isEmpty()) {
+                throw noDeadLetterStream(dlq);
+            }
             ZonedDateTime created = stream.getCreateTime();
             if (streamCreated != null && created != null && !created.equals(streamCreated)) {
                 LOG.log(Level.WARNING, "NATS endpoint on {0}: stream {1} was created anew (at {2}): its sequences "
@@ -255,6 +260,11 @@ public final class JetStreamActivation extends EndpointActivation {
         lastReceived.set(0);
         ackFloor = -1;
         consumerName = js.durable();
+    }
+
+    private static ConfigurationException noDeadLetterStream(String dlq) {
+        return new ConfigurationException("Invalid value for property 'deadLetterSubject': '" + dlq
+                + "': no stream stores that subject, so dead letters would be lost");
     }
 
     private StreamInfo ensureStream(JetStreamManagement m, io.nats.client.api.ServerInfo server)

@@ -409,6 +409,25 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void aDeclaredStreamMayHoldItsOwnDeadLettersButAnUnstoredDeadLetterSubjectCreatesNothing() throws Exception {
+        NatsActivationSpec self = Specs.of("self.in", "SELF", "self");
+        self.setStreamDeclaration("ensure");
+        self.setStreamSubjects("self.>");
+        self.setDeadLetterSubject("self.dlq");
+        started.adapter().endpointActivation(new TestEndpointFactory("self"), self); // created with it
+        assertEquals(List.of("self.>"), jsm.getStreamInfo("SELF").getConfiguration().getSubjects());
+
+        NatsActivationSpec lost = Specs.of("lost.in", "LOSTDLQ", "lost");
+        lost.setStreamDeclaration("ensure");
+        lost.setDeadLetterSubject("nowhere.dlq");
+        ResourceException e = assertThrows(ResourceException.class,
+                () -> started.adapter().endpointActivation(new TestEndpointFactory("lost"), lost));
+        assertTrue(e.getMessage().contains("'deadLetterSubject'") && e.getMessage().contains("'nowhere.dlq'"),
+                e.getMessage());
+        assertThrows(io.nats.client.JetStreamApiException.class, () -> jsm.getStreamInfo("LOSTDLQ"), "not created");
+    }
+
+    @Test
     void activationsDeclaringOneStreamDifferentlyAreRefusedBeforeEitherChangesIt() throws Exception {
         NatsActivationSpec first = Specs.of("agree.a", "AGREE", "agree-a");
         first.setStreamDeclaration("ensure");
