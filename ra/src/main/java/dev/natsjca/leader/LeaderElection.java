@@ -13,15 +13,10 @@ import java.util.regex.Pattern;
 
 import dev.natsjca.api.NatsConnection;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
-import io.nats.client.KeyValueManagement;
 import io.nats.client.KeyValueOptions;
-import io.nats.client.PurgeOptions;
 import io.nats.client.api.KeyValueConfiguration;
-import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.StorageType;
-import io.nats.client.api.StreamConfiguration;
 import io.nats.client.support.NatsJetStreamConstants;
 
 /**
@@ -117,8 +112,6 @@ public final class LeaderElection {
     static final String[] NODE_NAME_PROPERTIES = {"jboss.node.name", "com.sun.aas.instanceName"};
 
     static final int JS_WRONG_LAST_SEQUENCE = NatsJetStreamConstants.JS_WRONG_LAST_SEQUENCE;
-    static final int JS_STREAM_NAME_IN_USE = 10058;
-    static final int JS_STREAM_NOT_FOUND = 10059;
     /** "wrong last sequence: N": N is the revision the key has. */
     private static final Pattern LAST_SEQUENCE = Pattern.compile("(\\d+)\\s*$");
 
@@ -133,7 +126,7 @@ public final class LeaderElection {
     private final Duration requestTimeout;
     private final byte[] value;
     private final KeyValueOptions kvOptions;
-    private final KeyValueConfiguration bucketConfig;
+    private final LeaderBucket bucketStore;
 
     // State between ticks, guarded by this.
     /** The revision of this node's last successful write while leader; 0 when not leader. */
@@ -160,9 +153,9 @@ public final class LeaderElection {
         this.requestTimeout = b.requestTimeout != null ? b.requestTimeout : defaultRequestTimeout(b.ttl);
         this.value = candidate.getBytes(StandardCharsets.UTF_8);
         this.kvOptions = KeyValueOptions.builder().jsRequestTimeout(requestTimeout).build();
-        this.bucketConfig = KeyValueConfiguration.builder().name(bucket)
+        this.bucketStore = new LeaderBucket(bucket, kvOptions, KeyValueConfiguration.builder().name(bucket)
                 .description("Leader election (nats-jca)").maxHistoryPerKey(1).ttl(ttl)
-                .storageType(StorageType.File).build();
+                .storageType(StorageType.File).build());
         this.guardNanos = leaseOf(ttl).toNanos();
     }
 
@@ -409,90 +402,11 @@ public final class LeaderElection {
                 + "); another node takes over when the key expires, within " + ttl);
     }
 
-    /** Looks the bucket up; creates it when absent; adopts an existing bucket's TTL. */
+    /** Looks the bucket up, creating it when absent, and adopts its TTL. */
     private void ensureBucket(NatsConnection connection) throws IOException, JetStreamApiException {
-        KeyValueManagement kvm = connection.keyValueManagement(kvOptions);
-        KeyValueStatus status;
-        try {
-            status = kvm.getStatus(bucket);
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != JS_STREAM_NOT_FOUND) {
-                throw e;
-            }
-            createBucket(connection.jetStreamManagement());
-            status = kvm.getStatus(bucket);
-        }
-        if (!status.getBackingStreamInfo().getConfiguration().getSubjects().contains(kvSubjects())) {
-            // Created by a node that has not finished (or stopped before it finished): finish it.
-            finishBucket(connection.jetStreamManagement());
-            status = kvm.getStatus(bucket);
-        }
-        adopt(status.getTtl());
+        adopt(bucketStore.ensure(connection, floor -> log(Level.INFO, null,
+                "created the bucket (history 1, TTL " + ttl + ", revisions from " + floor + ")")));
         bucketReady = true;
-    }
-
-    /** Description of a bucket's stream until its revisions start at the floor that follows. */
-    static final String CREATING = "nats-jca leader bucket being created; revisions from ";
-
-    private String kvSubjects() {
-        return "$KV." + bucket + ".>";
-    }
-
-    /** @return the first sequence of a bucket created now: the current time in microseconds since the epoch */
-    static long floorNow() {
-        return Math.multiplyExact(System.currentTimeMillis(), 1000L);
-    }
-
-    /**
-     * Creates the bucket so that its revisions start at {@link #floorNow()}: with that first
-     * sequence (servers from 2.10 honour it) and, at first, a subject no key can have; then moves
-     * the sequence up to it by a purge (for servers that ignore the first sequence), and only then
-     * gives the stream its key-value subjects. No key can be written before its revisions are in
-     * place, so no node ever holds a low token.
-     *
-     * <p>The floor is written into the unfinished stream's description: so two nodes creating at
-     * once never both succeed (servers before 2.10 ignore the first sequence, and would take the
-     * second create for a repeat of the first), and whoever finishes the bucket purges below that
-     * one floor only, which can never remove a key written after it.
-     */
-    private void createBucket(JetStreamManagement jsm) throws IOException, JetStreamApiException {
-        long floor = floorNow();
-        StreamConfiguration kvStream = bucketConfig.getBackingConfig();
-        try {
-            jsm.addStream(StreamConfiguration.builder(kvStream).subjects("$KV." + bucket + "._creating")
-                    .description(CREATING + floor).firstSequence(floor).build());
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != JS_STREAM_NAME_IN_USE) {
-                throw e;
-            }
-            return; // another node created it meanwhile; it finishes it, or the next look does
-        }
-        finishBucket(jsm);
-        log(Level.INFO, null, "created the bucket (history 1, TTL " + ttl + ", revisions from " + floor + ")");
-    }
-
-    private void finishBucket(JetStreamManagement jsm) throws IOException, JetStreamApiException {
-        String stream = "KV_" + bucket;
-        io.nats.client.api.StreamInfo info = jsm.getStreamInfo(stream);
-        if (info.getConfiguration().getSubjects().contains(kvSubjects())) {
-            return; // another node finished it meanwhile
-        }
-        String description = info.getConfiguration().getDescription();
-        if (description == null || !description.startsWith(CREATING)) {
-            throw new IOException("stream " + stream + " has neither the key-value subjects nor the description "
-                    + "of a bucket being created (" + description + "): not finishing a stream this election did not create");
-        }
-        long floor;
-        try {
-            floor = Long.parseLong(description.substring(CREATING.length()));
-        } catch (NumberFormatException e) {
-            throw new IOException("stream " + stream + ": no floor in its description '" + description + "'", e);
-        }
-        long first = info.getStreamState().getFirstSequence();
-        if (first < floor) {
-            jsm.purgeStream(stream, PurgeOptions.builder().sequence(floor).build());
-        }
-        jsm.updateStream(bucketConfig.getBackingConfig());
     }
 
     private void adopt(Duration found) {

@@ -360,8 +360,8 @@ class LeaderElectionTest {
             // Both find no bucket; d takes its floor after a's, creates after a, and goes on
             // (finishing the bucket, trying for the key) only once a leads.
             a.handle.beforeBucketCreate = () -> {
-                long floor = LeaderElection.floorNow();
-                Await.until(WAIT, "the clock to pass a's floor", () -> LeaderElection.floorNow() > floor);
+                long floor = LeaderBucket.floorNow();
+                Await.until(WAIT, "the clock to pass a's floor", () -> LeaderBucket.floorNow() > floor);
                 rival.submit(d::tick);
                 Await.until(WAIT, "d about to create", () -> dReady.getCount() == 0);
             };
@@ -472,7 +472,7 @@ class LeaderElectionTest {
         Await.until(WAIT, () -> "a leader again: " + a + ", " + b, () -> b.tick().isLeader() || a.tick().isLeader());
         Node leader = a.leads() ? a : b;
         assertTrue(leader.last.token() > before, "token " + leader.last.token() + " after " + before);
-        assertTrue(before >= LeaderElection.floorNow() - 60_000_000L, "revisions start at the time in microseconds: "
+        assertTrue(before >= LeaderBucket.floorNow() - 60_000_000L, "revisions start at the time in microseconds: "
                 + before);
     }
 
@@ -538,10 +538,10 @@ class LeaderElectionTest {
     void aBucketLeftHalfCreatedIsFinishedByTheNextCandidate() throws Exception {
         NatsConnection admin = factory.getConnection();
         opened.add(admin);
-        long floor = LeaderElection.floorNow();
+        long floor = LeaderBucket.floorNow();
         // A node created the stream with its placeholder subject, then stopped before finishing.
         admin.jetStreamManagement().addStream(io.nats.client.api.StreamConfiguration.builder().name("KV_" + bucket)
-                .subjects("$KV." + bucket + "._creating").description(LeaderElection.CREATING + floor)
+                .subjects("$KV." + bucket + "._creating").description(LeaderBucket.CREATING + floor)
                 .maxMessagesPerSubject(1).maxAge(TTL).allowRollup(true).denyDelete(true).build());
         Node a = node("a");
         assertTrue(a.tick().isLeader(), a.toString());
