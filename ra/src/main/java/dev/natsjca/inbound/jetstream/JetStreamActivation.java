@@ -5,10 +5,8 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.Timer;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.inbound.ConfigurationException;
@@ -25,8 +23,6 @@ import io.nats.client.MessageHandler;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
-import io.nats.client.api.StorageType;
-import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
 import io.nats.client.support.Status;
@@ -56,9 +52,7 @@ import jakarta.resource.spi.work.WorkManager;
  * it from the pull's status (409 Consumer Deleted, no responders), from a pull whose heartbeats
  * stopped, after a reconnect, and from a check every {@link #CONSUMER_CHECK_INTERVAL}; it logs a
  * WARNING and sets the consumer up again with the same settings, starting at the oldest stream
- * sequence that may not be settled: for an ephemeral consumer (this activation's alone) the
- * oldest message it holds unsettled, else the one after the last it received; for a durable
- * (which other activations may share) one after the ack floor seen at the last check. Messages
+ * sequence that may not be settled ({@link ConsumerPositions}). Messages
  * from there on are redelivered (at-least-once: some may come twice). When the stream itself was
  * created anew meanwhile (its creation time changed), its sequences start over, and so does the
  * consumer: where {@code deliverPolicy} says.
@@ -80,13 +74,11 @@ public final class JetStreamActivation extends EndpointActivation {
     private static final Duration WATCH_INTERVAL = Duration.ofSeconds(5);
     /** How often the consumer's presence (and ack floor) is checked on the server. */
     static final Duration CONSUMER_CHECK_INTERVAL = WATCH_INTERVAL.multipliedBy(2);
-    /** How long stopping may wait for the unsubscribe to reach the server. */
 
     /** The first nats-server release that filters one consumer on several subjects. */
     static final String SEVERAL_FILTERS = "2.10.0";
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int CONSUMER_NOT_FOUND = 10014;
-    private static final int STREAM_NAME_IN_USE = 10058;
     /** The dead-letter stream refused the message as too big for it. */
     private static final int MESSAGE_TOO_BIG = 10054;
 
@@ -98,20 +90,12 @@ public final class JetStreamActivation extends EndpointActivation {
     /** When the stream was created, as seen when consuming started: a change means its sequences started over. */
     private volatile ZonedDateTime streamCreated;
 
-    /**
-     * Ephemeral consumers only (a durable resumes at its ack floor): stream sequences received and
-     * not yet ended here, i.e. in flight, waiting, or nak'ed for redelivery. At most
-     * {@code maxAckPending}: the server hands out no more unacknowledged messages.
-     */
-    private final ConcurrentSkipListSet<Long> unsettled = new ConcurrentSkipListSet<>();
-    private final AtomicLong lastReceived = new AtomicLong();
+    private final ConsumerPositions positions;
     /**
      * Messages received and not yet released, across consumer re-creations: a new pull counts
      * what the old one's messages still take up.
      */
     private final AtomicInteger held = new AtomicInteger();
-    /** The consumer's ack floor (stream sequence) as last seen on the server; -1 before it was seen. */
-    private volatile long ackFloor = -1;
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile boolean periodicStarted;
     private volatile boolean deadLetterFailing;
@@ -130,6 +114,7 @@ public final class JetStreamActivation extends EndpointActivation {
         // A batch waits for a worker at most: the pull asks for no more than the hand-off and workers hold.
         super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize());
         this.js = spec.jetStream();
+        this.positions = new ConsumerPositions(js.durable() != null);
     }
 
     @Override
@@ -170,7 +155,7 @@ public final class JetStreamActivation extends EndpointActivation {
             streamCreated = created;
             jetStream = connection.jetStream();
             ConsumerInfo info = setUpConsumer(m);
-            ackFloor = info.getAckFloor().getStreamSequence();
+            positions.ackFloor(info.getAckFloor().getStreamSequence());
             consumerName = info.getName();
             pull = FlowControlledPull.start(connection, jetStream, js.stream(), info.getName(), msg -> {
                 received(msg);
@@ -187,11 +172,11 @@ public final class JetStreamActivation extends EndpointActivation {
      * @return the consumer to consume from: one that exists (this activation's ephemeral, or the
      *         durable) is bound, a durable with this activation's settings where they may change;
      *         otherwise a new consumer, starting where {@code deliverPolicy} says, or, when it is
-     *         set up again, where {@link #resumeFrom()} says
+     *         set up again, where {@link ConsumerPositions#resumeFrom()} says
      */
     private ConsumerInfo setUpConsumer(JetStreamManagement m)
             throws ConfigurationException, IOException, JetStreamApiException {
-        long resumeFrom = resumeFrom();
+        long resumeFrom = positions.resumeFrom();
         if (js.durable() == null) {
             String known = consumerName;
             ConsumerInfo existing = known == null ? null : info(m, known);
@@ -236,29 +221,9 @@ public final class JetStreamActivation extends EndpointActivation {
         }
     }
 
-    /**
-     * @return 0 when this activation never consumed (the consumer starts where its settings say);
-     *         else the oldest stream sequence that may not be settled, see the class comment
-     */
-    long resumeFrom() {
-        long floor = ackFloor;
-        if (floor < 0) {
-            return 0;
-        }
-        if (js.durable() != null) {
-            return floor + 1;
-        }
-        long last = lastReceived.get();
-        long from = last > 0 ? last + 1 : floor + 1;
-        Long oldest = unsettled.isEmpty() ? null : unsettled.first();
-        return Math.max(1, oldest != null && oldest < from ? oldest : from);
-    }
-
     /** The stream's sequences started over: nothing known about positions holds any more. */
     private void forgetPositions() {
-        unsettled.clear();
-        lastReceived.set(0);
-        ackFloor = -1;
+        positions.forget();
         consumerName = js.durable();
     }
 
@@ -293,18 +258,14 @@ public final class JetStreamActivation extends EndpointActivation {
 
     private void received(Message message) {
         if (ofCurrentConsumer(message)) {
-            long seq = message.metaData().streamSequence();
-            lastReceived.accumulateAndGet(seq, Math::max);
-            if (js.durable() == null) {
-                unsettled.add(seq);
-            }
+            positions.received(message.metaData().streamSequence());
         }
     }
 
     /** The message left this activation's hands: ended, or given back to the server. */
     private void released(Message message, boolean ended) {
         if (ended && ofCurrentConsumer(message)) {
-            unsettled.remove(message.metaData().streamSequence());
+            positions.ended(message.metaData().streamSequence());
         }
         held.updateAndGet(n -> Math.max(0, n - 1));
         FlowControlledPull p = pull;
@@ -316,7 +277,7 @@ public final class JetStreamActivation extends EndpointActivation {
     /**
      * @return whether the message came from the consumer consumed now: positions noted for an
      *         earlier one (an ephemeral set up again, a stream created anew) would mislead
-     *         {@link #resumeFrom()}
+     *         {@link ConsumerPositions#resumeFrom()}
      */
     private boolean ofCurrentConsumer(Message message) {
         return message.isJetStream() && message.metaData().getConsumer().equals(consumerName);
@@ -358,11 +319,7 @@ public final class JetStreamActivation extends EndpointActivation {
             return;
         }
         try {
-            long floor = m.getConsumerInfo(js.stream(), name).getAckFloor().getStreamSequence();
-            ackFloor = floor;
-            // At or below the floor all is settled, including what an earlier consumer left noted
-            // here and the server no longer holds.
-            unsettled.headSet(floor, true).clear();
+            positions.ackFloor(m.getConsumerInfo(js.stream(), name).getAckFloor().getStreamSequence());
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == CONSUMER_NOT_FOUND || e.getApiErrorCode() == STREAM_NOT_FOUND) {
                 restartConsuming(Level.WARNING, "consumer '" + name + "' of stream '" + js.stream() + "' is gone from "
