@@ -160,7 +160,8 @@ class DeadLetteringTest {
             js.publish("roll.in", new Headers().put("Nats-Rollup", "sub"),
                     ("snapshot-" + i).getBytes(StandardCharsets.UTF_8));
             int expected = i;
-            Await.until(WAIT, () -> "dead letter " + expected + ", stream holds " + count("ROLLDLQ"),
+            Await.until(WAIT, () -> "dead letter " + expected + ", stream holds " + count("ROLLDLQ") + " after "
+                    + attempts + " attempts; consumer " + consumer("ROLL", "roll-worker"),
                     () -> count("ROLLDLQ") >= expected);
         }
         awaitSettled("ROLL", "roll-worker");
