@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
+import dev.natsjca.config.JetStreamRefusals;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.api.ServerInfo;
@@ -199,7 +200,7 @@ public final class StreamDeclaration {
                 LOG.log(Level.INFO, "{0}: created stream {1} with {2}", owner, stream, describe(created));
                 return checkTaken(jsm);
             } catch (JetStreamApiException e) {
-                if (mayPass(e)) {
+                if (JetStreamRefusals.mayPass(e)) {
                     throw e; // no meta leader, JetStream not ready, ...: the caller retries
                 }
                 if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {
@@ -245,7 +246,7 @@ public final class StreamDeclaration {
         try {
             jsm.updateStream(b.build());
         } catch (JetStreamApiException e) {
-            if (mayPass(e)) {
+            if (JetStreamRefusals.mayPass(e)) {
                 throw e;
             }
             throw refused("update (" + describeChanges(now, changes) + ")", e);
@@ -253,17 +254,6 @@ public final class StreamDeclaration {
         LOG.log(Level.INFO, "{0}: updated stream {1}: {2}", owner, stream, describeChanges(now, changes));
         return checkTaken(jsm);
     }
-
-    /**
-     * @return whether a refusal may pass by itself: a 5xx, except the configuration errors the
-     *         server answers with 500 (invalid configuration, subjects overlapping another
-     *         stream's, replicas the server cannot have)
-     */
-    private static boolean mayPass(JetStreamApiException e) {
-        return e.getErrorCode() >= 500 && !CONFIGURATION_ERRORS.contains(e.getApiErrorCode());
-    }
-
-    private static final java.util.Set<Integer> CONFIGURATION_ERRORS = java.util.Set.of(10052, 10065, 10074);
 
     private StreamInfo find(JetStreamManagement jsm) throws IOException, JetStreamApiException {
         try {

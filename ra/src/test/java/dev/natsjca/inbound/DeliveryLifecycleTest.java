@@ -178,12 +178,8 @@ class DeliveryLifecycleTest {
                 js.publish("stuck." + i, new byte[] {1});
             }
             assertTrue(allStuck.await(30, TimeUnit.SECONDS), "every activation in a delivery");
-            long t0 = System.nanoTime();
-            started.adapter().stop();
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
             // One after the other they would take n bounds; together one bound and the drains.
-            assertTrue(took.compareTo(bound.multipliedBy(2)) < 0, "stopping " + n + " activations took " + took);
-            assertEquals(0, started.adapter().activationCount());
+            assertStopsWithin(started, bound.multipliedBy(2), n);
         }
     }
 
@@ -223,12 +219,8 @@ class DeliveryLifecycleTest {
             // Every connection stays open and nothing passes: each unsubscribe and drain waits for
             // an answer that never comes, until its share of the one bound is used up.
             proxy.blackhole();
-            long t0 = System.nanoTime();
-            started.adapter().stop();
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
             // One after the other, their waits would add up to several bounds.
-            assertTrue(took.compareTo(bound.plusMillis(2500)) < 0, "stopping " + n + " activations took " + took);
-            assertEquals(0, started.adapter().activationCount());
+            assertStopsWithin(started, bound.plusMillis(2500), n);
         }
     }
 
@@ -353,6 +345,15 @@ class DeliveryLifecycleTest {
         } finally {
             log.removeHandler(capture);
         }
+    }
+
+    /** Stops the adapter: within {@code limit}, and with no activation left. */
+    private static void assertStopsWithin(StartedAdapter started, Duration limit, int n) {
+        long t0 = System.nanoTime();
+        started.adapter().stop();
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertTrue(took.compareTo(limit) < 0, "stopping " + n + " activations took " + took);
+        assertEquals(0, started.adapter().activationCount());
     }
 
     private static void await(CountDownLatch latch) {

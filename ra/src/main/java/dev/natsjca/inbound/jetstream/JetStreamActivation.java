@@ -9,10 +9,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.config.JetStreamRefusals;
 import dev.natsjca.inbound.ConfigurationException;
-import dev.natsjca.streams.StreamDeclarationException;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
+import dev.natsjca.streams.StreamDeclarationException;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -124,12 +125,12 @@ public final class JetStreamActivation extends EndpointActivation {
             old.close(); // what is left of a consumer that disappeared
             pull = null;
         }
-        String version = connection.getServerInfo().getVersion();
         if (spec.subjects().size() > 1 && !connection.getServerInfo().isSameOrNewerThanVersion(SEVERAL_FILTERS)) {
             // An older server ignores filter_subjects: the consumer would deliver every subject of the stream.
             throw new ConfigurationException("Invalid value for property 'subject': '" + spec.subject()
                     + "': several subjects on one JetStream consumer need nats-server " + SEVERAL_FILTERS
-                    + " or newer; the server is " + version + " (one subject per activation works on it)");
+                    + " or newer; the server is " + connection.getServerInfo().getVersion()
+                    + " (one subject per activation works on it)");
         }
         try {
             JetStreamManagement m = connection.jetStreamManagement();
@@ -242,14 +243,14 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     /**
-     * @return a refusal of the configuration (the server answered 400, bad request), to end the activation
-     * @throws IOException for anything else, which may pass (5xx: JetStream not ready, no meta leader, ...)
+     * @return a refusal of the configuration, to end the activation
+     * @throws IOException for an error that may pass ({@link JetStreamRefusals#mayPass})
      */
     private ConfigurationException refusal(JetStreamApiException e) throws IOException {
         String what = "JetStream refused the consumer for stream '" + js.stream() + "'"
                 + (js.durable() == null ? "" : ", durable '" + js.durable() + "'") + ": " + e.getErrorDescription()
                 + " (error " + e.getApiErrorCode() + ")";
-        if (e.getErrorCode() == 400) {
+        if (!JetStreamRefusals.mayPass(e)) {
             return new ConfigurationException(what + "; an existing durable with different settings the server "
                     + "cannot change must be deleted or renamed", e);
         }

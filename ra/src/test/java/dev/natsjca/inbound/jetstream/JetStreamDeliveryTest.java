@@ -460,6 +460,17 @@ class JetStreamDeliveryTest {
     }
 
     @Test
+    void aDurableWhoseAckPolicyCannotChangeFailsTheDeploymentInsteadOfRetryingForever() throws Exception {
+        stream("NOACK", "noack.>");
+        jsm.addOrUpdateConsumer("NOACK", io.nats.client.api.ConsumerConfiguration.builder().durable("noack")
+                .filterSubject("noack.x").ackPolicy(io.nats.client.api.AckPolicy.None).build());
+        ResourceException e = assertThrows(ResourceException.class, () -> started.adapter()
+                .endpointActivation(new TestEndpointFactory("noack"), Specs.of("noack.x", "NOACK", "noack")));
+        assertTrue(e.getMessage().contains("durable 'noack'"), e.getMessage());
+        assertEquals(0, started.adapter().activationCount());
+    }
+
+    @Test
     void aPushDurableIsRefusedNamingThePropertyNotPulledInVain() throws Exception {
         stream("PUSHED", "pushed.>");
         jsm.addOrUpdateConsumer("PUSHED", io.nats.client.api.ConsumerConfiguration.builder().durable("pushed")
