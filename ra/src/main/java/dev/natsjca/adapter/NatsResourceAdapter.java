@@ -20,6 +20,8 @@ import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.inbound.ResolvedActivation;
 import dev.natsjca.inbound.core.CoreSubscriptionActivation;
 import dev.natsjca.inbound.jetstream.JetStreamActivation;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Monitoring;
 import dev.natsjca.streams.StreamDeclaration;
 import jakarta.resource.spi.ConfigProperty;
 import jakarta.transaction.TransactionSynchronizationRegistry;
@@ -64,10 +66,15 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
             + "the activations' connections to drain: milliseconds or ISO-8601; default 30 s")
     private String deactivationTimeout;
 
+    @ConfigProperty(description = "How long an activation may be connecting, reconnecting or setting its consumer up "
+            + "and still count as ready (MicroProfile Health readiness): milliseconds or ISO-8601; default 10 s")
+    private String readinessGracePeriod;
+
     private transient volatile WorkManager workManager;
     private transient volatile Timer timer;
     private transient volatile TransactionSynchronizationRegistry transactions;
     private final transient Map<ActivationKey, EndpointActivation> activations = new ConcurrentHashMap<>();
+    private final transient Monitoring monitoring = new Monitoring();
 
     @Override
     public void start(BootstrapContext ctx) throws ResourceAdapterInternalException {
@@ -80,6 +87,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         }
         try {
             deactivationTimeout();
+            monitoring.readinessGrace(readinessGracePeriod());
             LOG.log(Level.INFO, "NATS resource adapter started; default servers {0}{1}",
                     connectionDefaults().build().redactedServers(), transactions == null
                             ? "; the server offers no TransactionSynchronizationRegistry, so publishes are not checked "
@@ -100,6 +108,8 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
             }
         }
         Deactivation.stopAll(stopping, deactivationTimeoutOrDefault());
+        stopping.forEach(a -> a.monitor().close());
+        monitoring.close();
         workManager = null;
         transactions = null;
         Timer t = timer;
@@ -127,25 +137,60 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
         ResolvedActivation resolved = natsSpec.resolved();
         refuseConflictingStreamDeclaration(resolved, new ActivationKey(endpointFactory, spec));
-        EndpointActivation activation = resolved.jetStream() == null
-                ? new CoreSubscriptionActivation(endpointFactory, resolved, settings, wm, t)
-                : new JetStreamActivation(endpointFactory, resolved, settings, wm, t);
+        ActivationMonitor monitor = monitoring.activation(beanName(endpointFactory, resolved), resolved.describe(),
+                resolved.jetStream() != null);
+        EndpointActivation activation;
+        try {
+            activation = resolved.jetStream() == null
+                    ? new CoreSubscriptionActivation(endpointFactory, resolved, settings, wm, t, monitor,
+                            monitoring.tracing())
+                    : new JetStreamActivation(endpointFactory, resolved, settings, wm, t, monitor,
+                            monitoring.tracing());
+        } catch (ResourceException | RuntimeException e) {
+            monitor.close();
+            throw e;
+        }
         // Registered before it starts, so that a stop() meanwhile stops it too.
         ActivationKey key = new ActivationKey(endpointFactory, spec);
         EndpointActivation previous = activations.put(key, activation);
         if (previous != null) {
-            previous.stop(deactivationTimeoutOrDefault());
+            stop(previous);
         }
         try {
             activation.start();
         } catch (ResourceException | RuntimeException e) {
             activations.remove(key, activation);
+            monitor.close();
             throw e;
         }
         if (workManager == null) { // the adapter stopped while it started
             activations.remove(key, activation);
-            activation.stop(deactivationTimeoutOrDefault());
+            stop(activation);
         }
+    }
+
+    private void stop(EndpointActivation activation) {
+        try {
+            activation.stop(deactivationTimeoutOrDefault());
+        } finally {
+            activation.monitor().close();
+        }
+    }
+
+    /** @return the name operators see for an activation: the bean's class name, else the server's activation name */
+    private static String beanName(MessageEndpointFactory factory, ResolvedActivation resolved) {
+        Class<?> bean = null;
+        String activationName = null;
+        try {
+            bean = factory.getEndpointClass();
+            activationName = factory.getActivationName();
+        } catch (RuntimeException | AbstractMethodError e) {
+            // a server on an older Connectors version: the description names it then
+        }
+        if (bean != null) {
+            return bean.getSimpleName();
+        }
+        return activationName != null && !activationName.isBlank() ? activationName : resolved.describe();
     }
 
     /**
@@ -176,8 +221,13 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     public void endpointDeactivation(MessageEndpointFactory endpointFactory, ActivationSpec spec) {
         EndpointActivation activation = activations.remove(new ActivationKey(endpointFactory, spec));
         if (activation != null) {
-            activation.stop(deactivationTimeoutOrDefault());
+            stop(activation);
         }
+    }
+
+    /** @return the registry of this adapter's activations and connection definitions, for status and JMX */
+    public Monitoring monitoring() {
+        return monitoring;
     }
 
     /**
@@ -191,6 +241,20 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     private Duration deactivationTimeout() throws InvalidPropertyException {
         String v = dev.natsjca.config.PropertyResolver.resolve("deactivationTimeout", deactivationTimeout);
         return v == null || v.isBlank() ? DEFAULT_DEACTIVATION_TIMEOUT : Durations.parsePositive("deactivationTimeout", v.trim());
+    }
+
+    private Duration readinessGracePeriod() throws InvalidPropertyException {
+        String v = dev.natsjca.config.PropertyResolver.resolve("readinessGracePeriod", readinessGracePeriod);
+        return v == null || v.isBlank() ? Monitoring.DEFAULT_READINESS_GRACE
+                : Durations.parsePositive("readinessGracePeriod", v.trim());
+    }
+
+    public String getReadinessGracePeriod() {
+        return readinessGracePeriod;
+    }
+
+    public void setReadinessGracePeriod(String readinessGracePeriod) {
+        this.readinessGracePeriod = readinessGracePeriod;
     }
 
     private Duration deactivationTimeoutOrDefault() {
@@ -245,7 +309,8 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
             return false;
         }
         return sameConnectionProperties((NatsResourceAdapter) o)
-                && Objects.equals(deactivationTimeout, ((NatsResourceAdapter) o).deactivationTimeout);
+                && Objects.equals(deactivationTimeout, ((NatsResourceAdapter) o).deactivationTimeout)
+                && Objects.equals(readinessGracePeriod, ((NatsResourceAdapter) o).readinessGracePeriod);
     }
 
     @Override

@@ -27,4 +27,13 @@ public interface NatsConnectionFactory extends Serializable, Referenceable {
      *         blocking timeout, or the NATS server cannot be reached)
      */
     NatsConnection getConnection();
+
+    /**
+     * A snapshot of the resource adapter this factory belongs to: every message-driven bean's
+     * activation and every connection definition, with their states and counts. Cheap (no call to
+     * the NATS server): a health check may call it on every probe.
+     *
+     * @return the adapter's status now
+     */
+    NatsStatus status();
 }

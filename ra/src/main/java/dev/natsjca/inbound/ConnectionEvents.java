@@ -43,6 +43,11 @@ final class ConnectionEvents {
             };
             EndpointActivation.LOG.log(level, "NATS endpoint on {0}: connection {1} {2}", activation.describe(), type.getEvent(),
                     uriDetails == null ? "" : ConnectionSettings.redactText(uriDetails));
+            if (type == Events.DISCONNECTED) {
+                activation.monitor().disconnected();
+            } else if (type == Events.CONNECTED || type == Events.RECONNECTED) {
+                activation.monitor().connected(ConnectionSettings.redactText(conn.getConnectedUrl()));
+            }
             if (type == Events.RECONNECTED && running) {
                 activation.attemptSoon();
                 activation.reconnected();

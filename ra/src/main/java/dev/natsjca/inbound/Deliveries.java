@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.transaction.xa.XAResource;
 
 import dev.natsjca.api.NatsMessageListener;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Stall;
+import dev.natsjca.monitoring.Tracing;
 import io.nats.client.Message;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.UnavailableException;
@@ -80,6 +83,13 @@ final class Deliveries {
     private TimerTask workerRetry;
     private long retryDelayMillis = WORKER_RETRY_MIN_MILLIS;
     private int refusals;
+    /** {@link System#nanoTime()} of the first refusal in a row (valid while {@code refusals > 0}). */
+    private long refusedSinceNanos;
+
+    /** Messages waiting this long while no worker could start make the activation stalled. */
+    static final long WEDGE_NANOS = TimeUnit.SECONDS.toNanos(15);
+    private final ActivationMonitor monitor;
+    private final Tracing.ConsumerTracing tracing;
 
     /**
      * @param handOffCapacity messages the hand-off queue holds: enough that a busy worker finds
@@ -90,6 +100,12 @@ final class Deliveries {
     Deliveries(EndpointActivation activation, MessageEndpointFactory endpointFactory, WorkManager workManager,
                Timer timer, int maxConcurrency, int handOffCapacity) throws ResourceException {
         this.activation = activation;
+        this.monitor = activation.monitor();
+        Class<?> bean = endpointFactory.getEndpointClass();
+        ResolvedActivation spec = activation.resolved();
+        this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
+                spec.queueGroup() != null ? spec.queueGroup()
+                        : spec.jetStream() != null ? spec.jetStream().durable() : null);
         this.endpointFactory = endpointFactory;
         this.workManager = workManager;
         this.timer = timer;
@@ -193,6 +209,7 @@ final class Deliveries {
         synchronized (this) {
             int n = refusals++;
             if (n == 0) {
+                refusedSinceNanos = System.nanoTime();
                 LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": the work manager refused a "
                         + "delivery worker; asking again, at most every " + WORKER_RETRY_MAX + " ms", e);
             }
@@ -222,10 +239,34 @@ final class Deliveries {
         }
     }
 
+    /** @return messages waiting for a worker */
+    int waiting() {
+        return handOff.size();
+    }
+
+    /**
+     * @return a stall when messages have been waiting for {@link #WEDGE_NANOS} while the work
+     *         manager refused every worker, or {@code null}
+     */
+    synchronized Stall stall() {
+        if (!running || refusals == 0 || handOff.isEmpty() || permits.availablePermits() < maxConcurrency
+                || System.nanoTime() - refusedSinceNanos < WEDGE_NANOS) {
+            return null;
+        }
+        return new Stall("no delivery worker can run: the work manager refused " + refusals
+                + " in a row while " + handOff.size() + " messages wait", refusedSinceNanos, true);
+    }
+
     /** Settles a delivery once: nothing when the endpoint terminated it, else delivered or failed. */
     private void settle(DeliveredMessage delivered, Throwable failure) {
+        if (failure == null) {
+            monitor.succeeded();
+        } else {
+            monitor.failed();
+        }
         try {
             if (delivered.terminated()) {
+                monitor.terminated();
                 activation.settledByEndpoint(delivered.message());
             } else if (failure == null) {
                 activation.delivered(delivered.message());
@@ -305,6 +346,13 @@ final class Deliveries {
         }
 
         private void deliver(Message message) {
+            try (Tracing.DeliverySpan span = tracing.start(message)) {
+                deliver(message, span);
+            }
+        }
+
+        /** Delivers in the delivery's span, which is current until the message is settled. */
+        private void deliver(Message message, Tracing.DeliverySpan span) {
             DeliveredMessage delivered = new DeliveredMessage(message);
             // A transacted delivery is settled by the transaction's outcome (commit: delivered;
             // rollback: failed, with the endpoint's exception as the reason when it threw one).
@@ -323,6 +371,7 @@ final class Deliveries {
                 giveBack(message);
                 return;
             }
+            long started = monitor.deliveryStarted();
             try {
                 if (transacted) {
                     endpoint.beforeDelivery(ON_MESSAGE);
@@ -350,6 +399,10 @@ final class Deliveries {
                 if (settlement != null) {
                     releaseQuietly(endpoint); // the settlement below must happen whatever release does
                 }
+                monitor.deliveryEnded(started);
+            }
+            if (failure[0] != null) {
+                span.failed(failure[0]);
             }
             if (settlement == null) {
                 settle(delivered, failure[0]);

@@ -8,7 +8,11 @@ import java.util.TimerTask;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
+import dev.natsjca.api.NatsActivationState;
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Stall;
+import dev.natsjca.monitoring.Tracing;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
@@ -82,6 +86,8 @@ public abstract class EndpointActivation {
     private final Timer timer;
     private final Options options;
     private final Deliveries deliveries;
+    private final ActivationMonitor monitor;
+    private final Tracing tracing;
 
     /** Longest a subscription's drain waits for the server to confirm the unsubscribe. */
     static final Duration STOP_FLUSH = Duration.ofSeconds(2);
@@ -107,12 +113,17 @@ public abstract class EndpointActivation {
      * @param workManager the adapter's work manager; deliveries and retries run on its threads
      * @param timer the adapter's timer: it schedules retries, never runs them
      * @param handOffCapacity messages the hand-off queue holds, see {@link Deliveries}
+     * @param monitor where the activation reports its state and counts
+     * @param tracing trace context for deliveries
      * @throws ResourceException when the endpoint does not implement the listener interface
      */
     protected EndpointActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                                 ConnectionSettings settings, WorkManager workManager, Timer timer, int handOffCapacity)
+                                 ConnectionSettings settings, WorkManager workManager, Timer timer, int handOffCapacity,
+                                 ActivationMonitor monitor, Tracing tracing)
             throws ResourceException {
         this.spec = spec;
+        this.monitor = monitor;
+        this.tracing = tracing;
         this.settings = settings;
         this.workManager = workManager;
         this.timer = timer;
@@ -122,6 +133,28 @@ public abstract class EndpointActivation {
                 .maxReconnects(-1).build();
         this.deliveries = new Deliveries(this, endpointFactory, workManager, timer, spec.maxConcurrency(),
                 handOffCapacity);
+        monitor.probes(deliveries::waiting, () -> droppedMessages() + notDeliveredAtStop(), () -> {
+            Stall wedged = deliveries.stall();
+            return wedged != null ? wedged : consumerStall();
+        });
+    }
+
+    /** @return where this activation reports its state and counts */
+    public final ActivationMonitor monitor() {
+        return monitor;
+    }
+
+    /** @return trace context for this activation's deliveries */
+    protected final Tracing tracing() {
+        return tracing;
+    }
+
+    /**
+     * @return why a consuming activation receives nothing although it is connected (its consumer's
+     *         view), or {@code null}; called when a status snapshot is taken, so it must be quick
+     */
+    protected Stall consumerStall() {
+        return null;
     }
 
     /**
@@ -197,6 +230,8 @@ public abstract class EndpointActivation {
                     connection = c;
                     state = State.CONNECTED;
                     failedAttempts = 0;
+                    monitor.connected(ConnectionSettings.redactText(c.getConnectedUrl()));
+                    monitor.state(NatsActivationState.SETTING_UP);
                 }
             }
             try {
@@ -215,6 +250,7 @@ public abstract class EndpointActivation {
                 stoppedMeanwhile = state == State.STOPPED;
                 if (!stoppedMeanwhile) {
                     state = State.CONSUMING;
+                    monitor.state(NatsActivationState.CONSUMING);
                     consumedBefore = true;
                     failedAttempts = 0;
                     attemptFailureLogged = false;
@@ -244,6 +280,7 @@ public abstract class EndpointActivation {
         LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": " + e.getMessage()
                 + (first ? "" : "; the activation stops consuming until it is redeployed"));
         state = first ? State.STOPPED : State.FAILED;
+        monitor.failed(e.getMessage());
         closeQuietly();
         if (first) {
             throw e;
@@ -286,6 +323,7 @@ public abstract class EndpointActivation {
             }
             LOG.log(level, "NATS endpoint on {0}: {1}; setting the consumer up again", spec.describe(), why);
             state = State.CONNECTED;
+            monitor.state(NatsActivationState.SETTING_UP);
         }
         stopConsumingQuietly(STOP_FLUSH);
         synchronized (this) {
@@ -429,6 +467,7 @@ public abstract class EndpointActivation {
                 return false;
             }
             state = State.STOPPED;
+            monitor.state(NatsActivationState.STOPPED);
             if (pendingAttempt != null) {
                 pendingAttempt.cancel();
                 pendingAttempt = null;

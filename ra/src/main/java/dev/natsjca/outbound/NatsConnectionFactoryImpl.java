@@ -32,6 +32,11 @@ public final class NatsConnectionFactoryImpl implements NatsConnectionFactory {
     }
 
     @Override
+    public dev.natsjca.api.NatsStatus status() {
+        return managedFactory.status();
+    }
+
+    @Override
     public void setReference(Reference reference) {
         this.reference = reference;
     }

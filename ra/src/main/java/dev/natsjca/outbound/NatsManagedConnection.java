@@ -24,6 +24,8 @@ import io.nats.client.NUID;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import dev.natsjca.config.ClientErrorLogger;
+import dev.natsjca.monitoring.ConnectionDefinitionMonitor;
+import dev.natsjca.monitoring.Tracing;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.Subjects;
 import io.nats.client.Connection;
@@ -92,6 +94,8 @@ public final class NatsManagedConnection implements ManagedConnection {
     private volatile boolean destroyed;
     private volatile JetStream jetStream;
     private final StagingXAResource xaResource = new StagingXAResource(this);
+    private final ConnectionDefinitionMonitor monitor;
+    private final Tracing tracing;
     private PrintWriter logWriter;
 
     /**
@@ -100,13 +104,22 @@ public final class NatsManagedConnection implements ManagedConnection {
      * @param transactions the server's registry, or {@code null} outside a server
      */
     NatsManagedConnection(NatsManagedConnectionFactory factory, ConnectionSettings settings, SignOn signOn,
-                          TransactionSynchronizationRegistry transactions) throws IOException, InterruptedException {
+                          TransactionSynchronizationRegistry transactions, ConnectionDefinitionMonitor monitor,
+                          Tracing tracing) throws IOException, InterruptedException {
         this.factory = factory;
         this.settings = settings;
         this.signOn = signOn;
         this.transactions = transactions;
+        this.monitor = monitor;
+        this.tracing = tracing;
         this.connection = Nats.connect(settings.toOptions(null, new ClosedForGood(),
                 new ClientErrorLogger("NATS outbound connection")).build());
+        monitor.opened(connection);
+    }
+
+    /** @return where this connection's definition counts what goes through it */
+    ConnectionDefinitionMonitor monitor() {
+        return monitor;
     }
 
     /** @return who the server signed this connection on as, or {@code null} */
@@ -162,6 +175,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
         NatsConnectionHandle handle = new NatsConnectionHandle(this);
         handles.add(handle);
+        monitor.handleHandedOut();
         return handle;
     }
 
@@ -215,6 +229,8 @@ public final class NatsManagedConnection implements ManagedConnection {
             connection.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            monitor.closed(connection);
         }
     }
 
@@ -224,13 +240,16 @@ public final class NatsManagedConnection implements ManagedConnection {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
         requireTtlSupport(subject, headers, false); // a core publish may be stored by a stream too
+        Headers traced = tracing.withContext(headers);
         if (stageInTransaction(subject)) {
-            xaResource.stage(new StagingXAResource.Staged(subject, headers == null ? null : new Headers(headers),
-                    data, false, null, null));
+            xaResource.stage(new StagingXAResource.Staged(subject, traced == headers && headers != null
+                    ? new Headers(headers) : traced, data, false, null, null));
+            monitor.staged();
             return;
         }
         try {
-            connection.publish(subject, headers, data);
+            connection.publish(subject, traced, data);
+            monitor.published();
         } catch (IllegalStateException | IllegalArgumentException e) {
             throw new NatsException("NATS refused a message on subject '" + subject + "': " + e.getMessage(), e);
         }
@@ -253,12 +272,16 @@ public final class NatsManagedConnection implements ManagedConnection {
             // duplicate window drops the repeat.
             h.put(MSG_ID, NUID.nextGlobal());
         }
+        tracing.injectInto(h);
         if (stageInTransaction(subject)) {
             CompletableFuture<PublishAck> ack = new CompletableFuture<>();
             xaResource.stage(new StagingXAResource.Staged(subject, h, data, true, options, ack));
+            monitor.staged();
             return ack;
         }
-        return CompletableFuture.completedFuture(jetStreamPublishNow(subject, h, data, options));
+        PublishAck ack = jetStreamPublishNow(subject, h, data, options);
+        monitor.published();
+        return CompletableFuture.completedFuture(ack);
     }
 
     /**
@@ -489,6 +512,7 @@ public final class NatsManagedConnection implements ManagedConnection {
                 LOG.log(Level.WARNING, "NATS outbound connection to {0} lost; jnats is reconnecting",
                         settings.redactedServers());
             } else if (type == Events.RECONNECTED) {
+                monitor.reconnected();
                 LOG.log(Level.INFO, "NATS outbound connection to {0} reconnected", settings.redactedServers());
             } else if (type == Events.CLOSED && !destroyed) {
                 LOG.log(Level.WARNING, "NATS outbound connection to {0} closed for good; the pool will replace it",

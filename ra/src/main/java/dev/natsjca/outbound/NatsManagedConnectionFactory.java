@@ -12,6 +12,9 @@ import dev.natsjca.api.NatsConnection;
 import dev.natsjca.api.NatsConnectionFactory;
 import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.monitoring.ConnectionDefinitionMonitor;
+import dev.natsjca.monitoring.Monitoring;
+import dev.natsjca.api.NatsStatus;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.ConnectionDefinition;
 import jakarta.resource.spi.ConnectionManager;
@@ -48,6 +51,9 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
     private transient volatile Set<String> signedOnUsers;
     private transient volatile ConnectionSettings settings;
     private transient PrintWriter logWriter;
+    /** Outside an adapter (no {@link #setResourceAdapter}): this factory's own registry. */
+    private transient volatile Monitoring ownMonitoring;
+    private transient volatile ConnectionDefinitionMonitor monitor;
 
     @Override
     public Object createConnectionFactory(ConnectionManager connectionManager) {
@@ -76,7 +82,7 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
         }
         try {
             return new NatsManagedConnection(this, s, signOn,
-                    resourceAdapter == null ? null : resourceAdapter.transactions());
+                    resourceAdapter == null ? null : resourceAdapter.transactions(), monitor(), monitoring().tracing());
         } catch (IOException e) {
             throw new ResourceException("Cannot connect to NATS at " + settings().redactedServers() + ": "
                     + ConnectionSettings.redactText(e.getMessage()), e);
@@ -130,6 +136,50 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
         return s;
     }
 
+    /** @return the registry this factory's definition reports to: its adapter's, or its own outside one */
+    Monitoring monitoring() {
+        NatsResourceAdapter ra = resourceAdapter;
+        if (ra != null) {
+            return ra.monitoring();
+        }
+        Monitoring own = ownMonitoring;
+        if (own == null) {
+            synchronized (this) {
+                if (ownMonitoring == null) {
+                    ownMonitoring = new Monitoring();
+                }
+                own = ownMonitoring;
+            }
+        }
+        return own;
+    }
+
+    /**
+     * @return the monitor of this connection definition; factories that are equal (the server may
+     *         make several of one definition) share one
+     */
+    ConnectionDefinitionMonitor monitor() throws ResourceException {
+        ConnectionDefinitionMonitor m = monitor;
+        if (m == null) {
+            ConnectionSettings s = settings();
+            String name = s.connectionName() != null && !s.connectionName().isBlank() ? s.connectionName().trim()
+                    : s.redactedServers();
+            m = monitoring().connectionDefinition(this, name, s.redactedServers(), ConnectionSettings::redactText);
+            monitor = m;
+        }
+        return m;
+    }
+
+    /** @return the status of this factory's adapter (outside one: of this factory alone) */
+    NatsStatus status() {
+        try {
+            monitor(); // a definition that never opened a connection is shown too
+        } catch (ResourceException e) {
+            // invalid settings were refused at deployment; the snapshot shows the rest
+        }
+        return monitoring().snapshot();
+    }
+
     @Override
     public ResourceAdapter getResourceAdapter() {
         return resourceAdapter;
@@ -143,6 +193,7 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
         }
         this.resourceAdapter = (NatsResourceAdapter) ra;
         this.settings = null;
+        this.monitor = null;
         settings();
     }
 
@@ -159,6 +210,7 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
     @Override
     protected void propertiesChanged() {
         settings = null;
+        monitor = null;
     }
 
     @Override

@@ -208,6 +208,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             Branch b = branches.get(xid);
             if (b != null && b.rollbackWhileSending) {
                 branches.remove(xid);
+                connection.monitor().rolledBack();
                 warnSentAnyway(toSend.size());
                 throw xa(XAException.XA_RBROLLBACK, "prepare(" + xid + "): the transaction manager rolled the branch "
                         + "back while its messages were being sent");
@@ -233,6 +234,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
                             + ", not prepared");
                 }
                 branches.remove(xid);
+                connection.monitor().committed();
                 return;
             }
             if (b.state == State.ROLLBACK_ONLY) {
@@ -247,6 +249,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
         }
         if (!toSend.isEmpty()) {
             send(xid, toSend, true);
+            connection.monitor().committed();
         }
         synchronized (this) {
             branches.remove(xid);
@@ -261,6 +264,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
         }
         if (b.state == State.PREPARED) {
             branches.remove(xid);
+            connection.monitor().rolledBack();
             warnSentAnyway(b.staged.size());
             return;
         }
@@ -274,6 +278,9 @@ final class StagingXAResource extends NoRecoveryXAResource {
         }
         if (b.state != State.DISCARDED) {
             failAcks(b.staged, new NatsException("Not published: the transaction rolled back"));
+        }
+        if (!b.staged.isEmpty()) {
+            connection.monitor().rolledBack();
         }
         branches.remove(xid);
     }
@@ -305,6 +312,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
                 branches.remove(xid);
                 tombstones.put(xid, "sending its messages failed: " + e.getMessage());
             }
+            connection.monitor().rolledBack();
             LOG.log(Level.WARNING, "NATS publish at commit failed; the transaction rolls back: {0}", e.getMessage());
             XAException xa = new XAException(rollbackCode(e, onePhase));
             xa.initCause(e);
@@ -337,6 +345,9 @@ final class StagingXAResource extends NoRecoveryXAResource {
     }
 
     private void discard(Xid xid, Branch b, String why) {
+        if (!b.staged.isEmpty()) {
+            connection.monitor().rolledBack();
+        }
         failAcks(b.staged, new NatsException("Not published: " + why));
         branches.remove(xid);
         tombstones.put(xid, why);
@@ -407,6 +418,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             }
             if (!b.staged.isEmpty() && b.state != State.PREPARED) {
                 failAcks(b.staged, new NatsException("Not published: the NATS connection was destroyed"));
+                connection.monitor().rolledBack();
                 b.staged.clear();
                 b.state = State.DISCARDED;
             } else if (b.state == State.ACTIVE || b.state == State.SUSPENDED) {

@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Stall;
+import dev.natsjca.monitoring.Tracing;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
@@ -31,6 +34,8 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     private static final Duration WARNING_INTERVAL = Duration.ofSeconds(10);
 
     private volatile Dispatcher dispatcher;
+    /** When a snapshot first found the subscription ended; 0 until then. */
+    private volatile long subscriptionEndedNanos;
     private final AtomicLong lastWarning = new AtomicLong();
     /** Received but not delivered because the activation stopped: gone, core NATS being at-most-once. */
     private final AtomicLong notDelivered = new AtomicLong();
@@ -41,12 +46,36 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
      * @param settings the connection settings of this activation
      * @param workManager the adapter's work manager
      * @param timer the adapter's timer
+     * @param monitor where the activation reports its state and counts
+     * @param tracing trace context for deliveries
      * @throws ResourceException when the endpoint does not implement the listener interface
      */
     public CoreSubscriptionActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                                      ConnectionSettings settings, WorkManager workManager, Timer timer)
+                                      ConnectionSettings settings, WorkManager workManager, Timer timer,
+                                      ActivationMonitor monitor, Tracing tracing)
             throws ResourceException {
-        super(endpointFactory, spec, settings, workManager, timer, coreHandOffCapacity(spec.maxConcurrency()));
+        super(endpointFactory, spec, settings, workManager, timer, coreHandOffCapacity(spec.maxConcurrency()),
+                monitor, tracing);
+    }
+
+    /** A subscription that ended under a consuming activation (closed by the client) receives nothing. */
+    @Override
+    protected Stall consumerStall() {
+        Dispatcher d = dispatcher;
+        Connection c = connection();
+        if (d != null && !d.isActive() && c != null && c.getStatus() == Connection.Status.CONNECTED) {
+            return new Stall("the subscription ended", stallSeen(), false);
+        }
+        return null;
+    }
+
+    private long stallSeen() {
+        long seen = subscriptionEndedNanos;
+        if (seen == 0) {
+            seen = System.nanoTime();
+            subscriptionEndedNanos = seen;
+        }
+        return seen;
     }
 
     /**

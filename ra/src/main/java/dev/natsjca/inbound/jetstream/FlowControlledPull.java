@@ -19,6 +19,8 @@ import io.nats.client.MessageHandler;
 import io.nats.client.PullRequestOptions;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.support.Status;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Stall;
 
 /**
  * A pull subscription on one consumer that asks the server only for what the activation can
@@ -78,6 +80,7 @@ final class FlowControlledPull {
     private final String owner;
     /** Messages received and not yet released; shared with the activation, it outlives this pull. */
     private final AtomicInteger held;
+    private final ActivationMonitor monitor;
 
     // Guarded by this.
     private Inbox current;
@@ -88,6 +91,16 @@ final class FlowControlledPull {
     private boolean refusalLogged;
     private boolean stopped;
     private long lastPullNanos = System.nanoTime();
+    /**
+     * Since when the server has said nothing while a pull waits for it: the last message or status
+     * that is not a refusal, or the sending of a pull when none was in flight (the time before was
+     * the activation's, busy with what it held, not the server's).
+     */
+    private long lastNewsNanos = lastPullNanos;
+    /** The last refusal of a pull, for the status. */
+    private String lastRefusal;
+    /** {@link System#nanoTime()} of the first refusal since the last news; 0 when none. */
+    private long refusedSinceNanos;
 
     /** One subscription with its own inbox and dispatcher; at most one pull in flight on it. */
     private final class Inbox {
@@ -100,7 +113,8 @@ final class FlowControlledPull {
 
     private FlowControlledPull(Connection connection, JetStream jetStream, String stream, String consumer,
                                MessageHandler downstream, int capacity, int batchSize, Duration expires,
-                               Duration ackWait, AtomicInteger held, String owner) {
+                               Duration ackWait, AtomicInteger held, ActivationMonitor monitor, String owner) {
+        this.monitor = monitor;
         this.connection = connection;
         this.jetStream = jetStream;
         this.stream = stream;
@@ -124,14 +138,15 @@ final class FlowControlledPull {
      * @param ackWait the consumer's ack wait: the longest a cancelled inbox's drain is given
      * @param held the activation's count of messages received and not yet released, which this
      *        pull increments and {@link #released()}'s caller decrements
+     * @param monitor told when the pull shows life
      * @param owner names the activation in logs
      */
     static FlowControlledPull start(Connection connection, JetStream jetStream, String stream, String consumer,
                                     MessageHandler downstream, int capacity, int batchSize, Duration expires,
-                                    Duration ackWait, AtomicInteger held, String owner)
+                                    Duration ackWait, AtomicInteger held, ActivationMonitor monitor, String owner)
             throws IOException, JetStreamApiException {
         FlowControlledPull p = new FlowControlledPull(connection, jetStream, stream, consumer, downstream, capacity,
-                batchSize, expires, ackWait, held, owner);
+                batchSize, expires, ackWait, held, monitor, owner);
         synchronized (p) {
             p.current = p.subscribe();
             p.pullIfRoom();
@@ -158,7 +173,10 @@ final class FlowControlledPull {
                 inbox.requested--;
             }
             held.incrementAndGet();
+            lastNewsNanos = System.nanoTime();
+            refusedSinceNanos = 0;
         }
+        monitor.heartbeat();
         try {
             downstream.onMessage(message);
         } catch (RuntimeException e) {
@@ -205,14 +223,44 @@ final class FlowControlledPull {
             return;
         }
         if (refused) {
+            lastRefusal = status.getCode() + " " + status.getMessage();
+            if (refusedSinceNanos == 0) {
+                refusedSinceNanos = System.nanoTime();
+            }
             paused = true;
             Level level = refusalLogged ? Level.DEBUG : Level.WARNING;
             refusalLogged = true;
             LOG.log(level, "{0}: the server refused a pull ({1} {2}); pulling again at the next watch", owner,
                     status.getCode(), status.getMessage());
         } else {
+            lastNewsNanos = System.nanoTime();
+            refusedSinceNanos = 0;
+            monitor.heartbeat();
             pullIfRoom();
         }
+    }
+
+    /**
+     * @return why nothing can arrive although the connection is up, or {@code null}: the pull in
+     *         flight had no news for three heartbeat intervals while its dispatcher was not busy,
+     *         or the server has refused every pull for that long
+     */
+    synchronized Stall stall() {
+        long now = System.nanoTime();
+        if (stopped || now - lastNewsNanos <= alarmNanos || connection.getStatus() != Connection.Status.CONNECTED) {
+            return null;
+        }
+        long quietSeconds = Duration.ofNanos(now - lastNewsNanos).toSeconds();
+        if ((current.requested > 0 || asked() > 0) && !queued(current)) {
+            return new Stall("no message or heartbeat from the pull for " + quietSeconds + " s; pulling again",
+                    lastNewsNanos, false);
+        }
+        if (refusedSinceNanos != 0 && now - refusedSinceNanos > alarmNanos) {
+            return new Stall("the server has refused every pull for "
+                    + Duration.ofNanos(now - refusedSinceNanos).toSeconds() + " s (last: " + lastRefusal + ")",
+                    refusedSinceNanos, false);
+        }
+        return null;
     }
 
     /**
@@ -324,6 +372,15 @@ final class FlowControlledPull {
         }
     }
 
+    /** @return what the pulls of cancelled inboxes asked for and may still bring */
+    private int asked() {
+        int asked = 0;
+        for (Inbox i : draining) {
+            asked += i.requested;
+        }
+        return asked;
+    }
+
     private Inbox find(JetStreamSubscription sub) {
         if (current.sub == sub) {
             return current;
@@ -345,10 +402,7 @@ final class FlowControlledPull {
         if (stopped || paused || current.requested > 0 || connection.getStatus() != Connection.Status.CONNECTED) {
             return; // not while disconnected: a pull buffered for the reconnect would be a pull unaccounted for
         }
-        int asked = 0;
-        for (Inbox i : draining) {
-            asked += i.requested;
-        }
+        int asked = asked();
         int n = Math.min(batchSize, capacity - held.get() - asked);
         if (n <= 0 || n < refillThreshold && held.get() > 0 && !anySize) {
             return; // a pull per message would cost more than it brings: a release will come
@@ -359,6 +413,9 @@ final class FlowControlledPull {
             current.requested = n;
             current.sentNanos = System.nanoTime();
             lastPullNanos = current.sentNanos;
+            if (asked == 0) {
+                lastNewsNanos = current.sentNanos; // nothing was waiting for the server until now
+            }
         } catch (RuntimeException e) {
             // E.g. the connection closed under us: the next trigger (watch, reconnect) tries again.
             LOG.log(Level.DEBUG, "{0}: pull not sent: {1}", owner, e.toString());

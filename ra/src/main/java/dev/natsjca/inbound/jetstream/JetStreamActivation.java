@@ -13,6 +13,9 @@ import dev.natsjca.config.JetStreamRefusals;
 import dev.natsjca.inbound.ConfigurationException;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Stall;
+import dev.natsjca.monitoring.Tracing;
 import dev.natsjca.streams.StreamDeclarationException;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -100,6 +103,8 @@ public final class JetStreamActivation extends EndpointActivation {
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile boolean periodicStarted;
     private volatile boolean deadLetterFailing;
+    /** From the moment the consumer was found gone until it is set up again. */
+    private volatile boolean consumerLost;
 
     /**
      * @param endpointFactory the server's factory for the message-driven bean's endpoints
@@ -107,13 +112,16 @@ public final class JetStreamActivation extends EndpointActivation {
      * @param settings the connection settings of this activation
      * @param workManager the adapter's work manager
      * @param timer the adapter's timer
+     * @param monitor where the activation reports its state and counts
+     * @param tracing trace context for deliveries
      * @throws ResourceException when the endpoint does not implement the listener interface
      */
     public JetStreamActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
-                               ConnectionSettings settings, WorkManager workManager, Timer timer)
+                               ConnectionSettings settings, WorkManager workManager, Timer timer,
+                               ActivationMonitor monitor, Tracing tracing)
             throws ResourceException {
         // A batch waits for a worker at most: the pull asks for no more than the hand-off and workers hold.
-        super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize());
+        super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize(), monitor, tracing);
         this.js = spec.jetStream();
         this.positions = new ConsumerPositions(js.durable() != null);
     }
@@ -158,11 +166,16 @@ public final class JetStreamActivation extends EndpointActivation {
             ConsumerInfo info = setUpConsumer(m);
             positions.ackFloor(info.getAckFloor().getStreamSequence());
             consumerName = info.getName();
+            if (consumerLost) {
+                consumerLost = false;
+                monitor().consumerRecreated();
+            }
+            monitor().consumerPresent(info.getNumPending(), info.getNumAckPending());
             pull = FlowControlledPull.start(connection, jetStream, js.stream(), info.getName(), msg -> {
                 received(msg);
                 handler.onMessage(msg);
             }, js.batchSize() + spec.maxConcurrency(), js.batchSize(), PULL_EXPIRES, js.ackWait(), held,
-                    "NATS endpoint on " + describe());
+                    monitor(), "NATS endpoint on " + describe());
         } catch (JetStreamApiException e) {
             throw refusal(e);
         }
@@ -258,6 +271,9 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     private void received(Message message) {
+        if (message.isJetStream() && message.metaData().deliveredCount() > 1) {
+            monitor().redelivered();
+        }
         if (ofCurrentConsumer(message)) {
             positions.received(message.metaData().streamSequence());
         }
@@ -320,9 +336,13 @@ public final class JetStreamActivation extends EndpointActivation {
             return;
         }
         try {
-            positions.ackFloor(m.getConsumerInfo(js.stream(), name).getAckFloor().getStreamSequence());
+            ConsumerInfo info = m.getConsumerInfo(js.stream(), name);
+            positions.ackFloor(info.getAckFloor().getStreamSequence());
+            monitor().consumerPresent(info.getNumPending(), info.getNumAckPending());
         } catch (JetStreamApiException e) {
             if (e.getApiErrorCode() == CONSUMER_NOT_FOUND || e.getApiErrorCode() == STREAM_NOT_FOUND) {
+                consumerLost = true;
+                monitor().consumerGone();
                 restartConsuming(Level.WARNING, "consumer '" + name + "' of stream '" + js.stream() + "' is gone from "
                         + "the server (" + e.getErrorDescription() + "; deleted by an operator, or an ephemeral "
                         + "consumer that expired)");
@@ -346,6 +366,12 @@ public final class JetStreamActivation extends EndpointActivation {
             p.reconnected();
         }
         scheduleCheck();
+    }
+
+    @Override
+    protected Stall consumerStall() {
+        FlowControlledPull p = pull;
+        return p == null ? null : p.stall();
     }
 
     @Override
@@ -450,12 +476,15 @@ public final class JetStreamActivation extends EndpointActivation {
             } else {
                 message.nakWithDelay(delay);
             }
+            tracing().event("nak", "messaging.nats.redelivery_delay", delay.toString());
             return false;
         }
         if (js.deadLetterSubject() == null) {
             LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": stream sequence " + sequence + " failed "
                     + deliveries + " times; terminated (no deadLetterSubject): " + DeadLetters.reason(failure), failure);
             message.term();
+            monitor().terminated();
+            tracing().event("terminated", "messaging.nats.reason", "maxDeliver reached, no deadLetterSubject");
             return true;
         }
         try {
@@ -478,6 +507,8 @@ public final class JetStreamActivation extends EndpointActivation {
         }
         deadLetterFailing = false;
         message.term();
+        monitor().deadLettered();
+        tracing().event("dead_letter", "messaging.nats.dead_letter_subject", js.deadLetterSubject());
         LOG.log(Level.WARNING, "NATS endpoint on {0}: stream sequence {1} failed {2} times; moved to {3}: {4}",
                 describe(), sequence, deliveries, js.deadLetterSubject(), DeadLetters.reason(failure));
         return true;
