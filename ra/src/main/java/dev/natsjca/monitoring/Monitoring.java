@@ -25,8 +25,8 @@ import dev.natsjca.api.NatsStatus;
  * and takes the {@link NatsStatus} snapshots applications and health checks read.
  *
  * <p>Object names: {@code dev.natsjca:type=Activation,name=<bean>} and
- * {@code dev.natsjca:type=ConnectionDefinition,name=<name>}; a second one of the same name gets
- * {@code -2}, and so on.
+ * {@code dev.natsjca:type=ConnectionDefinition,name=<name>}; a second one of the same name (here, or
+ * in another application's adapter) gets {@code -2}, and so on.
  */
 public final class Monitoring {
 
@@ -60,7 +60,7 @@ public final class Monitoring {
      * @return the monitor the activation reports to; {@link ActivationMonitor#close()} unregisters it
      */
     public ActivationMonitor activation(String name, String source, boolean jetStream) {
-        String unique = unique(name, activations);
+        String unique = unique("Activation", name, activations);
         ObjectName[] registered = new ObjectName[1];
         ActivationMonitor m = new ActivationMonitor(unique, source, jetStream, () -> {
             activations.remove(unique);
@@ -84,7 +84,7 @@ public final class Monitoring {
         if (known != null) {
             return known;
         }
-        String unique = unique(name, definitions);
+        String unique = unique("ConnectionDefinition", name, definitions);
         ConnectionDefinitionMonitor m = new ConnectionDefinitionMonitor(unique, servers, redact);
         definitions.put(unique, m);
         definitionsByKey.put(key, m);
@@ -123,12 +123,25 @@ public final class Monitoring {
         }
     }
 
-    private static synchronized String unique(String name, Map<String, ?> taken) {
+    /**
+     * @return {@code name}, or {@code name-2}, {@code -3}...: not taken here, nor as an MBean by
+     *         another adapter instance in the server (another application's RAR)
+     */
+    private static synchronized String unique(String type, String name, Map<String, ?> taken) {
         String candidate = name;
-        for (int i = 2; taken.containsKey(candidate); i++) {
+        for (int i = 2; taken.containsKey(candidate) || registered(type, candidate); i++) {
             candidate = name + "-" + i;
         }
         return candidate;
+    }
+
+    private static boolean registered(String type, String name) {
+        ObjectName on = objectName(type, name);
+        try {
+            return on != null && ManagementFactory.getPlatformMBeanServer().isRegistered(on);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** @return the MBean's name, or {@code null} when it could not be registered (logged) */
@@ -138,11 +151,7 @@ public final class Monitoring {
             return null;
         }
         try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            if (server.isRegistered(on)) {
-                server.unregisterMBean(on); // left by an adapter instance that did not stop cleanly
-            }
-            server.registerMBean(mbean, on);
+            ManagementFactory.getPlatformMBeanServer().registerMBean(mbean, on);
             return on;
         } catch (JMException | RuntimeException e) {
             LOG.log(Level.WARNING, "NATS resource adapter: MBean {0} not registered ({1}); the status stays "

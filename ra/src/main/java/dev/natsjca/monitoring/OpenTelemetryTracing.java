@@ -1,6 +1,8 @@
 package dev.natsjca.monitoring;
 
 import java.lang.System.Logger.Level;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import io.nats.client.Message;
@@ -9,6 +11,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -16,7 +19,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapSetter;
 
 /**
  * {@link Tracing} over the OpenTelemetry API the application server provides. Propagation needs
@@ -28,6 +30,7 @@ final class OpenTelemetryTracing extends Tracing {
 
     private static final System.Logger LOG = System.getLogger(OpenTelemetryTracing.class.getName());
     static final String TRACEPARENT = "traceparent";
+    static final String TRACESTATE = "tracestate";
     static final String INSTRUMENTATION = "dev.natsjca";
 
     private static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
@@ -40,12 +43,6 @@ final class OpenTelemetryTracing extends Tracing {
     private static final AttributeKey<Long> BODY_SIZE = AttributeKey.longKey("messaging.message.body.size");
     private static final AttributeKey<Long> DELIVERY_COUNT = AttributeKey.longKey("messaging.nats.delivery_count");
     private static final AttributeKey<Long> STREAM_SEQUENCE = AttributeKey.longKey("messaging.nats.stream_sequence");
-
-    private static final TextMapSetter<Headers> SETTER = (headers, key, value) -> {
-        if (headers != null) {
-            headers.put(key, value);
-        }
-    };
 
     private static final TextMapGetter<Headers> GETTER = new TextMapGetter<>() {
         @Override
@@ -70,22 +67,42 @@ final class OpenTelemetryTracing extends Tracing {
         }
     };
 
+    /** The W3C headers of the last span published in: many publishes in one span format them once. */
+    private volatile Formatted last;
+
+    private record Formatted(SpanContext context, String traceparent, String tracestate) {
+    }
+
     @Override
     public Headers withContext(Headers headers) {
-        Context context = Context.current();
-        if (!Span.fromContext(context).getSpanContext().isValid() || carriesContext(headers)) {
+        SpanContext span = Span.current().getSpanContext();
+        if (!span.isValid() || carriesContext(headers)) {
             return headers;
         }
         Headers copy = headers == null ? new Headers() : new Headers(headers);
-        W3CTraceContextPropagator.getInstance().inject(context, copy, SETTER);
+        put(copy, span);
         return copy;
     }
 
     @Override
     public void injectInto(Headers headers) {
-        Context context = Context.current();
-        if (Span.fromContext(context).getSpanContext().isValid() && !carriesContext(headers)) {
-            W3CTraceContextPropagator.getInstance().inject(context, headers, SETTER);
+        SpanContext span = Span.current().getSpanContext();
+        if (span.isValid() && !carriesContext(headers)) {
+            put(headers, span);
+        }
+    }
+
+    private void put(Headers headers, SpanContext span) {
+        Formatted f = last;
+        if (f == null || f.context() != span) { // span contexts are immutable: identity is enough
+            Map<String, String> carrier = new HashMap<>(4);
+            W3CTraceContextPropagator.getInstance().inject(Context.current(), carrier, Map::put);
+            f = new Formatted(span, carrier.get(TRACEPARENT), carrier.get(TRACESTATE));
+            last = f;
+        }
+        headers.put(TRACEPARENT, f.traceparent());
+        if (f.tracestate() != null) {
+            headers.put(TRACESTATE, f.tracestate());
         }
     }
 

@@ -247,18 +247,17 @@ final class FlowControlledPull {
      */
     synchronized Stall stall() {
         long now = System.nanoTime();
-        if (stopped || now - lastNewsNanos <= alarmNanos || connection.getStatus() != Connection.Status.CONNECTED) {
+        if (stopped || connection.getStatus() != Connection.Status.CONNECTED) {
             return null;
-        }
-        long quietSeconds = Duration.ofNanos(now - lastNewsNanos).toSeconds();
-        if ((current.requested > 0 || asked() > 0) && !queued(current)) {
-            return new Stall("no message or heartbeat from the pull for " + quietSeconds + " s; pulling again",
-                    lastNewsNanos, false);
         }
         if (refusedSinceNanos != 0 && now - refusedSinceNanos > alarmNanos) {
             return new Stall("the server has refused every pull for "
                     + Duration.ofNanos(now - refusedSinceNanos).toSeconds() + " s (last: " + lastRefusal + ")",
                     refusedSinceNanos, false);
+        }
+        if (now - lastNewsNanos > alarmNanos && (current.requested > 0 || asked() > 0) && !queued(current)) {
+            return new Stall("no message or heartbeat from the pull for "
+                    + Duration.ofNanos(now - lastNewsNanos).toSeconds() + " s; pulling again", lastNewsNanos, false);
         }
         return null;
     }
@@ -309,6 +308,8 @@ final class FlowControlledPull {
     /** The connection is back: an earlier refusal says nothing about this server; the pull's fate is unknown. */
     synchronized void reconnected() {
         paused = false;
+        refusedSinceNanos = 0; // a refusal before the reconnect says nothing about this server
+        lastNewsNanos = System.nanoTime(); // nor does the time without a connection about the pull
         cancel("the connection was re-established");
     }
 
