@@ -93,12 +93,13 @@ ear="$root/ear/target/natsapp.ear"
 if [ "$server" = wildfly ]; then
   # 3. WildFly: the EJB settings MDBs need on the default profile, then the EAR, then boot.
   server_home=$(ls -d "$root"/ear/target/demo/wildfly-* | head -n 1)
-  log "configuring WildFly for MDBs (ear/src/main/wildfly/nats-jca.cli)"
+  log "configuring WildFly for MDBs, health and tracing (ear/src/main/wildfly/nats-jca.cli)"
   JBOSS_HOME="$server_home" "$server_home/bin/jboss-cli.sh" --file="$root/ear/src/main/wildfly/nats-jca.cli" >/dev/null
   rm -f "$server_home"/standalone/deployments/natsapp.ear*
   cp "$ear" "$server_home/standalone/deployments/"
   log "starting WildFly with natsapp.ear; NATS_URL=$NATS_URL; Ctrl-C to stop"
   log "watch for 'Placed order', 'Audited order', 'moved to orders.dlq' and 'Leader tick'"
+  log "readiness: http://127.0.0.1:9990/health/ready (the adapter's status: DOWN while a bean cannot receive)"
   LAUNCH_JBOSS_IN_BACKGROUND=1 JBOSS_HOME="$server_home" "$server_home/bin/standalone.sh" &
   server_pid=$!
 else
@@ -115,6 +116,7 @@ else
   log "deploying natsapp.ear"
   "$server_home/bin/asadmin" deploy --force=true "$ear"
   log "watch for 'Placed order', 'Audited order', 'moved to orders.dlq' and 'Leader tick'"
+  log "readiness: http://127.0.0.1:28080/health/ready (the adapter's status: DOWN while a bean cannot receive)"
 fi
 wait "$server_pid" || true
 server_pid=""
