@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -46,14 +48,23 @@ import io.nats.client.api.StreamConfiguration;
  * Runs every scenario: per message size, each variant in turn, round after round (the order
  * reversed every other round), after a warm-up round each; then a latency round per variant at
  * half its measured peak rate. Writes {@code RESULTS.md} and {@code results.png} into the
- * directory given as the only argument.
+ * directory given as the first argument (the WildFly and the RAR, the second and third, enable the
+ * in-server scenarios).
+ *
+ * <p>System property {@code bench.only}: comma-separated keys of {@link #SCENARIOS} to run just
+ * those; the tables then go to {@code target/bench-only/} under that directory, leaving the
+ * benchmark's own {@code RESULTS.md} and {@code results.png} alone.
  */
 public final class Bench {
 
     private static final System.Logger LOG = System.getLogger(Bench.class.getName());
     private static final int[] SIZES = {128, 4096};
-    static final int ROUNDS = 6;
+    /** Measured rounds per variant and size after the warm-up; {@code -Dbench.rounds} to change. */
+    static final int ROUNDS = Integer.getInteger("bench.rounds", 6);
     private static final Duration STALL = Duration.ofSeconds(3);
+    /** What {@code -Dbench.only} selects from: scenarios 1, 2, 3, 4, 1b–5c (in WildFly), 6a–6e. */
+    static final Set<String> SCENARIOS = Set.of("outbound-core", "outbound-jetstream", "inbound-core",
+            "inbound-jetstream", "wildfly", "observability");
 
     private final NatsServer nats;
     private final StartedAdapter adapter;
@@ -61,6 +72,7 @@ public final class Bench {
     private final Connection sub;
     private final List<Report.Row> rows = new ArrayList<>();
     private final List<Report.LatencyRow> latencyRows = new ArrayList<>();
+    private final Map<String, Report.Note> notes = new LinkedHashMap<>();
 
     private Bench(NatsServer nats, StartedAdapter adapter, Connection pub, Connection sub) {
         this.nats = nats;
@@ -70,7 +82,11 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        Set<String> only = only(System.getProperty("bench.only", ""));
         Path out = Path.of(args.length > 0 ? args[0] : ".");
+        if (!only.isEmpty()) {
+            out = Files.createDirectories(out.resolve("target").resolve("bench-only"));
+        }
         long started = System.nanoTime();
         Options.Builder opts = Options.builder().maxReconnects(-1);
         try (NatsServer nats = NatsServer.start();
@@ -78,11 +94,22 @@ public final class Bench {
              Connection pub = Nats.connect(opts.server(nats.url()).build());
              Connection sub = Nats.connect(opts.server(nats.url()).build())) {
             Bench bench = new Bench(nats, adapter, pub, sub);
-            bench.outboundCore();
-            bench.outboundJetStream();
-            bench.inboundCore();
-            bench.inboundJetStream();
-            if (args.length >= 3) {
+            if (selected(only, "outbound-core")) {
+                bench.outboundCore();
+            }
+            if (selected(only, "outbound-jetstream")) {
+                bench.outboundJetStream();
+            }
+            if (selected(only, "inbound-core")) {
+                bench.inboundCore();
+            }
+            if (selected(only, "inbound-jetstream")) {
+                bench.inboundJetStream();
+            }
+            if (selected(only, "observability")) {
+                bench.observability();
+            }
+            if (args.length >= 3 && selected(only, "wildfly")) {
                 Path wildfly = ServerBench.required(args[1], "WildFly");
                 Path rar = ServerBench.required(args[2], "the resource adapter archive");
                 try (ServerBench server = new ServerBench(nats.url(), pub, wildfly, rar,
@@ -91,11 +118,33 @@ public final class Bench {
                 }
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            Report.write(out, bench.rows, bench.latencyRows, took, LocalDate.now());
+            Report.write(out, bench.rows, bench.latencyRows, bench.notes,
+                    only.isEmpty() ? null : String.join(", ", only), took, LocalDate.now());
             LOG.log(System.Logger.Level.INFO, "Benchmark done in {0}; wrote {1} and {2}", took,
                     out.resolve("RESULTS.md"), out.resolve("results.png"));
         }
         System.exit(0); // the adapter's and jnats' non-daemon threads are stopped; nothing else to wait for
+    }
+
+    /** @return the scenario keys of {@code -Dbench.only}; empty: all */
+    private static Set<String> only(String property) {
+        Set<String> keys = new TreeSet<>();
+        for (String k : property.split(",")) {
+            if (!k.isBlank()) {
+                keys.add(k.trim());
+            }
+        }
+        for (String k : keys) {
+            if (!SCENARIOS.contains(k)) {
+                throw new IllegalArgumentException("bench.only: unknown scenario '" + k + "'; known: "
+                        + new TreeSet<>(SCENARIOS));
+            }
+        }
+        return keys;
+    }
+
+    private static boolean selected(Set<String> only, String key) {
+        return only.isEmpty() || only.contains(key);
     }
 
     // ---------------------------------------------------------------- scenarios
@@ -251,6 +300,186 @@ public final class Bench {
         }
     }
 
+    /**
+     * Scenario 6: what tracing costs on the delivery and publish paths, tracing off vs on, side by
+     * side (alternately, in the same rounds). The status and metrics counters have no switch: on in
+     * both. Off: the OpenTelemetry API is visible to the adapter (as in a server), but CDI offers the
+     * bean none and the publishing thread has no current span. On: an SDK offered through CDI to the
+     * bean's class loader (consumer spans continuing each message's {@code traceparent}), and
+     * publishes inside a current span (each message gets {@code traceparent} injected).
+     */
+    private void observability() throws Exception {
+        String common = "Ratio = tracing on / tracing off (the first row), the two measured alternately in the "
+                + "same rounds. The adapter's status and metrics counters are always on (there is no switch), in "
+                + "both rows: \"off\" means tracing off only. Off: the OpenTelemetry API is visible to the adapter, "
+                + "as in a server, but CDI offers the bean no OpenTelemetry and the publishing thread has no current "
+                + "span. On: an OpenTelemetry SDK 1.29 (SdkTracerProvider, BatchSpanProcessor with its defaults, "
+                + "which drops the spans its 2,048-span queue cannot hold, an exporter that discards them, W3C "
+                + "propagator) that CDI offers to the bean's class loader. 128 B only; "
+                + "%,d messages per round.";
+        String asIn6a = "Ratio = tracing on / tracing off (the first row), measured alternately; counters on in "
+                + "both rows, \"off\" and \"on\" as in 6a. 128 B; %,d messages per round.";
+        String inbound = " Inbound: each delivery runs in a consumer span that continues the message's "
+                + "`traceparent`; both rows receive the same messages, `traceparent` included, so the difference "
+                + "is the adapter's.";
+        String outbound = " Outbound: the \"on\" sender publishes inside a current span, so the adapter adds "
+                + "`traceparent` to each message (a core publish copies the headers for it), which the receiver "
+                + "then also reads.";
+        int[] sizes = {SIZES[0]};
+        List<Report.Row> measured = new ArrayList<>();
+        try (BenchTelemetry otel = BenchTelemetry.install()) {
+            List<Variant> core = new ArrayList<>();
+            List<String> subjects = new ArrayList<>();
+            for (boolean on : new boolean[] {false, true}) {
+                String subject = "bench.obs.in.core." + (on ? "on" : "off");
+                subjects.add(subject);
+                NatsActivationSpec spec = new NatsActivationSpec();
+                spec.setSubject(subject);
+                spec.setMaxConcurrency("4");
+                spec.setMaxPending("1000000");
+                core.add(activation(tracing(on) + "adapter delivery path (no EJB container), maxConcurrency 4", spec,
+                        false, on ? otel.tracedBean() : null, (n, size, rate) -> Sender.send(n, size, rate,
+                                (h, d) -> pub.publish(subject, withTraceparent(h), d))));
+            }
+            awaitSubscriptions(subjects);
+            measured.addAll(observed("6a. Observability, inbound core: tracing off vs on", 100_000, core, sizes,
+                    common + inbound, otel));
+
+            JetStreamManagement jsm = pub.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name("BENCH_OBS_IN").subjects("bench.obs.in.js.>")
+                    .storageType(StorageType.File).build());
+            JetStream js = pub.jetStream();
+            for (boolean transacted : new boolean[] {false, true}) {
+                List<Variant> variants = new ArrayList<>();
+                for (boolean on : new boolean[] {false, true}) {
+                    String name = (transacted ? "tx-" : "plain-") + (on ? "on" : "off");
+                    String subject = "bench.obs.in.js." + name;
+                    NatsActivationSpec spec = new NatsActivationSpec();
+                    spec.setSubject(subject);
+                    spec.setStream("BENCH_OBS_IN");
+                    spec.setDurable("obs-" + name);
+                    spec.setBatchSize("100");
+                    variants.add(activation(tracing(on) + "adapter delivery path (no EJB container), "
+                            + (transacted ? "transacted" : "not transacted"), spec, transacted,
+                            on ? otel.tracedBean() : null, (n, size, rate) -> {
+                                List<CompletableFuture<PublishAck>> acks = new ArrayList<>(n);
+                                long first = Sender.send(n, size, rate,
+                                        (h, d) -> acks.add(js.publishAsync(subject, withTraceparent(h), d)));
+                                awaitAll(acks);
+                                return first;
+                            }));
+                }
+                measured.addAll(observed("6" + (transacted ? "c" : "b") + ". Observability, inbound JetStream, "
+                        + (transacted ? "transacted" : "not transacted") + ": tracing off vs on", 20_000, variants,
+                        sizes, asIn6a + inbound, otel));
+            }
+
+            String coreOut = "bench.obs.out.core";
+            RawReceiver coreReceiver = new RawReceiver(sub, coreOut);
+            NatsManagedConnection mc = managedConnection();
+            NatsConnection handle = (NatsConnection) mc.getConnection(null, null);
+            requireTraceparent(otel, handle, coreOut);
+            Sender.Publish viaHandle = (h, d) -> handle.publish(coreOut, h, d);
+            measured.addAll(observed("6d. Observability, outbound core, one handle: tracing off vs on", 100_000,
+                    List.of(variant(tracing(false) + "adapter: one handle, many publishes", coreReceiver,
+                                    (n, size, rate) -> Sender.send(n, size, rate, viaHandle)),
+                            variant(tracing(true) + "adapter: one handle, many publishes, in a span", coreReceiver,
+                                    (n, size, rate) -> otel.inSpan(() -> Sender.send(n, size, rate, viaHandle))),
+                            variant("reference, tracing off: the same, the application setting that traceparent "
+                                    + "itself", coreReceiver, (n, size, rate) -> Sender.send(n, size, rate,
+                                    (h, d) -> viaHandle.publish(withTraceparent(h), d)))),
+                    sizes, asIn6a + outbound + " The reference row (ratio to \"off\" too) sends the bytes \"on\" "
+                            + "sends, without a span (the application sets the same `traceparent` itself): what the "
+                            + "longer message alone costs publisher, server and receiver.", otel));
+            coreReceiver.close();
+
+            String jsOut = "bench.obs.out.js";
+            jsm.addStream(StreamConfiguration.builder().name("BENCH_OBS_OUT").subjects(jsOut)
+                    .storageType(StorageType.File).build());
+            RawReceiver jsReceiver = new RawReceiver(sub, jsOut);
+            jsReceiver.beforeRound(() -> jsm.purgeStream("BENCH_OBS_OUT"));
+            XAResource xa = mc.getXAResource();
+            measured.addAll(observed("6e. Observability, outbound JetStream, transactional, 100 per commit: "
+                    + "tracing off vs on", 20_000, List.of(
+                    variant(tracing(false) + "adapter: transactional publish, 100 per commit", jsReceiver,
+                            (n, size, rate) -> transacted(n, size, rate, 100, handle, xa, jsOut)),
+                    variant(tracing(true) + "adapter: transactional publish, 100 per commit, in a span", jsReceiver,
+                            (n, size, rate) -> otel.inSpan(() -> transacted(n, size, rate, 100, handle, xa, jsOut)))),
+                    sizes, asIn6a + outbound, otel));
+            jsReceiver.close();
+            handle.close();
+            mc.destroy();
+        }
+        StringBuilder summary = new StringBuilder("6. Observability, on/off (msgs/s medians):");
+        for (Report.Row r : measured) {
+            if (r.variant().startsWith(tracing(true))) {
+                summary.append(String.format(Locale.ROOT, "%n  %s: %.2fx", r.scenario(), r.ratio()));
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "{0}", summary);
+    }
+
+    private static String tracing(boolean on) {
+        return on ? "tracing on: " : "tracing off: ";
+    }
+
+    private static io.nats.client.impl.Headers withTraceparent(io.nats.client.impl.Headers h) {
+        return h.put("traceparent", BenchTelemetry.TRACEPARENT);
+    }
+
+    /**
+     * Runs one scenario of 6 and closes its variants: the table's note, the spans the exporter got
+     * against the messages the "on" variant was sent (consumer spans; the batch processor drops what
+     * its queue cannot hold).
+     */
+    private List<Report.Row> observed(String scenario, int n, List<Variant> variants, int[] sizes, String note,
+                                      BenchTelemetry otel) throws Exception {
+        notes.put(scenario, new Report.Note(String.format(Locale.ROOT, note, n), false));
+        long exportedBefore = otel.exported();
+        long[] sentOn = {0};
+        List<Variant> counted = new ArrayList<>();
+        for (Variant v : variants) {
+            boolean on = v.name().startsWith(tracing(true));
+            counted.add(new Variant() {
+                @Override
+                public String name() {
+                    return v.name();
+                }
+
+                @Override
+                public Round run(int count, int size, int rate) throws Exception {
+                    if (on) {
+                        sentOn[0] += count;
+                    }
+                    return v.run(count, size, rate);
+                }
+            });
+        }
+        List<Report.Row> rows = compare(scenario, n, counted, sizes);
+        LOG.log(System.Logger.Level.INFO, "{0}: {1} spans exported, {2} messages sent to the \"on\" variant",
+                scenario, otel.exported() - exportedBefore, sentOn[0]);
+        for (Variant v : variants) {
+            v.close();
+        }
+        return rows;
+    }
+
+    /** A publish through the handle inside a span carries {@code traceparent}, or "on" would measure nothing. */
+    private void requireTraceparent(BenchTelemetry otel, NatsConnection handle, String subject) throws Exception {
+        io.nats.client.Subscription check = sub.subscribe(subject);
+        sub.flush(Duration.ofSeconds(5));
+        otel.inSpan(() -> {
+            handle.publish(subject, new io.nats.client.impl.Headers().put(Samples.SENT_HEADER, "0"), new byte[1]);
+            return null;
+        });
+        Message m = check.nextMessage(Duration.ofSeconds(5));
+        check.unsubscribe();
+        if (m == null || m.getHeaders() == null || m.getHeaders().getFirst("traceparent") == null) {
+            throw new IllegalStateException("a publish inside a span carried no traceparent: " + (m == null ? "none"
+                    : m.getHeaders()));
+        }
+    }
+
     /** The scenarios that need the EJB container, the server's pool or JMS: in WildFly, standalone-full. */
     private void inWildFly(ServerBench server) throws Exception {
         String out = "bench.srv.out";
@@ -372,7 +601,13 @@ public final class Bench {
     }
 
     private Variant activation(String name, NatsActivationSpec spec, boolean transacted, SendFunction send) throws Exception {
-        BenchEndpointFactory endpoints = new BenchEndpointFactory(name, transacted);
+        return activation(name, spec, transacted, null, send);
+    }
+
+    /** @param endpointClass the bean class the adapter is told of, or {@code null} (see {@link BenchEndpointFactory}) */
+    private Variant activation(String name, NatsActivationSpec spec, boolean transacted, Class<?> endpointClass,
+                               SendFunction send) throws Exception {
+        BenchEndpointFactory endpoints = new BenchEndpointFactory(name, transacted, endpointClass);
         adapter.adapter().endpointActivation(endpoints, spec);
         return new Variant() {
             @Override
@@ -437,8 +672,12 @@ public final class Bench {
      * @return the rows added
      */
     private List<Report.Row> compare(String scenario, int n, List<Variant> variants) throws Exception {
+        return compare(scenario, n, variants, SIZES);
+    }
+
+    private List<Report.Row> compare(String scenario, int n, List<Variant> variants, int[] sizes) throws Exception {
         List<Report.Row> added = new ArrayList<>();
-        for (int size : SIZES) {
+        for (int size : sizes) {
             LOG.log(System.Logger.Level.INFO, "{0}, {1} B: warm-up", scenario, size);
             for (Variant v : variants) {
                 v.run(n / 2, size, 0);

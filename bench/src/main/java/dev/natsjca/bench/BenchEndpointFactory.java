@@ -22,11 +22,21 @@ final class BenchEndpointFactory implements MessageEndpointFactory {
 
     private final String name;
     private final boolean transacted;
+    private final Class<?> endpointClass;
     private volatile Samples samples = new Samples(0);
 
     BenchEndpointFactory(String name, boolean transacted) {
+        this(name, transacted, null);
+    }
+
+    /**
+     * @param endpointClass what {@link #getEndpointClass()} reports (the adapter finds the
+     *        application's OpenTelemetry through its class loader), or {@code null}: the endpoint's own
+     */
+    BenchEndpointFactory(String name, boolean transacted, Class<?> endpointClass) {
         this.name = name;
         this.transacted = transacted;
+        this.endpointClass = endpointClass;
     }
 
     void samples(Samples s) {
@@ -55,7 +65,7 @@ final class BenchEndpointFactory implements MessageEndpointFactory {
 
     @Override
     public Class<?> getEndpointClass() {
-        return Endpoint.class;
+        return endpointClass != null ? endpointClass : Endpoint.class;
     }
 
     private final class Endpoint implements MessageEndpoint, NatsMessageListener {

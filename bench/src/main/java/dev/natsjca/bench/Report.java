@@ -9,6 +9,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -45,21 +46,34 @@ final class Report {
         }
     }
 
+    /**
+     * What a scenario's table needs said above it, e.g. when its ratio is not to raw jnats.
+     *
+     * @param charted whether its rows belong in the chart (whose ratios are to raw jnats)
+     */
+    record Note(String text, boolean charted) {
+    }
+
     private Report() {
     }
 
-    static void write(Path dir, List<Row> rows, List<LatencyRow> latencyRows, Duration took, LocalDate date)
-            throws IOException {
+    /**
+     * @param notes per scenario, the paragraph above its table; scenarios without one are charted
+     * @param scope {@code null} for the whole benchmark, else which scenarios this run had
+     */
+    static void write(Path dir, List<Row> rows, List<LatencyRow> latencyRows, Map<String, Note> notes, String scope,
+                      Duration took, LocalDate date) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark results\n\n")
                 .append("Measured ").append(date).append(" on this project's CI-like machine: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores (shared), Java ")
                 .append(System.getProperty("java.version")).append(", one nats-server 2.9 (JetStream, file storage) ")
-                .append("started by the benchmark. Whole run: ").append(took.toSeconds()).append(" s.\n\n")
+                .append("started by the benchmark. ").append(scope == null ? "Whole run: " : "Only " + scope + ": ")
+                .append(took.toSeconds()).append(" s.\n\n")
                 .append("Each scenario runs its variants alternately, ").append(Bench.ROUNDS)
                 .append(" rounds after a warm-up round, ")
-                .append("same message count and size; the ratio is the median throughput over the first (raw jnats) ")
-                .append("variant's, measured in the same run. Throughput is end to end: first send to last receipt ")
+                .append("same message count and size; the ratio is the median throughput over the first variant's ")
+                .append("(raw jnats unless the scenario says otherwise), measured in the same run. Throughput is end to end: first send to last receipt ")
                 .append("(send-only variants, which have no subscriber: until the sender is done). ")
                 .append("Latency is publish (a wall-clock stamp in a header) to receipt (`onMessage` for the adapter), ")
                 .append("measured in a separate round paced at half of that variant's median throughput. ")
@@ -74,8 +88,12 @@ final class Report {
         for (Row r : rows) {
             if (!r.scenario().equals(scenario)) {
                 scenario = r.scenario();
-                md.append("\n## ").append(scenario).append("\n\n")
-                        .append("| size | variant | msgs/s (median) | ratio | p50 µs | p99 µs | paced at msgs/s | lost |\n")
+                md.append("\n## ").append(scenario).append("\n\n");
+                Note note = notes.get(scenario);
+                if (note != null) {
+                    md.append(note.text()).append("\n\n");
+                }
+                md.append("| size | variant | msgs/s (median) | ratio | p50 µs | p99 µs | paced at msgs/s | lost |\n")
                         .append("|---:|---|---:|---:|---:|---:|---:|---:|\n");
             }
             md.append(String.format(Locale.ROOT, "| %d B | %s | %.0f | %.2fx | %s | %s | %d | %d |%n", r.size(),
@@ -98,9 +116,28 @@ final class Report {
                     r.size(), r.perSecond(), r.variant(), r.p50Micros(), r.p99Micros(), r.p999Micros(), r.gcPauses(),
                     r.gcMillis(), r.cpuBusyPercent(), r.lost()));
         }
-        md.append("\nChart: `results.png` (throughput ratio to raw jnats; p99 latency at half peak; p99 by send rate).\n");
+        List<Row> charted = charted(rows, notes);
+        if (!charted.isEmpty() || !latencyRows.isEmpty()) {
+            md.append("\nChart: `results.png` (throughput ratio to raw jnats; p99 latency at half peak; p99 by send rate).\n");
+        }
         Files.writeString(dir.resolve("RESULTS.md"), md.toString(), StandardCharsets.UTF_8);
-        chart(dir.resolve("results.png"), rows, latencyRows);
+        if (!charted.isEmpty() || !latencyRows.isEmpty()) {
+            chart(dir.resolve("results.png"), charted, latencyRows);
+        }
+    }
+
+    /**
+     * @return the rows the ratio chart can show: of scenarios not excluded by their note, and
+     *         measured at every size (one label per variant, one value per size)
+     */
+    private static List<Row> charted(List<Row> rows, Map<String, Note> notes) {
+        List<Row> chartable = rows.stream().filter(r -> {
+            Note n = notes.get(r.scenario());
+            return n == null || n.charted();
+        }).collect(Collectors.toList());
+        long sizes = chartable.stream().mapToInt(Row::size).distinct().count();
+        return chartable.stream().filter(r -> chartable.stream().filter(o -> o.scenario().equals(r.scenario())
+                && o.variant().equals(r.variant())).count() == sizes).collect(Collectors.toList());
     }
 
     private static String micros(double value) {
@@ -127,7 +164,7 @@ final class Report {
             latency.addSeries(size + " B", labels(timed), timed.stream().filter(r -> r.size() == size)
                     .map(r -> r.p99Micros() / 1000).collect(Collectors.toList()));
         }
-        List<Chart> charts = new ArrayList<>(List.of(ratio, latency));
+        List<Chart> charts = new ArrayList<>(rows.isEmpty() ? List.of() : List.of(ratio, latency));
         if (!latencyRows.isEmpty()) {
             CategoryChart byRate = new CategoryChartBuilder().width(1400).height(500)
                     .title(latencyRows.get(0).scenario() + ": p99").xAxisTitle("send rate, msgs/s")
@@ -147,6 +184,9 @@ final class Report {
 
     /** @return one label per variant, in the order of the first size's rows */
     private static List<String> labels(List<Row> rows) {
+        if (rows.isEmpty()) {
+            return List.of();
+        }
         return rows.stream().filter(r -> r.size() == rows.get(0).size())
                 .map(r -> r.scenario().substring(0, 2) + " " + shortName(r.variant())).collect(Collectors.toList());
     }
