@@ -26,22 +26,12 @@ public class AdapterStatus implements AdapterHealth {
     private NatsConnectionFactory nats;
 
     @Override
-    public boolean ready() {
-        return nats.status().ready();
-    }
-
-    @Override
-    public boolean live() {
-        return nats.status().live();
-    }
-
-    @Override
-    public Map<String, String> activations() {
+    public Snapshot snapshot() {
         NatsStatus status = nats.status();
-        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, String> activations = new LinkedHashMap<>();
         for (NatsActivationStatus a : status.activations()) {
-            out.put(a.name(), a.state() + (a.problem() == null ? "" : ": " + a.problem()));
+            activations.put(a.name(), a.state() + (a.problem() == null ? "" : ": " + a.problem()));
         }
-        return out;
+        return new Snapshot(status.ready(), status.live(), activations);
     }
 }

@@ -137,6 +137,10 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
         ResolvedActivation resolved = natsSpec.resolved();
         refuseConflictingStreamDeclaration(resolved, new ActivationKey(endpointFactory, spec));
+        EndpointActivation previous = activations.remove(new ActivationKey(endpointFactory, spec));
+        if (previous != null) {
+            stop(previous); // first, so that the new one's MBean takes the name back
+        }
         ActivationMonitor monitor = monitoring.activation(beanName(endpointFactory, resolved), resolved.describe(),
                 resolved.jetStream() != null);
         EndpointActivation activation;
@@ -152,9 +156,9 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         }
         // Registered before it starts, so that a stop() meanwhile stops it too.
         ActivationKey key = new ActivationKey(endpointFactory, spec);
-        EndpointActivation previous = activations.put(key, activation);
-        if (previous != null) {
-            stop(previous);
+        EndpointActivation racing = activations.put(key, activation);
+        if (racing != null) {
+            stop(racing); // activated twice at once: the later one stays
         }
         try {
             activation.start();

@@ -16,7 +16,7 @@ public enum NatsActivationState {
     /**
      * Connected and set up, but nothing can arrive: the pull went silent (no message or heartbeat
      * for three heartbeat intervals), the consumer is gone from the server, the subscription
-     * ended, or messages wait while no delivery worker runs. The adapter works to recover it;
+     * ended, or messages have waited 30 s while no delivery took one. The adapter works to recover it;
      * {@link NatsActivationStatus#problem()} says what it found.
      */
     STALLED,

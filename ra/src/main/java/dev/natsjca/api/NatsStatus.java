@@ -31,10 +31,10 @@ public record NatsStatus(Instant takenAt, List<NatsActivationStatus> activations
     }
 
     /**
-     * @return whether the adapter's deliveries can make progress on their own: false when an
-     *         activation's messages have waited for more than a minute while no delivery worker
-     *         could run (the server's work manager refuses them), which restarting the instance
-     *         ends; problems on the NATS side never make it false
+     * @return whether the adapter's deliveries make progress: false when an activation's messages
+     *         have waited for more than a minute while no delivery took one (the server's work
+     *         manager refuses workers, no endpoint can be created, or every delivery hangs), which
+     *         restarting the instance is the remedy for; problems on the NATS side never make it false
      */
     public boolean live() {
         return activations.stream().allMatch(NatsActivationStatus::live);

@@ -78,16 +78,19 @@ final class Deliveries {
     private final boolean transacted;
 
     private volatile boolean running = true;
+    private volatile boolean traceFailureLogged;
     // Guarded by this: the pending retry of a refused worker, the pause before the next one, and
     // how often a worker was refused in a row.
     private TimerTask workerRetry;
     private long retryDelayMillis = WORKER_RETRY_MIN_MILLIS;
     private int refusals;
-    /** {@link System#nanoTime()} of the first refusal in a row (valid while {@code refusals > 0}). */
-    private long refusedSinceNanos;
-
-    /** Messages waiting this long while no worker could start make the activation stalled. */
-    static final long WEDGE_NANOS = TimeUnit.SECONDS.toNanos(15);
+    /**
+     * Messages waiting this long while no worker took one make the activation stalled: the work
+     * manager refuses workers, no endpoint can be created, or every delivery hangs.
+     */
+    static final long WEDGE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** When a worker last took a message from the hand-off, or a message arrived in an empty one. */
+    private volatile long progressNanos = System.nanoTime();
     private final ActivationMonitor monitor;
     private final Tracing.ConsumerTracing tracing;
 
@@ -101,7 +104,12 @@ final class Deliveries {
                Timer timer, int maxConcurrency, int handOffCapacity) throws ResourceException {
         this.activation = activation;
         this.monitor = activation.monitor();
-        Class<?> bean = endpointFactory.getEndpointClass();
+        Class<?> bean;
+        try {
+            bean = endpointFactory.getEndpointClass();
+        } catch (RuntimeException | AbstractMethodError e) {
+            bean = null; // a server on an older Connectors version: the adapter's class loader then
+        }
         ResolvedActivation spec = activation.resolved();
         this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
                 spec.queueGroup() != null ? spec.queueGroup()
@@ -143,6 +151,9 @@ final class Deliveries {
                 giveBack(message);
             }
             return;
+        }
+        if (handOff.size() == 1) {
+            progressNanos = System.nanoTime(); // the wait starts now, not when the last message was taken
         }
         startWorkerIfRoom();
     }
@@ -209,7 +220,6 @@ final class Deliveries {
         synchronized (this) {
             int n = refusals++;
             if (n == 0) {
-                refusedSinceNanos = System.nanoTime();
                 LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": the work manager refused a "
                         + "delivery worker; asking again, at most every " + WORKER_RETRY_MAX + " ms", e);
             }
@@ -239,22 +249,38 @@ final class Deliveries {
         }
     }
 
+    /** Tracing failed (an application's span processor threw, say): logged once, deliveries go on. */
+    private void traceFailed(Throwable e) {
+        if (!traceFailureLogged) {
+            traceFailureLogged = true;
+            LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": tracing a delivery failed; "
+                    + "deliveries go on (further failures are not logged)", e);
+        }
+    }
+
     /** @return messages waiting for a worker */
     int waiting() {
         return handOff.size();
     }
 
     /**
-     * @return a stall when messages have been waiting for {@link #WEDGE_NANOS} while the work
-     *         manager refused every worker, or {@code null}
+     * @return a stall when messages have waited {@link #WEDGE_NANOS} while no worker took one, or
+     *         {@code null}
      */
-    synchronized Stall stall() {
-        if (!running || refusals == 0 || handOff.isEmpty() || permits.availablePermits() < maxConcurrency
-                || System.nanoTime() - refusedSinceNanos < WEDGE_NANOS) {
+    Stall stall() {
+        long since = progressNanos;
+        if (!running || handOff.isEmpty() || System.nanoTime() - since < WEDGE_NANOS) {
             return null;
         }
-        return new Stall("no delivery worker can run: the work manager refused " + refusals
-                + " in a row while " + handOff.size() + " messages wait", refusedSinceNanos, true);
+        int refused;
+        synchronized (this) {
+            refused = refusals;
+        }
+        String why = refused > 0 ? "the work manager refused " + refused + " delivery workers in a row"
+                : permits.availablePermits() == 0 ? "all " + maxConcurrency + " deliveries are busy (hanging, or "
+                + "waiting for an endpoint the container does not give)" : "no worker runs";
+        return new Stall("no delivery worker can run: " + handOff.size() + " messages wait and none was taken for "
+                + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since) + " s; " + why, since, true);
     }
 
     /** Settles a delivery once: nothing when the endpoint terminated it, else delivered or failed. */
@@ -316,6 +342,7 @@ final class Deliveries {
                         permitHeld.set(true);
                         continue;
                     }
+                    progressNanos = System.nanoTime();
                     if (!running || released) {
                         giveBack(message);
                         continue;
@@ -346,8 +373,25 @@ final class Deliveries {
         }
 
         private void deliver(Message message) {
-            try (Tracing.DeliverySpan span = tracing.start(message)) {
+            Tracing.DeliverySpan span = startSpan(message);
+            try {
                 deliver(message, span);
+            } finally {
+                try {
+                    span.close();
+                } catch (RuntimeException | LinkageError e) {
+                    traceFailed(e);
+                }
+            }
+        }
+
+        /** @return the delivery's span; none when tracing fails: a message is never held up by it */
+        private Tracing.DeliverySpan startSpan(Message message) {
+            try {
+                return tracing.start(message);
+            } catch (RuntimeException | LinkageError e) {
+                traceFailed(e);
+                return Tracing.DeliverySpan.NONE;
             }
         }
 
@@ -402,7 +446,11 @@ final class Deliveries {
                 monitor.deliveryEnded(started);
             }
             if (failure[0] != null) {
-                span.failed(failure[0]);
+                try {
+                    span.failed(failure[0]);
+                } catch (RuntimeException | LinkageError e) {
+                    traceFailed(e);
+                }
             }
             if (settlement == null) {
                 settle(delivered, failure[0]);

@@ -230,7 +230,9 @@ public abstract class EndpointActivation {
                     connection = c;
                     state = State.CONNECTED;
                     failedAttempts = 0;
-                    monitor.connected(ConnectionSettings.redactText(c.getConnectedUrl()));
+                    if (c.getStatus() == Connection.Status.CONNECTED) { // else a DISCONNECTED event came first
+                        monitor.connected(ConnectionSettings.redactText(c.getConnectedUrl()));
+                    }
                     monitor.state(NatsActivationState.SETTING_UP);
                 }
             }

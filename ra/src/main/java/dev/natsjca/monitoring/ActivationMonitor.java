@@ -210,7 +210,7 @@ public final class ActivationMonitor {
                 since = consumerGoneSinceMillis;
                 problem = "the consumer is gone from the server; setting it up again";
             } else if (s == NatsActivationState.CONSUMING) {
-                Stall stall = stallProbe.get();
+                Stall stall = probe(stallProbe::get, null);
                 if (stall != null) {
                     s = NatsActivationState.STALLED;
                     since = nowMillis - Duration.ofNanos(Math.max(0, System.nanoTime() - stall.sinceNanos())).toMillis();
@@ -231,11 +231,20 @@ public final class ActivationMonitor {
         };
         return new NatsActivationStatus(name, source, jetStream, s, Instant.ofEpochMilli(since), isConnected,
                 instant(connectedSinceMillis), isConnected ? server : null, jetStream ? present : null,
-                instant(lastHeartbeatMillis), Math.max(0, inFlight.get()), handOffDepth.getAsInt(),
+                instant(lastHeartbeatMillis), Math.max(0, inFlight.get()), probe(handOffDepth::getAsInt, 0),
                 instant(lastDeliveryMillis), delivered.sum(), succeeded.sum(), failed.sum(), redelivered.sum(),
-                deadLettered.sum(), terminated.sum(), clientDropped.getAsLong(),
+                deadLettered.sum(), terminated.sum(), probe(clientDropped::getAsLong, 0L),
                 jetStream ? numPending : -1, jetStream ? numAckPending : -1, consumerRecreations.sum(),
                 processingTimes.snapshot(), ready, live, problem);
+    }
+
+    /** A probe that fails (the activation still being built, say) must not break every snapshot. */
+    private static <T> T probe(Supplier<T> probe, T otherwise) {
+        try {
+            return probe.get();
+        } catch (RuntimeException e) {
+            return otherwise;
+        }
     }
 
     private static Instant instant(long millis) {

@@ -9,8 +9,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
+import javax.management.InstanceAlreadyExistsException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -60,15 +63,19 @@ public final class Monitoring {
      * @return the monitor the activation reports to; {@link ActivationMonitor#close()} unregisters it
      */
     public ActivationMonitor activation(String name, String source, boolean jetStream) {
-        String unique = unique("Activation", name, activations);
+        ActivationMonitor[] made = new ActivationMonitor[1];
         ObjectName[] registered = new ObjectName[1];
-        ActivationMonitor m = new ActivationMonitor(unique, source, jetStream, () -> {
-            activations.remove(unique);
-            unregister(registered[0]);
-        });
-        activations.put(unique, m);
-        registered[0] = register("Activation", unique, new ActivationView(m, () -> readinessGrace));
-        return m;
+        synchronized (this) {
+            registered[0] = register("Activation", name, activations::containsKey, unique -> {
+                made[0] = new ActivationMonitor(unique, source, jetStream, () -> {
+                    activations.remove(unique, made[0]);
+                    unregister(registered[0]);
+                });
+                return new ActivationView(made[0], () -> readinessGrace);
+            });
+            activations.put(made[0].name(), made[0]);
+        }
+        return made[0];
     }
 
     /**
@@ -84,12 +91,14 @@ public final class Monitoring {
         if (known != null) {
             return known;
         }
-        String unique = unique("ConnectionDefinition", name, definitions);
-        ConnectionDefinitionMonitor m = new ConnectionDefinitionMonitor(unique, servers, redact);
-        definitions.put(unique, m);
-        definitionsByKey.put(key, m);
-        register("ConnectionDefinition", unique, new ConnectionDefinitionView(m));
-        return m;
+        ConnectionDefinitionMonitor[] made = new ConnectionDefinitionMonitor[1];
+        register("ConnectionDefinition", name, definitions::containsKey, unique -> {
+            made[0] = new ConnectionDefinitionMonitor(unique, servers, redact);
+            return new ConnectionDefinitionView(made[0]);
+        });
+        definitions.put(made[0].name(), made[0]);
+        definitionsByKey.put(key, made[0]);
+        return made[0];
     }
 
     /** @return the status of every activation and connection definition now */
@@ -124,39 +133,36 @@ public final class Monitoring {
     }
 
     /**
-     * @return {@code name}, or {@code name-2}, {@code -3}...: not taken here, nor as an MBean by
-     *         another adapter instance in the server (another application's RAR)
+     * Registers the MBean of the first free name: {@code name}, else {@code name-2}, {@code -3}...,
+     * free here ({@code taken}) and on the MBean server (another application's adapter has its own
+     * registry and registers there too: the server decides, atomically).
+     *
+     * @param mbean makes the monitor of the name chosen and returns its MBean
+     * @return the MBean's name, or {@code null} when it could not be registered (logged; the
+     *         monitor exists all the same)
      */
-    private static synchronized String unique(String type, String name, Map<String, ?> taken) {
-        String candidate = name;
-        for (int i = 2; taken.containsKey(candidate) || registered(type, candidate); i++) {
-            candidate = name + "-" + i;
-        }
-        return candidate;
-    }
-
-    private static boolean registered(String type, String name) {
-        ObjectName on = objectName(type, name);
-        try {
-            return on != null && ManagementFactory.getPlatformMBeanServer().isRegistered(on);
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** @return the MBean's name, or {@code null} when it could not be registered (logged) */
-    private static ObjectName register(String type, String name, Object mbean) {
-        ObjectName on = objectName(type, name);
-        if (on == null) {
-            return null;
-        }
-        try {
-            ManagementFactory.getPlatformMBeanServer().registerMBean(mbean, on);
-            return on;
-        } catch (JMException | RuntimeException e) {
-            LOG.log(Level.WARNING, "NATS resource adapter: MBean {0} not registered ({1}); the status stays "
-                    + "readable through NatsConnectionFactory.status()", on, e.toString());
-            return null;
+    private static ObjectName register(String type, String name, Predicate<String> taken,
+                                       Function<String, Object> mbean) {
+        for (int i = 1; ; i++) {
+            String candidate = i == 1 ? name : name + "-" + i;
+            if (taken.test(candidate)) {
+                continue;
+            }
+            ObjectName on = objectName(type, candidate);
+            Object bean = mbean.apply(candidate);
+            if (on == null) {
+                return null;
+            }
+            try {
+                ManagementFactory.getPlatformMBeanServer().registerMBean(bean, on);
+                return on;
+            } catch (InstanceAlreadyExistsException e) {
+                // another adapter has this name: the next one
+            } catch (JMException | RuntimeException e) {
+                LOG.log(Level.WARNING, "NATS resource adapter: MBean {0} not registered ({1}); the status stays "
+                        + "readable through NatsConnectionFactory.status()", on, e.toString());
+                return null;
+            }
         }
     }
 

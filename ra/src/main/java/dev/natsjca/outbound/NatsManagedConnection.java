@@ -242,8 +242,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         requireTtlSupport(subject, headers, false); // a core publish may be stored by a stream too
         Headers traced = tracing.withContext(headers);
         if (stageInTransaction(subject)) {
-            xaResource.stage(new StagingXAResource.Staged(subject, traced == headers && headers != null
-                    ? new Headers(headers) : traced, data, false, null, null));
+            xaResource.stage(new StagingXAResource.Staged(subject, copyOf(traced), data, false, null, null));
             monitor.staged();
             return;
         }
@@ -265,7 +264,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (problem != null) {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
-        Headers h = headers == null ? new Headers() : new Headers(headers);
+        Headers h = headers == null ? new Headers() : copyOf(headers);
         requireTtlSupport(subject, h, options != null && options.getMessageTtl() != null);
         if ((options == null || options.getMessageId() == null) && !h.containsKey(MSG_ID)) {
             // Generated once, when staged: a retried commit carries the same id, and the stream's
@@ -282,6 +281,22 @@ public final class NatsManagedConnection implements ManagedConnection {
         PublishAck ack = jetStreamPublishNow(subject, h, data, options);
         monitor.published();
         return CompletableFuture.completedFuture(ack);
+    }
+
+    /**
+     * @return a copy that shares nothing with {@code headers}: jnats' copy constructor shares the
+     *         value lists, so an application adding to its headers after a staged publish would
+     *         change (and break the serialized length of) the staged message
+     */
+    static Headers copyOf(Headers headers) {
+        if (headers == null) {
+            return null;
+        }
+        Headers copy = new Headers();
+        for (String key : headers.keySet()) {
+            copy.put(key, new java.util.ArrayList<>(headers.get(key)));
+        }
+        return copy;
     }
 
     /**
@@ -391,7 +406,7 @@ public final class NatsManagedConnection implements ManagedConnection {
             throw new IllegalArgumentException("Invalid request subject '" + subject + "': " + problem);
         }
         try {
-            Message reply = connection.request(subject, headers, data, timeout);
+            Message reply = connection.request(subject, tracing.withContext(headers), data, timeout);
             if (reply == null) {
                 throw new NatsTimeoutException("No reply on subject '" + subject + "' within " + timeout
                         + " (no responder, or it was too slow)");

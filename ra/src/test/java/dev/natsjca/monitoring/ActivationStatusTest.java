@@ -217,6 +217,31 @@ class ActivationStatusTest {
     }
 
     @Test
+    void messagesWaitingWhileNoEndpointCanBeHadAreStalledUntilDeliveriesResume() throws Exception {
+        TestEndpointFactory endpoint = new TestEndpointFactory("wedge");
+        endpoint.failNextCreates(Integer.MAX_VALUE); // the container gives no endpoint, for good
+        NatsActivationSpec spec = new NatsActivationSpec();
+        spec.setSubject("core.wedge");
+        started.adapter().endpointActivation(endpoint, spec);
+        Await.until(WAIT, () -> "consuming: " + status("core.wedge"), () -> status("core.wedge").ready()
+                && server.subscriptionCount("core.wedge") == 1);
+        for (int i = 0; i < 3; i++) {
+            client.publish("core.wedge", new byte[] {(byte) i});
+        }
+        client.flush(Duration.ofSeconds(5));
+        Await.until(Duration.ofSeconds(60), () -> "stalled: " + status("core.wedge"),
+                () -> status("core.wedge").state() == NatsActivationState.STALLED);
+        NatsActivationStatus s = status("core.wedge");
+        assertFalse(s.ready(), s.toString());
+        assertTrue(s.problem().startsWith("no delivery worker can run"), s.problem());
+        assertTrue(s.handOffDepth() >= 1, s.toString());
+
+        endpoint.failNextCreates(0);
+        Await.until(WAIT, () -> "delivered and ready again: " + status("core.wedge"),
+                () -> status("core.wedge").succeeded() == 3 && status("core.wedge").ready());
+    }
+
+    @Test
     void aCoreActivationCountsDeliveriesAndFailures() throws Exception {
         TestEndpointFactory endpoint = new TestEndpointFactory("core", m -> {
             if (new String(m.data(), StandardCharsets.UTF_8).equals("bad")) {

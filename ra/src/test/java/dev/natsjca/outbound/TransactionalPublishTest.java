@@ -134,6 +134,23 @@ class TransactionalPublishTest {
     }
 
     @Test
+    void aStagedMessageKeepsTheHeadersItWasPublishedWith() throws Exception {
+        io.nats.client.Subscription sub = observer.subscribe("txh.x");
+        observer.flush(WAIT);
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        io.nats.client.impl.Headers h = new io.nats.client.impl.Headers().put("x-app", "staged");
+        handle.publish("txh.x", h, "h".getBytes(StandardCharsets.UTF_8));
+        h.add("x-app", "added-after-the-publish"); // the application reuses its headers
+        h.put("x-other", "later");
+        xa.end(xid, XAResource.TMSUCCESS);
+        xa.commit(xid, true);
+        io.nats.client.Message m = sub.nextMessage(WAIT);
+        assertEquals(List.of("staged"), m.getHeaders().get("x-app"));
+        assertEquals(null, m.getHeaders().get("x-other"));
+    }
+
+    @Test
     void rollbackSendsNothing() throws Exception {
         Xid xid = new TestXid();
         xa.start(xid, XAResource.TMNOFLAGS);

@@ -16,12 +16,16 @@ public interface AdapterHealth {
      */
     String JNDI_NAME = "java:global/natsapp/nats-sample-ejb/AdapterStatus!dev.natsjca.sample.health.AdapterHealth";
 
-    /** @return whether every message-driven bean's activation can receive (the adapter's readiness) */
-    boolean ready();
+    /**
+     * One snapshot of the adapter's status, so that a check's verdict and its data agree.
+     *
+     * @param ready whether every message-driven bean's activation can receive (the adapter's readiness)
+     * @param live whether deliveries make progress inside this instance (the adapter's liveness)
+     * @param activations per activation name: its state, and what is wrong when something is
+     */
+    record Snapshot(boolean ready, boolean live, Map<String, String> activations) {
+    }
 
-    /** @return whether deliveries can make progress inside this instance (the adapter's liveness) */
-    boolean live();
-
-    /** @return per activation name: its state, and what is wrong when something is */
-    Map<String, String> activations();
+    /** @return the adapter's status now */
+    Snapshot snapshot();
 }

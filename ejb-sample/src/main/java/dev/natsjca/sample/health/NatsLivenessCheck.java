@@ -16,6 +16,6 @@ public class NatsLivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return Responses.check("nats-deliveries", AdapterHealth::live);
+        return Responses.check("nats-deliveries", AdapterHealth.Snapshot::live);
     }
 }

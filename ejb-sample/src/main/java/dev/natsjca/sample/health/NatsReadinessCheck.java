@@ -16,6 +16,6 @@ public class NatsReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return Responses.check("nats", AdapterHealth::ready);
+        return Responses.check("nats", AdapterHealth.Snapshot::ready);
     }
 }

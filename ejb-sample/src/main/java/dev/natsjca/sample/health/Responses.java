@@ -18,7 +18,7 @@ final class Responses {
      * @param up what of the status decides UP
      * @return the response; DOWN, saying why, when the status cannot be read
      */
-    static HealthCheckResponse check(String name, Predicate<AdapterHealth> up) {
+    static HealthCheckResponse check(String name, Predicate<AdapterHealth.Snapshot> up) {
         AdapterHealth adapter;
         try {
             adapter = InitialContext.doLookup(AdapterHealth.JNDI_NAME);
@@ -26,8 +26,9 @@ final class Responses {
             return HealthCheckResponse.named(name).down().withData("error", "no adapter status at "
                     + AdapterHealth.JNDI_NAME + ": " + e).build();
         }
-        HealthCheckResponseBuilder b = HealthCheckResponse.named(name).status(up.test(adapter));
-        adapter.activations().forEach(b::withData);
+        AdapterHealth.Snapshot snapshot = adapter.snapshot();
+        HealthCheckResponseBuilder b = HealthCheckResponse.named(name).status(up.test(snapshot));
+        snapshot.activations().forEach(b::withData);
         return b.build();
     }
 }
