@@ -388,7 +388,7 @@ public final class Bench {
                             variant("reference, tracing off: the same, the application setting that traceparent "
                                     + "itself", coreReceiver, (n, size, rate) -> Sender.send(n, size, rate,
                                     (h, d) -> viaHandle.publish(withTraceparent(h), d)))),
-                    sizes, asIn6a + outbound + " The reference row (ratio to \"off\" too) sends the bytes \"on\" "
+                    SIZES, asIn6a.replace("128 B; ", "128 B and 4 KiB; ") + outbound + " The reference row (ratio to \"off\" too) sends the bytes \"on\" "
                             + "sends, without a span (the application sets the same `traceparent` itself): what the "
                             + "longer message alone costs publisher, server and receiver.", otel));
             coreReceiver.close();

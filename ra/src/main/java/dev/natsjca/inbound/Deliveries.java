@@ -412,6 +412,12 @@ final class Deliveries {
             }
             MessageEndpoint endpoint = settlement == null ? reusable : createEndpoint(settlement);
             if (endpoint == null) {
+                try {
+                    activation.tracing().event("given_back", "messaging.nats.reason",
+                            "no endpoint before the activation stopped");
+                } catch (RuntimeException | LinkageError e) {
+                    traceFailed(e);
+                }
                 giveBack(message);
                 return;
             }
