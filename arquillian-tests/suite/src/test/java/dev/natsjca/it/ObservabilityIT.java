@@ -18,7 +18,6 @@ import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
 import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -35,9 +34,9 @@ import io.nats.client.Nats;
 
 /**
  * What operators see, read where they read it: the activation's MBean on the server's platform
- * MBean server counts exactly what happened; and on WildFly, with OpenTelemetry switched on (see
- * the wildfly-server build), a traced call that publishes and the delivery it causes are one trace
- * at a real OTLP receiver.
+ * MBean server counts exactly what happened; and, with OpenTelemetry switched on (see
+ * the build), on both servers a traced call that publishes and the delivery it causes are one trace at
+ * a real OTLP receiver.
  */
 @ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
 class ObservabilityIT {
@@ -104,8 +103,6 @@ class ObservabilityIT {
 
     @Test
     void aTracedCallAndTheDeliveryItCausesAreOneTraceAtARealReceiver() throws Exception {
-        Assumptions.assumeTrue("wildfly".equals(System.getProperty("arquillian.server")),
-                "tracing is proven on WildFly (its opentelemetry subsystem, switched on by the build)");
         try (OtlpReceiver receiver = new OtlpReceiver(Integer.getInteger("otlp.test.port"))) {
             String[] call = call("op=traced").split("/");
             String traceId = call[0];
