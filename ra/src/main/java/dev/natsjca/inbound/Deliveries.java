@@ -1,7 +1,6 @@
 package dev.natsjca.inbound;
 
 import java.lang.System.Logger.Level;
-import java.lang.reflect.Method;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -12,10 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.transaction.xa.XAResource;
 
-import dev.natsjca.api.NatsMessageListener;
-import dev.natsjca.monitoring.ActivationMonitor;
 import dev.natsjca.monitoring.Stall;
-import dev.natsjca.monitoring.Tracing;
 import io.nats.client.Message;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.UnavailableException;
@@ -41,21 +37,12 @@ import jakarta.resource.spi.work.WorkManager;
  * stops; each arriving message asks too, and so does the dispatcher thread while it waits for
  * room with no worker running. A worker that ends while messages wait (its thread was
  * interrupted) starts its successor. So messages waiting in the hand-off never wait for a worker
- * that will not come.
+ * that will not come. Each delivery itself (transaction, span, settlement) is
+ * {@link EndpointDelivery}'s.
  */
 final class Deliveries {
 
     private static final System.Logger LOG = EndpointActivation.LOG;
-    private static final Method ON_MESSAGE;
-
-    static {
-        try {
-            ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
-        } catch (NoSuchMethodException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** How long one wait for room in the hand-off queue lasts before re-checking workers and state. */
     private static final long OFFER_WAIT_MILLIS = 250;
     /** How long an idle worker waits for the next message before it ends and frees its thread. */
@@ -75,10 +62,9 @@ final class Deliveries {
     /** One permit per running worker: at most {@code maxConcurrency} deliver at once. */
     private final Semaphore permits;
     private final BlockingQueue<Message> handOff;
-    private final boolean transacted;
+    private final EndpointDelivery delivery;
 
     private volatile boolean running = true;
-    private volatile boolean traceFailureLogged;
     // Guarded by this: the pending retry of a refused worker, the pause before the next one, and
     // how often a worker was refused in a row.
     private TimerTask workerRetry;
@@ -91,8 +77,6 @@ final class Deliveries {
     static final long WEDGE_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** When a worker last took a message from the hand-off, or a message arrived in an empty one. */
     private volatile long progressNanos = System.nanoTime();
-    private final ActivationMonitor monitor;
-    private final Tracing.ConsumerTracing tracing;
 
     /**
      * @param handOffCapacity messages the hand-off queue holds: enough that a busy worker finds
@@ -103,28 +87,13 @@ final class Deliveries {
     Deliveries(EndpointActivation activation, MessageEndpointFactory endpointFactory, WorkManager workManager,
                Timer timer, int maxConcurrency, int handOffCapacity) throws ResourceException {
         this.activation = activation;
-        this.monitor = activation.monitor();
-        Class<?> bean;
-        try {
-            bean = endpointFactory.getEndpointClass();
-        } catch (RuntimeException | AbstractMethodError e) {
-            bean = null; // a server on an older Connectors version: the adapter's class loader then
-        }
-        ResolvedActivation spec = activation.resolved();
-        this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
-                spec.queueGroup() != null ? spec.queueGroup()
-                        : spec.jetStream() != null ? spec.jetStream().durable() : null);
         this.endpointFactory = endpointFactory;
         this.workManager = workManager;
         this.timer = timer;
         this.maxConcurrency = maxConcurrency;
         this.permits = new Semaphore(maxConcurrency);
         this.handOff = new ArrayBlockingQueue<>(handOffCapacity);
-        try {
-            this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
-        } catch (NoSuchMethodException e) {
-            throw new ResourceException("The endpoint does not implement " + ON_MESSAGE, e);
-        }
+        this.delivery = new EndpointDelivery(activation, endpointFactory, this::giveBack);
     }
 
     /**
@@ -192,7 +161,7 @@ final class Deliveries {
     }
 
     /** Gives one message back; a failure to (a connection that closed) only means a later redelivery. */
-    private void giveBack(Message message) {
+    void giveBack(Message message) {
         try {
             activation.notTaken(message);
         } catch (RuntimeException e) {
@@ -249,15 +218,6 @@ final class Deliveries {
         }
     }
 
-    /** Tracing failed (an application's span processor threw, say): logged once, deliveries go on. */
-    private void traceFailed(Throwable e) {
-        if (!traceFailureLogged) {
-            traceFailureLogged = true;
-            LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": tracing a delivery failed; "
-                    + "deliveries go on (further failures are not logged)", e);
-        }
-    }
-
     /** @return messages waiting for a worker */
     int waiting() {
         return handOff.size();
@@ -283,35 +243,12 @@ final class Deliveries {
                 + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since) + " s; " + why, since, true);
     }
 
-    /** Settles a delivery once: nothing when the endpoint terminated it, else delivered or failed. */
-    private void settle(DeliveredMessage delivered, Throwable failure) {
-        if (failure == null) {
-            monitor.succeeded();
-        } else {
-            monitor.failed();
-        }
-        try {
-            if (delivered.terminated()) {
-                monitor.terminated();
-                activation.settledByEndpoint(delivered.message());
-            } else if (failure == null) {
-                activation.delivered(delivered.message());
-            } else {
-                activation.failed(delivered.message(), failure);
-            }
-        } catch (RuntimeException e) {
-            // E.g. an ack on a connection that closed meanwhile: the server redelivers after ackWait.
-            LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": could not settle a message on '"
-                    + delivered.subject() + "' (" + e + "); JetStream redelivers it after ackWait", e);
-        }
-    }
-
     /**
      * Delivers messages from the hand-off queue one after the other until it stays empty for
      * {@link #WORKER_IDLE_MILLIS}. Holds one permit while it runs and releases it exactly once,
      * whatever happens: a work manager may both throw on rejection and report it to the listener.
      */
-    private final class Worker implements Work, WorkListener {
+    private final class Worker implements Work, WorkListener, EndpointDelivery.Endpoints {
         private final AtomicBoolean permitHeld = new AtomicBoolean(true);
         private volatile boolean released;
         /**
@@ -372,102 +309,27 @@ final class Deliveries {
             }
         }
 
+        /** Delivers through this worker's endpoint, or through one per delivery when it settles in a transaction. */
         private void deliver(Message message) {
-            Tracing.DeliverySpan span = startSpan(message);
-            try {
-                deliver(message, span);
-            } finally {
-                try {
-                    span.close();
-                } catch (RuntimeException | LinkageError e) {
-                    traceFailed(e);
-                }
-            }
+            delivery.deliver(message, this);
         }
 
-        /** @return the delivery's span; none when tracing fails: a message is never held up by it */
-        private Tracing.DeliverySpan startSpan(Message message) {
-            try {
-                return tracing.start(message);
-            } catch (RuntimeException | LinkageError e) {
-                traceFailed(e);
-                return Tracing.DeliverySpan.NONE;
-            }
-        }
-
-        /** Delivers in the delivery's span, which is current until the message is settled. */
-        private void deliver(Message message, Tracing.DeliverySpan span) {
-            DeliveredMessage delivered = new DeliveredMessage(message);
-            // A transacted delivery is settled by the transaction's outcome (commit: delivered;
-            // rollback: failed, with the endpoint's exception as the reason when it threw one).
-            Throwable[] failure = new Throwable[1];
-            SettlementXAResource settlement = transacted && activation.settlesInTransaction()
-                    ? new SettlementXAResource(activation.describe(), () -> settle(delivered, null),
-                            () -> settle(delivered, failure[0] != null ? failure[0]
-                                    : new IllegalStateException("the transaction rolled back")))
-                    : null;
-            // A settling transaction binds its XAResource to the endpoint: one endpoint per delivery then.
-            if (settlement == null && reusable == null) {
+        @Override
+        public MessageEndpoint reusable() {
+            if (reusable == null) {
                 reusable = createEndpoint(null);
             }
-            MessageEndpoint endpoint = settlement == null ? reusable : createEndpoint(settlement);
-            if (endpoint == null) {
-                try {
-                    activation.tracing().event("given_back", "messaging.nats.reason",
-                            "no endpoint before the activation stopped");
-                } catch (RuntimeException | LinkageError e) {
-                    traceFailed(e);
-                }
-                giveBack(message);
-                return;
-            }
-            long started = monitor.deliveryStarted();
-            try {
-                if (transacted) {
-                    endpoint.beforeDelivery(ON_MESSAGE);
-                }
-                try {
-                    ((NatsMessageListener) endpoint).onMessage(delivered);
-                } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
-                    failure[0] = e;
-                }
-                if (Thread.interrupted()) {
-                    // The bean (or the container, for a slow delivery) interrupted this thread: that
-                    // ended the delivery, not the settlement (an ack fails on an interrupted thread)
-                    // nor this worker, which must keep the hand-off moving.
-                    LOG.log(Level.DEBUG, "NATS endpoint on {0}: a delivery left its thread interrupted; cleared",
-                            activation.describe());
-                }
-                if (transacted) {
-                    endpoint.afterDelivery(); // commits or rolls back: the settlement resource acts
-                }
-            } catch (Throwable e) {
-                if (failure[0] == null) {
-                    failure[0] = e; // beforeDelivery/afterDelivery failed
-                }
-            } finally {
-                if (settlement != null) {
-                    releaseQuietly(endpoint); // the settlement below must happen whatever release does
-                }
-                monitor.deliveryEnded(started);
-            }
-            if (failure[0] != null) {
-                try {
-                    span.failed(failure[0]);
-                } catch (RuntimeException | LinkageError e) {
-                    traceFailed(e);
-                }
-            }
-            if (settlement == null) {
-                settle(delivered, failure[0]);
-            } else {
-                // The transaction should have settled it; when it did not (its outcome never reached
-                // this resource), the delivery counts as failed: a nak, never an ack for work that
-                // may have rolled back. Through the same once-only gate as the transaction's call.
-                Throwable f = failure[0] != null ? failure[0]
-                        : new IllegalStateException("the transaction ended without settling the delivery");
-                settlement.settleInstead(() -> settle(delivered, f));
-            }
+            return reusable;
+        }
+
+        @Override
+        public MessageEndpoint create(XAResource xaResource) {
+            return createEndpoint(xaResource);
+        }
+
+        @Override
+        public void release(MessageEndpoint endpoint) {
+            releaseQuietly(endpoint);
         }
 
         /** @return an endpoint, or {@code null} when the activation stopped while none could be had */

@@ -1,0 +1,209 @@
+package dev.natsjca.inbound;
+
+import java.lang.System.Logger.Level;
+import java.lang.reflect.Method;
+import java.util.function.Consumer;
+
+import javax.transaction.xa.XAResource;
+
+import dev.natsjca.api.NatsMessageListener;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Tracing;
+import io.nats.client.Message;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.endpoint.MessageEndpoint;
+import jakarta.resource.spi.endpoint.MessageEndpointFactory;
+
+/**
+ * Delivers one message to an endpoint and settles it exactly once: {@code beforeDelivery} and
+ * {@code afterDelivery} paired around {@code onMessage} when the delivery is transacted, the
+ * message settled by the transaction's outcome when the activation settles in it (else by how
+ * {@code onMessage} ended), the delivery counted and run in its span. Tracing may fail (an
+ * application's span processor that throws): the delivery goes on without it. The
+ * {@link Deliveries} worker provides the endpoints; this class keeps no state per message.
+ */
+final class EndpointDelivery {
+
+    private static final System.Logger LOG = EndpointActivation.LOG;
+    static final Method ON_MESSAGE;
+
+    static {
+        try {
+            ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
+        } catch (NoSuchMethodException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The endpoints of the worker that delivers. */
+    interface Endpoints {
+        /** @return the worker's endpoint for deliveries that do not settle in a transaction, or {@code null} (stopping) */
+        MessageEndpoint reusable();
+
+        /** @return a new endpoint enlisting {@code xaResource}, or {@code null} (stopping) */
+        MessageEndpoint create(XAResource xaResource);
+
+        /** Releases an endpoint made by {@link #create}. */
+        void release(MessageEndpoint endpoint);
+    }
+
+    private final EndpointActivation activation;
+    private final ActivationMonitor monitor;
+    private final Tracing.ConsumerTracing tracing;
+    private final Consumer<Message> giveBack;
+    private final boolean transacted;
+    private volatile boolean traceFailureLogged;
+
+    /**
+     * @param giveBack gives a message back that could not be delivered (no endpoint came)
+     * @throws ResourceException when the endpoint does not implement the listener interface
+     */
+    EndpointDelivery(EndpointActivation activation, MessageEndpointFactory endpointFactory,
+                     Consumer<Message> giveBack) throws ResourceException {
+        this.activation = activation;
+        this.monitor = activation.monitor();
+        this.giveBack = giveBack;
+        Class<?> bean;
+        try {
+            bean = endpointFactory.getEndpointClass();
+        } catch (RuntimeException | AbstractMethodError e) {
+            bean = null; // a server on an older Connectors version: the adapter's class loader then
+        }
+        ResolvedActivation spec = activation.resolved();
+        this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
+                spec.queueGroup() != null ? spec.queueGroup()
+                        : spec.jetStream() != null ? spec.jetStream().durable() : null);
+        try {
+            this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
+        } catch (NoSuchMethodException e) {
+            throw new ResourceException("The endpoint does not implement " + ON_MESSAGE, e);
+        }
+    }
+
+    /** Delivers {@code message} in its span, which is current until the message is settled. */
+    void deliver(Message message, Endpoints endpoints) {
+        Tracing.DeliverySpan span = startSpan(message);
+        try {
+            deliver(message, span, endpoints);
+        } finally {
+            try {
+                span.close();
+            } catch (RuntimeException | LinkageError e) {
+                traceFailed(e);
+            }
+        }
+    }
+
+    /** @return the delivery's span; none when tracing fails: a message is never held up by it */
+    private Tracing.DeliverySpan startSpan(Message message) {
+        try {
+            return tracing.start(message);
+        } catch (RuntimeException | LinkageError e) {
+            traceFailed(e);
+            return Tracing.DeliverySpan.NONE;
+        }
+    }
+
+    private void deliver(Message message, Tracing.DeliverySpan span, Endpoints endpoints) {
+        DeliveredMessage delivered = new DeliveredMessage(message);
+        // A transacted delivery is settled by the transaction's outcome (commit: delivered;
+        // rollback: failed, with the endpoint's exception as the reason when it threw one).
+        Throwable[] failure = new Throwable[1];
+        SettlementXAResource settlement = transacted && activation.settlesInTransaction()
+                ? new SettlementXAResource(activation.describe(), () -> settle(delivered, null),
+                        () -> settle(delivered, failure[0] != null ? failure[0]
+                                : new IllegalStateException("the transaction rolled back")))
+                : null;
+        // A settling transaction binds its XAResource to the endpoint: one endpoint per delivery then.
+        MessageEndpoint endpoint = settlement == null ? endpoints.reusable() : endpoints.create(settlement);
+        if (endpoint == null) {
+            try {
+                activation.tracing().event("given_back", "messaging.nats.reason",
+                        "no endpoint before the activation stopped");
+            } catch (RuntimeException | LinkageError e) {
+                traceFailed(e);
+            }
+            giveBack.accept(message);
+            return;
+        }
+        long started = monitor.deliveryStarted();
+        try {
+            if (transacted) {
+                endpoint.beforeDelivery(ON_MESSAGE);
+            }
+            try {
+                ((NatsMessageListener) endpoint).onMessage(delivered);
+            } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
+                failure[0] = e;
+            }
+            if (Thread.interrupted()) {
+                // The bean (or the container, for a slow delivery) interrupted this thread: that
+                // ended the delivery, not the settlement (an ack fails on an interrupted thread)
+                // nor the worker, which must keep the hand-off moving.
+                LOG.log(Level.DEBUG, "NATS endpoint on {0}: a delivery left its thread interrupted; cleared",
+                        activation.describe());
+            }
+            if (transacted) {
+                endpoint.afterDelivery(); // commits or rolls back: the settlement resource acts
+            }
+        } catch (Throwable e) {
+            if (failure[0] == null) {
+                failure[0] = e; // beforeDelivery/afterDelivery failed
+            }
+        } finally {
+            if (settlement != null) {
+                endpoints.release(endpoint); // the settlement below must happen whatever release does
+            }
+            monitor.deliveryEnded(started);
+        }
+        if (failure[0] != null) {
+            try {
+                span.failed(failure[0]);
+            } catch (RuntimeException | LinkageError e) {
+                traceFailed(e);
+            }
+        }
+        if (settlement == null) {
+            settle(delivered, failure[0]);
+        } else {
+            // The transaction should have settled it; when it did not (its outcome never reached
+            // this resource), the delivery counts as failed: a nak, never an ack for work that
+            // may have rolled back. Through the same once-only gate as the transaction's call.
+            Throwable f = failure[0] != null ? failure[0]
+                    : new IllegalStateException("the transaction ended without settling the delivery");
+            settlement.settleInstead(() -> settle(delivered, f));
+        }
+    }
+
+    /** Settles a delivery once: nothing when the endpoint terminated it, else delivered or failed. */
+    private void settle(DeliveredMessage delivered, Throwable failure) {
+        if (failure == null) {
+            monitor.succeeded();
+        } else {
+            monitor.failed();
+        }
+        try {
+            if (delivered.terminated()) {
+                monitor.terminated();
+                activation.settledByEndpoint(delivered.message());
+            } else if (failure == null) {
+                activation.delivered(delivered.message());
+            } else {
+                activation.failed(delivered.message(), failure);
+            }
+        } catch (RuntimeException e) {
+            // E.g. an ack on a connection that closed meanwhile: the server redelivers after ackWait.
+            LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": could not settle a message on '"
+                    + delivered.subject() + "' (" + e + "); JetStream redelivers it after ackWait", e);
+        }
+    }
+
+    /** Tracing failed (an application's span processor threw, say): logged once, deliveries go on. */
+    private void traceFailed(Throwable e) {
+        if (!traceFailureLogged) {
+            traceFailureLogged = true;
+            LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": tracing a delivery failed; "
+                    + "deliveries go on (further failures are not logged)", e);
+        }
+    }
+}
