@@ -23,7 +23,6 @@ import io.nats.client.support.Status;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
 import jakarta.resource.spi.work.Work;
-import jakarta.resource.spi.work.WorkException;
 import jakarta.resource.spi.work.WorkManager;
 
 /**
@@ -82,8 +81,7 @@ public abstract class EndpointActivation {
 
     protected final ResolvedActivation spec;
     protected final ConnectionSettings settings;
-    private final WorkManager workManager;
-    private final Timer timer;
+    private final ActivationScheduler scheduler;
     private final Options options;
     private final Deliveries deliveries;
     private final ActivationMonitor monitor;
@@ -125,8 +123,8 @@ public abstract class EndpointActivation {
         this.monitor = monitor;
         this.tracing = tracing;
         this.settings = settings;
-        this.workManager = workManager;
-        this.timer = timer;
+        this.scheduler = new ActivationScheduler(timer, workManager, "NATS endpoint on " + spec.describe(),
+                this::isRunning);
         // An activation never gives up reconnecting: closed for good, its MDB would silently starve.
         this.options = settings.toOptions("mdb:" + spec.describe(), new ConnectionEvents.States(this),
                 new ConnectionEvents.Errors(this))
@@ -357,7 +355,7 @@ public abstract class EndpointActivation {
                         pendingAttempt = null;
                     }
                 }
-                runAsWork(() -> {
+                scheduler.runAsWork(() -> {
                     try {
                         attempt(false);
                     } catch (ConfigurationException e) {
@@ -370,68 +368,12 @@ public abstract class EndpointActivation {
                 });
             }
         };
-        timer.schedule(pendingAttempt, Math.max(0, delay.toMillis()));
+        scheduler.onTimer(pendingAttempt, delay);
     }
 
-    /**
-     * Runs {@code task} on a work-manager thread.
-     *
-     * @param rejected runs instead (on the calling thread) when the work manager refuses the work
-     */
-    protected final void runAsWork(Runnable task, Runnable rejected) {
-        try {
-            workManager.scheduleWork(new Work() {
-                @Override
-                public void run() {
-                    try {
-                        task.run();
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": background task failed", e);
-                    }
-                }
-
-                @Override
-                public void release() {
-                }
-            });
-        } catch (WorkException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "NATS endpoint on {0}: the work manager refused a background task ({1})",
-                    spec.describe(), e.toString());
-            rejected.run();
-        }
-    }
-
-    /**
-     * Schedules {@code task} to run on a work-manager thread after {@code delay}.
-     *
-     * @param notRun runs instead, on the timer thread, when the activation stopped by then or the
-     *        work manager refused the work
-     */
-    protected final void schedule(Duration delay, Runnable task, Runnable notRun) {
-        timer.schedule(GuardedTimerTask.of("NATS endpoint on " + spec.describe(), () -> {
-            if (isRunning()) {
-                runAsWork(task, notRun);
-            } else {
-                notRun.run();
-            }
-        }), Math.max(0, delay.toMillis()));
-    }
-
-    /**
-     * Runs {@code task} on the adapter's timer thread every {@code period} while the activation
-     * runs; it must be quick and never block.
-     */
-    protected final void repeat(Duration period, Runnable task) {
-        timer.schedule(new GuardedTimerTask("NATS endpoint on " + spec.describe()) {
-            @Override
-            protected void runGuarded() {
-                if (isRunning()) {
-                    task.run();
-                } else {
-                    cancel();
-                }
-            }
-        }, period.toMillis(), period.toMillis());
+    /** @return where the activation's background tasks are scheduled */
+    protected final ActivationScheduler scheduler() {
+        return scheduler;
     }
 
     /** @return the activation's validated properties */

@@ -306,7 +306,7 @@ public final class JetStreamActivation extends EndpointActivation {
         }
         periodicStarted = true;
         long[] ticks = new long[1]; // only the timer thread touches it
-        repeat(WATCH_INTERVAL, () -> {
+        scheduler().repeat(WATCH_INTERVAL, () -> {
             FlowControlledPull p = pull;
             if (p != null) {
                 p.watch();
@@ -321,7 +321,7 @@ public final class JetStreamActivation extends EndpointActivation {
     private void scheduleCheck() {
         if (checkPending.compareAndSet(false, true)) {
             // Cleared whether the check runs or not (refused, stopped): a stuck flag would end all checks.
-            schedule(Duration.ZERO, () -> {
+            scheduler().schedule(Duration.ZERO, () -> {
                 checkPending.set(false);
                 check();
             }, () -> checkPending.set(false));
