@@ -67,7 +67,7 @@ final class BenchTelemetry implements AutoCloseable {
     /** Builds the SDK and installs the CDI container that offers it to {@link #tracedBean()}'s loader. */
     static BenchTelemetry install() throws IOException {
         BenchTelemetry t = new BenchTelemetry();
-        BenchCdi.install(OpenTelemetry.class, t.sdk, t.tracedBean.getClassLoader());
+        dev.natsjca.testing.TestCdi.install(OpenTelemetry.class, t.sdk, t.tracedBean.getClassLoader());
         return t;
     }
 

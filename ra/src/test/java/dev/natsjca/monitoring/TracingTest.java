@@ -27,6 +27,7 @@ import dev.natsjca.testing.Await;
 import dev.natsjca.testing.NatsServerExtension;
 import dev.natsjca.testing.Specs;
 import dev.natsjca.testing.StartedAdapter;
+import dev.natsjca.testing.TestCdi;
 import dev.natsjca.testing.TestEndpointFactory;
 import dev.natsjca.testing.TestXid;
 import io.nats.client.Connection;

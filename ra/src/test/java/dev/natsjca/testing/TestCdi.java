@@ -1,4 +1,4 @@
-package dev.natsjca.monitoring;
+package dev.natsjca.testing;
 
 import java.lang.annotation.Annotation;
 import java.util.Iterator;
@@ -13,21 +13,22 @@ import jakarta.enterprise.util.TypeLiteral;
  * A CDI container that knows one bean, as the application servers' containers do for
  * OpenTelemetry: installed with {@link CDI#setCDIProvider}, it answers only when the thread's
  * context class loader is the one given (the bean's), as a server's container answers only inside
- * the application.
+ * the application; elsewhere there is no container. For the adapter's tests and the benchmark.
  */
-final class TestCdi<B> extends CDI<Object> {
+public final class TestCdi<B> extends CDI<Object> {
 
     private final Class<B> type;
     private final B bean;
     private final ClassLoader application;
 
-    TestCdi(Class<B> type, B bean, ClassLoader application) {
+    private TestCdi(Class<B> type, B bean, ClassLoader application) {
         this.type = type;
         this.bean = bean;
         this.application = application;
     }
 
-    static <B> void install(Class<B> type, B bean, ClassLoader application) {
+    /** Makes {@code bean} the one bean of type {@code type}, for threads whose context class loader is {@code application}. */
+    public static <B> void install(Class<B> type, B bean, ClassLoader application) {
         TestCdi<B> cdi = new TestCdi<>(type, bean, application);
         CDI.setCDIProvider(() -> {
             if (Thread.currentThread().getContextClassLoader() != cdi.application) {
