@@ -75,9 +75,7 @@ class TracingFailureTest {
 
     @AfterAll
     static void noOpenTelemetry() {
-        jakarta.enterprise.inject.spi.CDI.setCDIProvider(() -> {
-            throw new IllegalStateException("test: no CDI");
-        });
+        TestCdi.uninstall();
         sdk.close();
     }
 

@@ -82,9 +82,7 @@ class TracingTest {
 
     @AfterAll
     static void noOpenTelemetry() {
-        jakarta.enterprise.inject.spi.CDI.setCDIProvider(() -> {
-            throw new IllegalStateException("test: no CDI");
-        });
+        TestCdi.uninstall();
         sdk.close();
     }
 

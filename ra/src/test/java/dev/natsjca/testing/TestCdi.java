@@ -38,6 +38,13 @@ public final class TestCdi<B> extends CDI<Object> {
         });
     }
 
+    /** No CDI container any more, for any thread: as outside a server. */
+    public static void uninstall() {
+        CDI.setCDIProvider(() -> {
+            throw new IllegalStateException("test: no CDI container");
+        });
+    }
+
     @Override
     public BeanManager getBeanManager() {
         throw new UnsupportedOperationException();
