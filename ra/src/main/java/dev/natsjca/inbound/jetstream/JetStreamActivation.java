@@ -24,11 +24,9 @@ import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.MessageHandler;
-import io.nats.client.PublishOptions;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.StreamInfo;
-import io.nats.client.impl.Headers;
 import io.nats.client.support.Status;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
@@ -44,7 +42,7 @@ import jakarta.resource.spi.work.WorkManager;
  * (or rolls back) and its delivery count (the server's, from the message's metadata) is below
  * {@code maxDeliver}, it is nak'ed with the backoff delay for that count; from {@code maxDeliver}
  * on, a failed delivery is dead-lettered ({@link DeadLetters}) and then terminated, or, without a
- * dead-letter subject, terminated and logged. The consumer on the server has no delivery limit of
+ * dead-letter subject, terminated and logged ({@link FailedDeliveries}). The consumer on the server has no delivery limit of
  * its own, so the server never stops redelivering a message the adapter has not ended: deliveries
  * that were not failures (given back at deactivation, redelivered after {@code ackWait}) count
  * as deliveries but never end a message, and a dead letter that cannot be stored is retried by
@@ -68,10 +66,6 @@ public final class JetStreamActivation extends EndpointActivation {
      * (server restart, lost route) is replaced after three missed heartbeats, within 15 s.
      */
     private static final Duration PULL_EXPIRES = Duration.ofSeconds(10);
-    /** How long publishing a dead letter may take. */
-    private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(10);
-    /** The shortest pause before a message whose dead letter could not be stored comes back. */
-    static final Duration DEAD_LETTER_RETRY_MIN = Duration.ofSeconds(2);
     /** How long a message given back at deactivation waits before the server redelivers it. */
     static final Duration GIVE_BACK_DELAY = Duration.ofSeconds(1);
     /** How often the pull in flight is watched; every second time the consumer is checked on the server. */
@@ -83,8 +77,6 @@ public final class JetStreamActivation extends EndpointActivation {
     static final String SEVERAL_FILTERS = "2.10.0";
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int CONSUMER_NOT_FOUND = 10014;
-    /** The dead-letter stream refused the message as too big for it. */
-    private static final int MESSAGE_TOO_BIG = 10054;
 
     private final JetStreamSettings js;
     private volatile FlowControlledPull pull;
@@ -102,7 +94,7 @@ public final class JetStreamActivation extends EndpointActivation {
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile boolean periodicStarted;
-    private volatile boolean deadLetterFailing;
+    private final FailedDeliveries failures;
     /** From the moment the consumer was found gone until it is set up again. */
     private volatile boolean consumerLost;
 
@@ -124,6 +116,8 @@ public final class JetStreamActivation extends EndpointActivation {
         super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize(), monitor, tracing);
         this.js = spec.jetStream();
         this.positions = new ConsumerPositions(js.durable() != null);
+        this.failures = new FailedDeliveries(js, "NATS endpoint on " + describe(), monitor, tracing,
+                this::connection, () -> jetStream);
     }
 
     @Override
@@ -457,87 +451,9 @@ public final class JetStreamActivation extends EndpointActivation {
     protected void failed(Message message, Throwable failure) {
         boolean ended = false;
         try {
-            ended = settleFailure(message, failure);
+            ended = failures.settle(message, failure);
         } finally {
             released(message, ended);
-        }
-    }
-
-    /** @return whether the message ended (dead-lettered or terminated) rather than coming back */
-    private boolean settleFailure(Message message, Throwable failure) {
-        long deliveries = message.metaData().deliveredCount();
-        long sequence = message.metaData().streamSequence();
-        if (deliveries < js.maxDeliver()) {
-            Duration delay = js.backoffFor(deliveries);
-            LOG.log(Level.DEBUG, "NATS endpoint on {0}: delivery {1} of stream sequence {2} failed ({3}); redelivery in {4}",
-                    describe(), deliveries, sequence, failure, delay);
-            if (delay.isZero()) {
-                message.nak();
-            } else {
-                message.nakWithDelay(delay);
-            }
-            tracing().event("nak", "messaging.nats.redelivery_delay", delay.toString());
-            return false;
-        }
-        if (js.deadLetterSubject() == null) {
-            LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": stream sequence " + sequence + " failed "
-                    + deliveries + " times; terminated (no deadLetterSubject): " + DeadLetters.reason(failure), failure);
-            message.term();
-            monitor().terminated();
-            tracing().event("terminated", "messaging.nats.reason", "maxDeliver reached, no deadLetterSubject");
-            return true;
-        }
-        try {
-            publishDeadLetter(message, deliveries, failure);
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            // Never end a message whose dead letter was not stored; never leave it waiting either.
-            Duration retry = js.backoffFor(deliveries).compareTo(DEAD_LETTER_RETRY_MIN) > 0 ? js.backoffFor(deliveries)
-                    : DEAD_LETTER_RETRY_MIN;
-            String text = "NATS endpoint on " + describe() + ": could not dead-letter stream sequence " + sequence
-                    + " to '" + js.deadLetterSubject() + "' (" + e + "); it is redelivered in " + retry
-                    + " and dead-lettered then if it fails again";
-            if (deadLetterFailing) {
-                LOG.log(Level.WARNING, text);
-            } else {
-                deadLetterFailing = true;
-                LOG.log(Level.ERROR, text, e);
-            }
-            message.nakWithDelay(retry);
-            return false;
-        }
-        deadLetterFailing = false;
-        message.term();
-        monitor().deadLettered();
-        tracing().event("dead_letter", "messaging.nats.dead_letter_subject", js.deadLetterSubject());
-        LOG.log(Level.WARNING, "NATS endpoint on {0}: stream sequence {1} failed {2} times; moved to {3}: {4}",
-                describe(), sequence, deliveries, js.deadLetterSubject(), DeadLetters.reason(failure));
-        return true;
-    }
-
-    /**
-     * Publishes the dead letter, made to fit: when it would exceed the server's {@code max_payload}
-     * (the headers it adds on top of the original), or the dead-letter stream refuses it as too
-     * big for its {@code max_msg_size}, it goes without the original's data (header
-     * {@code Dead-Letter-Data-Omitted} gives its length; the original stays in its stream, at
-     * {@code Dead-Letter-Sequence}).
-     */
-    private void publishDeadLetter(Message message, long deliveries, Throwable failure)
-            throws IOException, JetStreamApiException {
-        Headers headers = DeadLetters.headersFor(message, js.stream(), deliveries, failure);
-        byte[] data = message.getData() == null ? new byte[0] : message.getData();
-        Connection c = connection();
-        long max = c == null ? -1 : c.getMaxPayload();
-        if (max > 0 && data.length + headers.serializedLength() > max) {
-            data = DeadLetters.omitData(headers, data);
-        }
-        PublishOptions options = PublishOptions.builder().streamTimeout(DEAD_LETTER_TIMEOUT).build();
-        try {
-            jetStream.publish(js.deadLetterSubject(), headers, data, options);
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != MESSAGE_TOO_BIG || data.length == 0) {
-                throw e;
-            }
-            jetStream.publish(js.deadLetterSubject(), headers, DeadLetters.omitData(headers, data), options);
         }
     }
 }
