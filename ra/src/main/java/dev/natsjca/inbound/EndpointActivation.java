@@ -280,7 +280,7 @@ public abstract class EndpointActivation {
         LOG.log(Level.ERROR, "NATS endpoint on " + spec.describe() + ": " + e.getMessage()
                 + (first ? "" : "; the activation stops consuming until it is redeployed"));
         state = first ? State.STOPPED : State.FAILED;
-        monitor.failed(e.getMessage());
+        monitor.refused(e.getMessage());
         closeQuietly();
         if (first) {
             throw e;

@@ -94,7 +94,7 @@ public final class ActivationMonitor {
     }
 
     /** The server refused the configuration: why, for the status. */
-    public void failed(String why) {
+    public void refused(String why) {
         failure = why;
         state(NatsActivationState.FAILED);
     }

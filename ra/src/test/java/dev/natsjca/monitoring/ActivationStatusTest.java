@@ -242,6 +242,26 @@ class ActivationStatusTest {
     }
 
     @Test
+    void aConfigurationTheServerRefusesOnceReachableIsFailedAndNotReady() throws Exception {
+        try (TcpProxy proxy = new TcpProxy(server.port())) {
+            proxy.cut(); // no server at deployment: the activation retries in the background
+            TestEndpointFactory endpoint = new TestEndpointFactory("refused");
+            NatsActivationSpec spec = Specs.of("refused.x", "NO_SUCH_STREAM", "refused-worker");
+            spec.setServerUrls(proxy.url());
+            started.adapter().endpointActivation(endpoint, spec);
+            assertEquals(NatsActivationState.CONNECTING, status("refused.x").state());
+
+            proxy.restore(); // reachable now, and the stream does not exist: nothing a retry changes
+            Await.until(WAIT, () -> "failed: " + status("refused.x"),
+                    () -> status("refused.x").state() == NatsActivationState.FAILED);
+            NatsActivationStatus s = status("refused.x");
+            assertFalse(s.ready(), s.toString());
+            assertTrue(s.live(), "a refused configuration is no reason to restart: " + s);
+            assertTrue(s.problem().contains("NO_SUCH_STREAM"), s.problem());
+        }
+    }
+
+    @Test
     void aCoreActivationCountsDeliveriesAndFailures() throws Exception {
         TestEndpointFactory endpoint = new TestEndpointFactory("core", m -> {
             if (new String(m.data(), StandardCharsets.UTF_8).equals("bad")) {
