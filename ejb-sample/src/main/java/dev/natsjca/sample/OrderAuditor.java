@@ -29,6 +29,7 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "durable", propertyValue = SampleSubjects.ORDER_AUDITOR),
         @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "streamSubjects", propertyValue = "orders.>"),
+        @ActivationConfigProperty(propertyName = "streamAllowAtomicPublish", propertyValue = "whenSupported"),
         @ActivationConfigProperty(propertyName = "maxDeliver", propertyValue = "3"),
         @ActivationConfigProperty(propertyName = "backoff", propertyValue = "500,1000"),
         @ActivationConfigProperty(propertyName = "deadLetterSubject", propertyValue = SampleSubjects.ORDERS_DLQ),

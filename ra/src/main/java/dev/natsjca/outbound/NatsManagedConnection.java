@@ -94,6 +94,9 @@ public final class NatsManagedConnection implements ManagedConnection {
     private volatile boolean destroyed;
     private volatile JetStream jetStream;
     private final StagingXAResource xaResource = new StagingXAResource(this);
+    private final StreamDirectory streams;
+    /** Notified when the jnats connection reconnects, for a commit waiting to retry. */
+    private final Object reconnected = new Object();
     private final ConnectionDefinitionMonitor monitor;
     private final Tracing tracing;
     private PrintWriter logWriter;
@@ -115,6 +118,45 @@ public final class NatsManagedConnection implements ManagedConnection {
         this.connection = Nats.connect(settings.toOptions(null, new ClosedForGood(),
                 new ClientErrorLogger("NATS outbound connection")).build());
         monitor.opened(connection);
+        this.streams = new StreamDirectory(connection);
+    }
+
+    /** @return the jnats connection, for the transaction's atomic batch */
+    Connection jnats() {
+        return connection;
+    }
+
+    /** @return which stream stores which subject, as this connection's account sees it */
+    StreamDirectory streams() {
+        return streams;
+    }
+
+    /** @return how this connection's definition commits transactions */
+    AtomicCommit atomicCommit() {
+        return factory.atomicCommitMode();
+    }
+
+    /**
+     * @return whether the connection is connected, waiting up to {@code timeout} for a reconnect
+     *         (false at once when it is closed for good)
+     */
+    boolean awaitConnected(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (reconnected) {
+            while (connection.getStatus() != Connection.Status.CONNECTED) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || connection.getStatus() == Connection.Status.CLOSED) {
+                    return false;
+                }
+                try {
+                    reconnected.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** @return where this connection's definition counts what goes through it */
@@ -240,9 +282,10 @@ public final class NatsManagedConnection implements ManagedConnection {
             throw new IllegalArgumentException("Invalid publish subject '" + subject + "': " + problem);
         }
         requireTtlSupport(subject, headers, false); // a core publish may be stored by a stream too
+        refuseBatchHeaders(subject, headers);
         Headers traced = tracing.withContext(headers);
         if (stageInTransaction(subject)) {
-            xaResource.stage(new StagingXAResource.Staged(subject, copyOf(traced), data, false, null, null));
+            xaResource.stage(new StagingXAResource.Staged(subject, copyOf(traced), data, false, null, null, false));
             monitor.staged();
             return;
         }
@@ -266,7 +309,9 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
         Headers h = headers == null ? new Headers() : copyOf(headers);
         requireTtlSupport(subject, h, options != null && options.getMessageTtl() != null);
-        if ((options == null || options.getMessageId() == null) && !h.containsKey(MSG_ID)) {
+        refuseBatchHeaders(subject, h);
+        boolean generatedId = (options == null || options.getMessageId() == null) && !h.containsKey(MSG_ID);
+        if (generatedId) {
             // Generated once, when staged: a retried commit carries the same id, and the stream's
             // duplicate window drops the repeat.
             h.put(MSG_ID, NUID.nextGlobal());
@@ -274,7 +319,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         tracing.injectInto(h);
         if (stageInTransaction(subject)) {
             CompletableFuture<PublishAck> ack = new CompletableFuture<>();
-            xaResource.stage(new StagingXAResource.Staged(subject, h, data, true, options, ack));
+            xaResource.stage(new StagingXAResource.Staged(subject, h, data, true, options, ack, generatedId));
             monitor.staged();
             return ack;
         }
@@ -322,6 +367,23 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (ttl && server != null && !server.isSameOrNewerThanVersion(MESSAGE_TTL_SINCE)) {
             throw new NatsException("Not sent on '" + subject + "': a per-message TTL needs nats-server "
                     + MESSAGE_TTL_SINCE + " or newer; the server is " + server.getVersion());
+        }
+    }
+
+    /**
+     * A stream stages a message with {@code Nats-Batch-*} headers for a batch only the adapter
+     * could commit, and drops it ten seconds later: the message would be lost without a word.
+     */
+    private static void refuseBatchHeaders(String subject, Headers headers) {
+        if (headers == null) {
+            return;
+        }
+        for (String key : headers.keySet()) {
+            if (key.regionMatches(true, 0, "Nats-Batch-", 0, 11)) {
+                throw new NatsException("Not sent on '" + subject + "': header '" + key + "' is the server's atomic "
+                        + "batch protocol, which the adapter runs itself for transactions (atomicCommit); a message "
+                        + "carrying it would be staged and never stored");
+            }
         }
     }
 
@@ -528,8 +590,16 @@ public final class NatsManagedConnection implements ManagedConnection {
                         settings.redactedServers());
             } else if (type == Events.RECONNECTED) {
                 monitor.reconnected();
+                synchronized (reconnected) {
+                    reconnected.notifyAll();
+                }
                 LOG.log(Level.INFO, "NATS outbound connection to {0} reconnected", settings.redactedServers());
-            } else if (type == Events.CLOSED && !destroyed) {
+            } else if (type == Events.CLOSED) {
+                synchronized (reconnected) {
+                    reconnected.notifyAll();
+                }
+            }
+            if (type == Events.CLOSED && !destroyed) {
                 LOG.log(Level.WARNING, "NATS outbound connection to {0} closed for good; the pool will replace it",
                         settings.redactedServers());
                 ConnectionEvent event = new ConnectionEvent(NatsManagedConnection.this,

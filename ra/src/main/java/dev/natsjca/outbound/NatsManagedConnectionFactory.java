@@ -55,6 +55,13 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
     private transient volatile Monitoring ownMonitoring;
     private transient volatile ConnectionDefinitionMonitor monitor;
 
+    @jakarta.resource.spi.ConfigProperty(description = "Whether a transaction's JetStream messages are stored "
+            + "atomically at commit (nats-server 2.12+, streams that allow atomic publish): auto (where possible, "
+            + "else sent at prepare), required (else the transaction rolls back), off (always sent at prepare); "
+            + "default auto")
+    private String atomicCommit;
+    private transient volatile AtomicCommit atomicCommitMode;
+
     @Override
     public Object createConnectionFactory(ConnectionManager connectionManager) {
         return new NatsConnectionFactoryImpl(this, connectionManager);
@@ -180,6 +187,32 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
         return monitoring().snapshot();
     }
 
+    public String getAtomicCommit() {
+        return atomicCommit;
+    }
+
+    public void setAtomicCommit(String atomicCommit) {
+        this.atomicCommit = atomicCommit;
+        this.atomicCommitMode = null;
+    }
+
+    /**
+     * @return the resolved {@code atomicCommit} setting
+     * @throws InvalidPropertyException naming the property and its value
+     */
+    AtomicCommit atomicCommitMode() {
+        AtomicCommit m = atomicCommitMode;
+        if (m == null) {
+            try {
+                m = AtomicCommit.parse(dev.natsjca.config.PropertyResolver.resolve(AtomicCommit.PROPERTY, atomicCommit));
+            } catch (jakarta.resource.spi.InvalidPropertyException e) {
+                throw new IllegalStateException(e.getMessage(), e); // refused at deployment already
+            }
+            atomicCommitMode = m;
+        }
+        return m;
+    }
+
     @Override
     public ResourceAdapter getResourceAdapter() {
         return resourceAdapter;
@@ -195,6 +228,8 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
         this.settings = null;
         this.monitor = null;
         settings();
+        this.atomicCommitMode = AtomicCommit.parse(dev.natsjca.config.PropertyResolver.resolve(AtomicCommit.PROPERTY,
+                atomicCommit));
     }
 
     @Override
@@ -222,16 +257,17 @@ public class NatsManagedConnectionFactory extends ConnectionProperties
             return false;
         }
         NatsManagedConnectionFactory other = (NatsManagedConnectionFactory) o;
-        return sameConnectionProperties(other) && Objects.equals(resourceAdapter, other.resourceAdapter);
+        return sameConnectionProperties(other) && Objects.equals(atomicCommit, other.atomicCommit)
+                && Objects.equals(resourceAdapter, other.resourceAdapter);
     }
 
     @Override
     public int hashCode() {
-        return connectionPropertiesHash();
+        return 31 * connectionPropertiesHash() + Objects.hashCode(atomicCommit);
     }
 
     @Override
     public String toString() {
-        return "NatsManagedConnectionFactory[" + describeConnectionProperties() + "]";
+        return "NatsManagedConnectionFactory[" + describeConnectionProperties() + ", atomicCommit=" + atomicCommit + "]";
     }
 }

@@ -22,18 +22,29 @@ import io.nats.client.impl.Headers;
  * Makes publishes through a managed connection follow the JTA transaction it is enlisted in.
  *
  * <p>While a transaction branch is associated ({@code start} .. {@code end}), publishes are staged
- * for that branch instead of sent. {@link #prepare} sends them, in order, and waits until the
- * server has them ({@link StagedSender}); if that fails the branch votes rollback and the
- * transaction rolls back. A one-phase commit does the same in {@link #commit}. {@link #rollback}
- * discards the staged messages. A branch that staged nothing is read-only.
- *
- * <p>Sending in prepare, not in commit, is what lets a failed send roll the transaction back, also
- * beside a non-XA datasource: the transaction manager prepares this resource before it commits the
- * datasource as its one-phase "last resource", and JPA flushes before any prepare. The window that
- * remains: messages sent in prepare are out even if something after it fails (the last resource's
- * commit, another participant's prepare, a crash); each JetStream message carries a
- * {@code Nats-Msg-Id} so consumers and the stream can recognise a repeat. Nothing is left in
- * doubt for recovery: after prepare the messages are sent, so {@link #recover} has nothing to report.
+ * for that branch instead of sent. How they leave depends on the connection definition's
+ * {@code atomicCommit} ({@link AtomicCommit}):
+ * <ul>
+ * <li><b>Atomic</b> (JetStream messages to one stream that allows atomic publish, nats-server
+ *     2.12+): {@link #prepare} stages them on the server as one batch and waits until it holds
+ *     them; {@link #commit} commits the batch, and the stream stores all of them at once;
+ *     {@link #rollback} aborts it, and nothing is stored. A one-phase commit sends the batch with
+ *     its commit. A commit that cannot store the batch is reported heuristic ({@code XA_HEURRB},
+ *     or {@code XA_HEURHAZ} when it cannot tell), never as committed, with an ERROR naming the
+ *     branch and the batch; the branch is remembered until {@link #forget}.</li>
+ * <li><b>Otherwise</b>: {@link #prepare} sends them, in order, and waits until the server has
+ *     them ({@link StagedSender}); if that fails the branch votes rollback. A one-phase commit does
+ *     the same in {@link #commit}. The window that remains: messages sent in prepare are out even
+ *     if something after it fails (the last resource's commit, another participant's prepare, a
+ *     crash); each JetStream message carries a {@code Nats-Msg-Id} so consumers and the stream can
+ *     recognise a repeat.</li>
+ * </ul>
+ * Working in prepare is what lets a refusal roll the transaction back, also beside a non-XA
+ * datasource: the transaction manager prepares this resource before it commits the datasource as
+ * its one-phase "last resource", and JPA flushes before any prepare. {@link #rollback} discards
+ * the staged messages. A branch that staged nothing is read-only. Nothing is left for recovery:
+ * the server drops a batch that is not committed within ten seconds, so after a crash there is
+ * nothing in doubt to commit, and {@link #recover} reports nothing.
  *
  * <h2>The XA protocol, strictly</h2>
  * Calls out of order are refused as the XA specification says ({@code XAER_PROTO},
@@ -52,13 +63,17 @@ final class StagingXAResource extends NoRecoveryXAResource {
 
     private static final System.Logger LOG = System.getLogger(StagingXAResource.class.getName());
 
-    /** One staged publish. JetStream ones complete their future with the ack. */
+    /**
+     * One staged publish. JetStream ones complete their future with the ack.
+     *
+     * @param generatedId whether the adapter generated its {@code Nats-Msg-Id} (else the application set one)
+     */
     record Staged(String subject, Headers headers, byte[] data, boolean jetStream, PublishOptions options,
-                  CompletableFuture<PublishAck> ack) {
+                  CompletableFuture<PublishAck> ack, boolean generatedId) {
     }
 
     /** Where a branch is in the protocol. */
-    private enum State { ACTIVE, SUSPENDED, ENDED, ROLLBACK_ONLY, SENDING, PREPARED, DISCARDED }
+    private enum State { ACTIVE, SUSPENDED, ENDED, ROLLBACK_ONLY, SENDING, PREPARED, COMMITTING, HEURISTIC, DISCARDED }
 
     /** Branches this resource rolled back on its own (a failed send, a destroyed connection), remembered this many at most. */
     static final int MAX_TOMBSTONES = 64;
@@ -72,6 +87,10 @@ final class StagingXAResource extends NoRecoveryXAResource {
         boolean rollbackWhileSending;
         /** The transaction it belongs to, as the server's registry names it; {@code null} outside a server. */
         Object transactionKey;
+        /** The batch the server holds for it since prepare; {@code null}: its messages were sent at prepare. */
+        AtomicBatch batch;
+        /** The heuristic outcome reported by commit, until the transaction manager forgets the branch. */
+        int heuristic;
     }
 
     private final NatsManagedConnection connection;
@@ -203,57 +222,227 @@ final class StagingXAResource extends NoRecoveryXAResource {
             b.state = State.SENDING; // nothing else may touch it while its messages go out
             toSend = List.copyOf(b.staged);
         }
-        send(xid, toSend, false);
+        AtomicBatch batch = plan(xid, toSend, true);
+        if (batch != null && !stage(xid, batch)) {
+            batch = null; // the server cannot take it as a batch now: nothing of it is stored
+        }
+        if (batch == null) {
+            send(xid, toSend, false);
+        }
         synchronized (this) {
             Branch b = branches.get(xid);
             if (b != null && b.rollbackWhileSending) {
                 branches.remove(xid);
                 connection.monitor().rolledBack();
-                warnSentAnyway(toSend.size());
+                if (batch != null) {
+                    batch.abort();
+                    failAcks(toSend, new NatsException("Not published: the transaction rolled back"));
+                } else {
+                    warnSentAnyway(toSend.size());
+                }
                 throw xa(XAException.XA_RBROLLBACK, "prepare(" + xid + "): the transaction manager rolled the branch "
                         + "back while its messages were being sent");
             }
             if (b != null) {
+                b.batch = batch;
                 b.state = State.PREPARED;
             }
         }
         return XA_OK;
     }
 
+    /**
+     * @return the atomic batch for a branch's messages, or {@code null} for sending them at prepare
+     * @throws XAException {@code XA_RBROLLBACK}: {@code atomicCommit=required} and the messages cannot be atomic
+     */
+    private AtomicBatch plan(Xid xid, List<Staged> staged, boolean twoPhase) throws XAException {
+        try {
+            return connection.atomicCommit().plan(connection, staged, twoPhase);
+        } catch (RuntimeException e) {
+            throw rolledBackHere(xid, staged, e, XAException.XA_RBROLLBACK);
+        }
+    }
+
+    /**
+     * Stages the batch on the server (prepare).
+     *
+     * @return true when staged; false when the server refused it for capacity or capability and
+     *         {@code atomicCommit=auto} lets the branch fall back to sending at prepare
+     * @throws XAException (rolled back) when the server refused a message, or did not answer
+     */
+    private boolean stage(Xid xid, AtomicBatch batch) throws XAException {
+        try {
+            batch.stage();
+            return true;
+        } catch (AtomicBatch.Refused r) {
+            if (r.capability() && connection.atomicCommit() == AtomicCommit.AUTO) {
+                AtomicCommit.fellBack(batch.stream(), r.getMessage());
+                return false;
+            }
+            throw rolledBackHere(xid, batch.messages(), new NatsException("Not published: stream '" + batch.stream()
+                    + "' refused the transaction's batch at prepare, nothing of it is stored: " + r.getMessage()
+                    + (r.code == AtomicBatch.TOO_MANY_BATCHES ? " (the server holds at most 50 batches in prepare per "
+                    + "stream; retry the transaction)" : ""), r), r.code == AtomicBatch.TOO_MANY_BATCHES
+                    ? XAException.XA_RBTRANSIENT : r.timedOut ? XAException.XA_RBTIMEOUT : XAException.XA_RBINTEGRITY);
+        }
+    }
+
+    /** The branch rolled back here, with nothing stored: each message's stage fails with {@code why}. */
+    private XAException rolledBackHere(Xid xid, List<Staged> staged, RuntimeException why, int code) {
+        synchronized (this) {
+            branches.remove(xid);
+            tombstones.put(xid, why.getMessage());
+        }
+        failAcks(staged, why instanceof NatsException n ? n : new NatsException(why.getMessage(), why));
+        connection.monitor().rolledBack();
+        LOG.log(Level.WARNING, "NATS transaction branch {0} rolls back: {1}", xid, why.getMessage());
+        XAException xa = xa(code, why.getMessage());
+        xa.initCause(why);
+        return xa;
+    }
+
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
         List<Staged> toSend;
+        AtomicBatch batch;
         synchronized (this) {
             Branch b = known(xid, "commit");
             if (b.state == State.DISCARDED) {
                 throw discarded(xid, "commit");
             }
             if (!onePhase) {
+                if (b.state == State.HEURISTIC) {
+                    throw xa(b.heuristic, "commit(" + xid + "): already completed heuristically");
+                }
                 if (b.state != State.PREPARED) {
                     throw xa(XAException.XAER_PROTO, "commit(" + xid + ", two-phase): the branch is " + b.state
                             + ", not prepared");
                 }
-                branches.remove(xid);
-                connection.monitor().committed();
-                return;
+                if (b.batch == null) {
+                    branches.remove(xid);
+                    connection.monitor().committed();
+                    return;
+                }
+                b.state = State.COMMITTING;
+                batch = b.batch;
+                toSend = List.copyOf(b.staged);
+            } else {
+                if (b.state == State.ROLLBACK_ONLY) {
+                    discard(xid, b, "the branch was ended with TMFAIL");
+                    throw xa(XAException.XA_RBROLLBACK, "commit(" + xid + "): the branch was ended with TMFAIL");
+                }
+                if (b.state != State.ENDED) {
+                    throw xa(XAException.XAER_PROTO, "commit(" + xid + ", one-phase): the branch is " + b.state);
+                }
+                b.state = State.SENDING;
+                toSend = List.copyOf(b.staged);
+                batch = null;
             }
-            if (b.state == State.ROLLBACK_ONLY) {
-                discard(xid, b, "the branch was ended with TMFAIL");
-                throw xa(XAException.XA_RBROLLBACK, "commit(" + xid + "): the branch was ended with TMFAIL");
-            }
-            if (b.state != State.ENDED) {
-                throw xa(XAException.XAER_PROTO, "commit(" + xid + ", one-phase): the branch is " + b.state);
-            }
-            b.state = State.SENDING;
-            toSend = List.copyOf(b.staged);
         }
+        if (onePhase) {
+            commitOnePhase(xid, toSend);
+        } else {
+            commitBatch(xid, batch, toSend);
+        }
+    }
+
+    private void commitOnePhase(Xid xid, List<Staged> toSend) throws XAException {
         if (!toSend.isEmpty()) {
-            send(xid, toSend, true);
+            AtomicBatch batch = plan(xid, toSend, false);
+            boolean sent = false;
+            if (batch != null) {
+                try {
+                    complete(toSend, batch, batch.commitAll());
+                    sent = true;
+                } catch (AtomicBatch.Refused r) {
+                    if (!(r.capability() && connection.atomicCommit() == AtomicCommit.AUTO)) {
+                        throw rolledBackHere(xid, toSend, new NatsException("Not published: stream '" + batch.stream()
+                                + "' refused the transaction's batch, nothing of it is stored: " + r.getMessage(), r),
+                                XAException.XA_RBROLLBACK);
+                    }
+                    AtomicCommit.fellBack(batch.stream(), r.getMessage());
+                } catch (AtomicBatch.CommitFailed f) {
+                    if (f.outcome != AtomicBatch.Outcome.HAZARD) {
+                        throw rolledBackHere(xid, toSend, new NatsException("Not published: " + f.getMessage(), f),
+                                XAException.XA_RBROLLBACK); // not RBCOMMFAIL: Payara would retry it as transient
+                    }
+                    heuristic(xid, batch, toSend, f);
+                }
+            }
+            if (!sent) {
+                send(xid, toSend, true);
+            }
             connection.monitor().committed();
         }
         synchronized (this) {
             branches.remove(xid);
         }
+    }
+
+    /** Two-phase commit of a batch the server holds since prepare. */
+    private void commitBatch(Xid xid, AtomicBatch batch, List<Staged> toSend) throws XAException {
+        try {
+            complete(toSend, batch, batch.commit());
+        } catch (AtomicBatch.CommitFailed f) {
+            if (f.outcome != AtomicBatch.Outcome.DUPLICATE || connection.atomicCommit() != AtomicCommit.AUTO) {
+                heuristic(xid, batch, toSend, f);
+            }
+            // An application's Nats-Msg-Id repeats a stored message (a redelivered bean publishing
+            // again, say): one by one, as without atomic commit, the stream drops the repeat and
+            // stores the rest.
+            AtomicCommit.fellBack(batch.stream(), f.getMessage());
+            try {
+                connection.sendStaged(toSend);
+            } catch (RuntimeException e) {
+                heuristic(xid, batch, toSend, new AtomicBatch.CommitFailed("sent one by one after the batch was "
+                        + "refused for a repeated message id: " + e.getMessage(), AtomicBatch.Outcome.HAZARD, e));
+            }
+        }
+        synchronized (this) {
+            branches.remove(xid);
+        }
+        connection.monitor().committed();
+    }
+
+    private static void complete(List<Staged> staged, AtomicBatch batch, PublishAck batchAck) {
+        List<PublishAck> acks;
+        try {
+            acks = batch.acks(batchAck);
+        } catch (java.io.IOException | JetStreamApiException e) {
+            acks = java.util.Collections.nCopies(staged.size(), batchAck);
+        }
+        for (int k = 0; k < staged.size(); k++) {
+            if (staged.get(k).ack() != null) {
+                staged.get(k).ack().complete(acks.get(k));
+            }
+        }
+    }
+
+    /**
+     * The commit did not store the batch, or cannot tell: the transaction manager hears a
+     * heuristic outcome (never "committed"), an ERROR names the transaction and the batch, and the
+     * branch is remembered until {@link #forget}.
+     */
+    private void heuristic(Xid xid, AtomicBatch batch, List<Staged> staged, AtomicBatch.CommitFailed f)
+            throws XAException {
+        boolean rolledBack = f.outcome != AtomicBatch.Outcome.HAZARD;
+        int code = rolledBack ? XAException.XA_HEURRB : XAException.XA_HEURHAZ;
+        String what = "NATS transaction branch " + xid + ": the commit of its " + staged.size() + " message(s) to stream '"
+                + batch.stream() + "' (atomic batch " + batch.id() + ") " + (rolledBack ? "stored nothing" :
+                "has an unknown outcome") + ": " + f.getMessage();
+        LOG.log(Level.ERROR, what);
+        failAcks(staged, new NatsException(what, f));
+        synchronized (this) {
+            Branch b = branches.get(xid);
+            if (b != null) {
+                b.state = State.HEURISTIC;
+                b.heuristic = code;
+            }
+        }
+        connection.monitor().rolledBack();
+        XAException xa = xa(code, what);
+        xa.initCause(f);
+        throw xa;
     }
 
     @Override
@@ -262,10 +451,23 @@ final class StagingXAResource extends NoRecoveryXAResource {
         if (b == null) {
             return; // rolled back here already
         }
+        if (b.state == State.HEURISTIC && b.heuristic == XAException.XA_HEURRB) {
+            branches.remove(xid); // rolled back already, as asked
+            return;
+        }
+        if (b.state == State.HEURISTIC || b.state == State.COMMITTING) {
+            throw xa(b.state == State.HEURISTIC ? b.heuristic : XAException.XAER_PROTO, "rollback(" + xid
+                    + "): the branch is " + (b.state == State.HEURISTIC ? "completed heuristically" : "committing"));
+        }
         if (b.state == State.PREPARED) {
             branches.remove(xid);
             connection.monitor().rolledBack();
-            warnSentAnyway(b.staged.size());
+            if (b.batch != null) {
+                b.batch.abort(); // nothing of it is stored, and now nothing can be
+                failAcks(b.staged, new NatsException("Not published: the transaction rolled back"));
+            } else {
+                warnSentAnyway(b.staged.size());
+            }
             return;
         }
         if (b.state == State.SENDING) {
@@ -285,6 +487,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
         branches.remove(xid);
     }
 
+    /** Forgets a branch completed heuristically (or one this resource rolled back on its own). */
     @Override
     public synchronized void forget(Xid xid) throws XAException {
         if (known(xid, "forget") != null) {
@@ -412,11 +615,22 @@ final class StagingXAResource extends NoRecoveryXAResource {
      */
     synchronized void discardAll() {
         current = null;
-        for (Branch b : branches.values()) {
-            if (b.state == State.SENDING) {
+        for (Map.Entry<Xid, Branch> e : branches.entrySet()) {
+            Branch b = e.getValue();
+            if (b.state == State.SENDING || b.state == State.COMMITTING || b.state == State.HEURISTIC) {
                 continue; // its send fails on the closed connection, and says so
             }
-            if (!b.staged.isEmpty() && b.state != State.PREPARED) {
+            if (b.state == State.PREPARED && b.batch != null) {
+                // The server drops the batch it holds: only this connection would have committed it.
+                String what = "NATS transaction branch " + e.getKey() + ": the NATS connection was destroyed after "
+                        + "prepare, before the commit of its " + b.staged.size() + " message(s) to stream '"
+                        + b.batch.stream() + "' (atomic batch " + b.batch.id() + "): nothing of it is stored";
+                LOG.log(Level.ERROR, what);
+                failAcks(b.staged, new NatsException(what));
+                connection.monitor().rolledBack();
+                b.state = State.HEURISTIC;
+                b.heuristic = XAException.XA_HEURRB;
+            } else if (!b.staged.isEmpty() && b.state != State.PREPARED) {
                 failAcks(b.staged, new NatsException("Not published: the NATS connection was destroyed"));
                 connection.monitor().rolledBack();
                 b.staged.clear();

@@ -184,6 +184,20 @@ public final class StreamDeclaration {
 
     private StreamInfo applyLocked(JetStreamManagement jsm, ServerInfo server, String owner)
             throws StreamDeclarationException, IOException, JetStreamApiException {
+        return forServer(server).applyResolved(jsm, server, owner);
+    }
+
+    /** @return this declaration with every {@code whenSupported} value decided for {@code server} */
+    private StreamDeclaration forServer(ServerInfo server) {
+        Map<StreamSetting, Object> s = new EnumMap<>(StreamSetting.class);
+        settings.forEach((k, v) -> s.put(k, k.forServer(v, server)));
+        Map<StreamSetting, Object> c = new EnumMap<>(StreamSetting.class);
+        created.forEach((k, v) -> c.put(k, k.forServer(v, server)));
+        return new StreamDeclaration(stream, mode, s, c);
+    }
+
+    private StreamInfo applyResolved(JetStreamManagement jsm, ServerInfo server, String owner)
+            throws StreamDeclarationException, IOException, JetStreamApiException {
         StreamInfo existing = find(jsm);
         if (existing == null) {
             if (mode != Mode.ENSURE) {

@@ -64,7 +64,7 @@ enum StreamSetting {
     ALLOW_MESSAGE_TTL("streamAllowMessageTtl", "2.11.0", Change.ONLY_ON, v -> bool("streamAllowMessageTtl", v),
             StreamConfiguration::getAllowMessageTtl, (b, v) -> b.allowMessageTtl((Boolean) v)),
     ALLOW_ATOMIC_PUBLISH("streamAllowAtomicPublish", "2.12.0", Change.ALWAYS,
-            v -> bool("streamAllowAtomicPublish", v),
+            v -> boolOrWhenSupported("streamAllowAtomicPublish", v),
             StreamConfiguration::getAllowAtomicPublish, (b, v) -> b.allowAtomicPublish((Boolean) v)),
     DESCRIPTION("streamDescription", null, Change.ALWAYS, v -> v,
             c -> c.getDescription() == null ? "" : c.getDescription(), (b, v) -> b.description((String) v));
@@ -77,6 +77,22 @@ enum StreamSetting {
         ONLY_ON,
         /** Limits and interest may swap (nats-server 2.10 and newer); work queue never. */
         RETENTION
+    }
+
+    /**
+     * The value {@code whenSupported}: on where the server honours the setting, off (and not
+     * refused) where it is too old. Resolved against the server by {@link #forServer}.
+     */
+    static final Object WHEN_SUPPORTED = new Object() {
+        @Override
+        public String toString() {
+            return "whenSupported";
+        }
+    };
+
+    /** @return {@code value} as the server takes it: {@link #WHEN_SUPPORTED} turned into on or off */
+    Object forServer(Object value, io.nats.client.api.ServerInfo server) {
+        return value == WHEN_SUPPORTED ? Boolean.valueOf(server.isSameOrNewerThanVersion(since)) : value;
     }
 
     /** The first release that changes retention between limits and interest. */
@@ -186,6 +202,17 @@ enum StreamSetting {
             return Boolean.valueOf(v);
         }
         throw invalid(property, value, "must be true or false");
+    }
+
+    private static Object boolOrWhenSupported(String property, String value) throws InvalidPropertyException {
+        if (value.trim().equalsIgnoreCase("whenSupported")) {
+            return WHEN_SUPPORTED;
+        }
+        String v = value.trim();
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.valueOf(v);
+        }
+        throw invalid(property, value, "must be true, false or whenSupported (true where the server supports it)");
     }
 
     /** Milliseconds or ISO-8601; 0 for no limit. */

@@ -4,9 +4,11 @@ import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 
 /**
- * Base of the adapter's XA resources, which never leave anything in doubt: by the end of prepare
- * (outbound) or commit (inbound) their work is done, so there is nothing to recover, and each
- * instance is its own resource manager.
+ * Base of the adapter's XA resources, which leave nothing for recovery to do: by the end of
+ * prepare (outbound, messages sent) or commit (inbound) their work is done; a batch the server
+ * holds between an outbound prepare and its commit is dropped by the server within seconds when
+ * the commit never comes, so after a crash there is nothing in doubt to commit. Each instance is
+ * its own resource manager.
  *
  * <p>They keep no timer of their own: the transaction manager times transactions out and rolls
  * them back. So {@link #setTransactionTimeout} says honestly that it sets nothing.
