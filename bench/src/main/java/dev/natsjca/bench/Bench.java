@@ -64,7 +64,7 @@ public final class Bench {
     private static final Duration STALL = Duration.ofSeconds(3);
     /** What {@code -Dbench.only} selects from: scenarios 1, 2, 3, 4, 1b–5c (in WildFly), 6a–6e. */
     static final Set<String> SCENARIOS = Set.of("outbound-core", "outbound-jetstream", "inbound-core",
-            "inbound-jetstream", "wildfly", "observability");
+            "inbound-jetstream", "wildfly", "observability", "atomic");
 
     private final NatsServer nats;
     private final StartedAdapter adapter;
@@ -99,6 +99,9 @@ public final class Bench {
             }
             if (selected(only, "outbound-jetstream")) {
                 bench.outboundJetStream();
+            }
+            if (selected(only, "atomic")) {
+                bench.atomicCommit();
             }
             if (selected(only, "inbound-core")) {
                 bench.inboundCore();
@@ -202,9 +205,69 @@ public final class Bench {
         receiver.close();
     }
 
-    /** Publishes through the handle in transactions of {@code perCommit}, committed one-phase as a TM does. */
+    /**
+     * 7. Transactions on a stream that allows atomic publish, two-phase as beside a datasource:
+     * atomic commit against today's mechanism (sent at prepare) against raw jnats with the same
+     * acknowledgements awaited.
+     */
+    private void atomicCommit() throws Exception {
+        if (!pub.getServerInfo().isSameOrNewerThanVersion("2.12.0")) {
+            LOG.log(System.Logger.Level.WARNING, "7. skipped: atomic commit needs nats-server 2.12+, this is {0}",
+                    pub.getServerInfo().getVersion());
+            return;
+        }
+        String subject = "bench.atomic";
+        JetStreamManagement jsm = pub.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name("BENCH_ATOMIC").subjects(subject)
+                .storageType(StorageType.File).allowAtomicPublish(true).build());
+        JetStream js = pub.jetStream();
+        RawReceiver receiver = new RawReceiver(sub, subject);
+        receiver.beforeRound(() -> jsm.purgeStream("BENCH_ATOMIC"));
+        NatsManagedConnection atomic = managedConnection("auto");
+        NatsManagedConnection prepared = managedConnection("off");
+        NatsConnection atomicHandle = (NatsConnection) atomic.getConnection(null, null);
+        NatsConnection preparedHandle = (NatsConnection) prepared.getConnection(null, null);
+        Variant rawEach = variant("raw jnats publish, each ack awaited", receiver,
+                (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> js.publish(subject, h, d)));
+        Variant rawPer100 = variant("raw jnats publishAsync, acks awaited every 100", receiver, (n, size, rate) -> {
+            List<CompletableFuture<PublishAck>> acks = new ArrayList<>(100);
+            long first = Sender.send(n, size, rate, (h, d) -> {
+                acks.add(js.publishAsync(subject, h, d));
+                if (acks.size() == 100) {
+                    awaitAll(acks);
+                }
+            });
+            awaitAll(acks);
+            return first;
+        });
+        List<Variant> variants = new ArrayList<>(List.of(rawEach));
+        for (int perCommit : new int[] {1, 100}) {
+            if (perCommit == 100) {
+                variants.add(rawPer100);
+            }
+            variants.add(variant("adapter, sent at prepare (atomicCommit=off), " + perCommit + " per two-phase commit",
+                    receiver, (n, size, rate) -> transacted(n, size, rate, perCommit, preparedHandle,
+                            prepared.getXAResource(), subject, true)));
+            variants.add(variant("adapter, atomic commit, " + perCommit + " per two-phase commit", receiver,
+                    (n, size, rate) -> transacted(n, size, rate, perCommit, atomicHandle, atomic.getXAResource(),
+                            subject, true)));
+        }
+        compare("7. Transactions: atomic commit vs sent at prepare", 3_000, variants);
+        atomicHandle.close();
+        preparedHandle.close();
+        atomic.destroy();
+        prepared.destroy();
+        receiver.close();
+    }
+
     private static long transacted(int n, int size, int rate, int perCommit, NatsConnection handle, XAResource xa,
                                    String subject) throws Exception {
+        return transacted(n, size, rate, perCommit, handle, xa, subject, false);
+    }
+
+    /** Publishes through the handle in transactions of {@code perCommit}, committed as a TM does (one- or two-phase). */
+    private static long transacted(int n, int size, int rate, int perCommit, NatsConnection handle, XAResource xa,
+                                   String subject, boolean twoPhase) throws Exception {
         long[] count = {0};
         Xid[] xid = {null};
         long first = Sender.send(n, size, rate, (h, d) -> {
@@ -215,7 +278,10 @@ public final class Bench {
             handle.jetStreamPublish(subject, h, d, null);
             if (++count[0] % perCommit == 0 || count[0] == n) {
                 xa.end(xid[0], XAResource.TMSUCCESS);
-                xa.commit(xid[0], true);
+                if (twoPhase) {
+                    xa.prepare(xid[0]);
+                }
+                xa.commit(xid[0], !twoPhase);
                 xid[0] = null;
             }
         });
@@ -631,7 +697,12 @@ public final class Bench {
     }
 
     private NatsManagedConnection managedConnection() throws Exception {
+        return managedConnection(null);
+    }
+
+    private NatsManagedConnection managedConnection(String atomicCommit) throws Exception {
         NatsManagedConnectionFactory mcf = new NatsManagedConnectionFactory();
+        mcf.setAtomicCommit(atomicCommit);
         mcf.setResourceAdapter(adapter.adapter());
         return (NatsManagedConnection) mcf.createManagedConnection(null, null);
     }

@@ -107,6 +107,49 @@ class TransactionalPublishTest {
     }
 
     @Test
+    void onAServerWithoutAtomicPublishAutoSendsAtPrepareAndRequiredRefuses() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(NatsServer.atLeast(AtomicBatch.SINCE));
+        handle.jetStreamManagement().addStream(StreamConfiguration.builder().name("TXOLD").subjects("txold.>")
+                .build());
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        handle.jetStreamPublish("txold.a", null, new byte[] {1}, null);
+        xa.end(xid, XAResource.TMSUCCESS);
+        assertEquals(XAResource.XA_OK, xa.prepare(xid));
+        assertEquals(1, handle.jetStreamManagement().getStreamInfo("TXOLD").getStreamState().getMsgCount(),
+                "auto: sent at prepare");
+        xa.commit(xid, false);
+
+        NatsManagedConnectionFactory mcf = new NatsManagedConnectionFactory();
+        mcf.setServerUrls(NATS.server().url());
+        mcf.setAtomicCommit("required");
+        NatsManagedConnection strict = (NatsManagedConnection) mcf.createManagedConnection(null, null);
+        try {
+            Xid refused = new TestXid();
+            XAResource sxa = strict.getXAResource();
+            sxa.start(refused, XAResource.TMNOFLAGS);
+            ((NatsConnection) strict.getConnection(null, null)).jetStreamPublish("txold.a", null, new byte[] {2}, null);
+            sxa.end(refused, XAResource.TMSUCCESS);
+            XAException e = assertThrows(XAException.class, () -> sxa.prepare(refused));
+            assertEquals(XAException.XA_RBROLLBACK, e.errorCode);
+            assertTrue(e.getMessage().contains("needs nats-server 2.12.0 or newer; the server is "
+                    + NatsServer.version()), e.getMessage());
+            assertEquals(1, handle.jetStreamManagement().getStreamInfo("TXOLD").getStreamState().getMsgCount());
+        } finally {
+            strict.destroy();
+        }
+    }
+
+    @Test
+    void anInvalidAtomicCommitSettingFailsTheDeploymentNamingPropertyAndValue() {
+        NatsManagedConnectionFactory mcf = new NatsManagedConnectionFactory();
+        mcf.setAtomicCommit("sometimes");
+        jakarta.resource.spi.InvalidPropertyException e = assertThrows(jakarta.resource.spi.InvalidPropertyException.class,
+                () -> mcf.setResourceAdapter(new dev.natsjca.adapter.NatsResourceAdapter()));
+        assertTrue(e.getMessage().contains("'atomicCommit'") && e.getMessage().contains("'sometimes'"), e.getMessage());
+    }
+
+    @Test
     void aStagedMessageKeepsItsTtl() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.natsjca.testing.NatsServer.atLeast("2.11.0"));
         handle.jetStreamManagement().addStream(StreamConfiguration.builder().name("TXTTL").subjects("txttl.>")

@@ -90,6 +90,22 @@ class StreamDeclarationTest {
     }
 
     @Test
+    void atomicPublishWhenSupportedIsOnWhereTheServerHasItAndOffWithoutFailingElsewhere() throws Exception {
+        boolean supported = NatsServer.atLeast("2.12.0");
+        jsm.addStream(StreamConfiguration.builder().name("WHEN").subjects("when.a").storageType(StorageType.Memory)
+                .build());
+        StreamConfiguration c = apply(declare("WHEN", "ensure", "streamAllowAtomicPublish", "whenSupported"));
+        assertEquals(supported, c.getAllowAtomicPublish(), "an existing stream is updated where the server can");
+        assertEquals(supported, apply(declare("WHEN2", "ensure", "streamAllowAtomicPublish", " WhenSupported "))
+                .getAllowAtomicPublish(), "a created stream");
+        apply(declare("WHEN2", "verify", "streamAllowAtomicPublish", "whenSupported"));
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class,
+                () -> declare("WHEN3", "ensure", "streamAllowAtomicPublish", "maybe"));
+        assertTrue(e.getMessage().contains("'streamAllowAtomicPublish'") && e.getMessage().contains("'maybe'")
+                && e.getMessage().contains("whenSupported"), e.getMessage());
+    }
+
+    @Test
     void aStreamIsCreatedWithEverySettingAndTheServerHoldsEachAsDeclared() throws Exception {
         List<String> pairs = new java.util.ArrayList<>(List.of(
                 "streamSubjects", "every.a, every.b.>",
