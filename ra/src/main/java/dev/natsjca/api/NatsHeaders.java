@@ -44,6 +44,14 @@ public final class NatsHeaders {
      */
     public static final String DEAD_LETTER_DATA_OMITTED = "Dead-Letter-Data-Omitted";
 
+    /**
+     * {@value}: on the empty message that aborts a rolled-back transaction's atomic batch (its
+     * sequence leaves a gap, so the stream drops the batch). Core subscribers on the stream's
+     * subjects receive it, as they receive the batch's staged messages and the end-of-batch
+     * marker ({@code Nats-Batch-Commit: eob}); the adapter's core activations skip both.
+     */
+    public static final String BATCH_ABORT = "Batch-Abort";
+
     private NatsHeaders() {
     }
 }

@@ -235,6 +235,7 @@ final class AtomicBatch {
             Headers h = new Headers();
             h.put(BATCH_ID, id);
             h.put(BATCH_SEQUENCE, Integer.toString(messages.size() + 2));
+            h.put(dev.natsjca.api.NatsHeaders.BATCH_ABORT, "rolled back");
             nats.publish(NatsMessage.builder().subject(messages.get(messages.size() - 1).subject()).headers(h)
                     .data(new byte[0]).build());
         } catch (RuntimeException e) {

@@ -191,6 +191,34 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
     }
 
+    /**
+     * Calls {@code afterCompletion} with the outcome (a {@link Status} constant) when the calling
+     * thread's transaction completes, if a server's registry can tell.
+     *
+     * @return whether it will be called
+     */
+    boolean onCompletion(java.util.function.IntConsumer afterCompletion) {
+        TransactionSynchronizationRegistry tsr = transactions;
+        if (tsr == null) {
+            return false;
+        }
+        try {
+            tsr.registerInterposedSynchronization(new jakarta.transaction.Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    afterCompletion.accept(status);
+                }
+            });
+            return true;
+        } catch (RuntimeException e) {
+            return false; // no transaction on this thread, or it is completing already
+        }
+    }
+
     /** @return the server's max_payload, for tests */
     long maxPayload() {
         return connection.getMaxPayload();

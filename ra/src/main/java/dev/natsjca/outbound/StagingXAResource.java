@@ -13,6 +13,7 @@ import javax.transaction.xa.Xid;
 
 import dev.natsjca.api.NatsException;
 import dev.natsjca.tx.NoRecoveryXAResource;
+import dev.natsjca.tx.Xids;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
@@ -148,29 +149,30 @@ final class StagingXAResource extends NoRecoveryXAResource {
     @Override
     public synchronized void start(Xid xid, int flags) throws XAException {
         if (current != null) {
-            throw xa(XAException.XAER_PROTO, "start(" + xid + "): branch " + current + " is still associated");
+            throw xa(XAException.XAER_PROTO, "start(" + Xids.describe(xid) + "): branch " + Xids.describe(current) + " is still associated");
         }
         Branch b = branches.get(xid);
         if (flags == TMNOFLAGS) {
             if (b != null) {
-                throw xa(XAException.XAER_DUPID, "start(" + xid + ", TMNOFLAGS): the branch exists already");
+                throw xa(XAException.XAER_DUPID, "start(" + Xids.describe(xid) + ", TMNOFLAGS): the branch exists already");
             }
             Branch fresh = new Branch();
             fresh.transactionKey = connection.threadTransactionKey();
             branches.put(xid, fresh);
+            connection.onCompletion(status -> completed(xid, status));
         } else if (flags == TMJOIN || flags == TMRESUME) {
             State expected = flags == TMJOIN ? State.ENDED : State.SUSPENDED;
             if (b == null) {
-                throw xa(XAException.XAER_NOTA, "start(" + xid + ", " + (flags == TMJOIN ? "TMJOIN" : "TMRESUME")
+                throw xa(XAException.XAER_NOTA, "start(" + Xids.describe(xid) + ", " + (flags == TMJOIN ? "TMJOIN" : "TMRESUME")
                         + "): unknown branch");
             }
             if (b.state != expected) {
-                throw xa(XAException.XAER_PROTO, "start(" + xid + "): the branch is " + b.state);
+                throw xa(XAException.XAER_PROTO, "start(" + Xids.describe(xid) + "): the branch is " + b.state);
             }
             b.state = State.ACTIVE;
             b.owner = Thread.currentThread();
         } else {
-            throw xa(XAException.XAER_INVAL, "start(" + xid + "): flags " + flags);
+            throw xa(XAException.XAER_INVAL, "start(" + Xids.describe(xid) + "): flags " + flags);
         }
         current = xid;
         doomed = null;
@@ -184,17 +186,17 @@ final class StagingXAResource extends NoRecoveryXAResource {
         }
         if (flags == TMSUSPEND) {
             if (b.state != State.ACTIVE || !xid.equals(current)) {
-                throw xa(XAException.XAER_PROTO, "end(" + xid + ", TMSUSPEND): the branch is " + b.state);
+                throw xa(XAException.XAER_PROTO, "end(" + Xids.describe(xid) + ", TMSUSPEND): the branch is " + b.state);
             }
             b.state = State.SUSPENDED;
             current = null;
             return;
         }
         if (flags != TMSUCCESS && flags != TMFAIL) {
-            throw xa(XAException.XAER_INVAL, "end(" + xid + "): flags " + flags);
+            throw xa(XAException.XAER_INVAL, "end(" + Xids.describe(xid) + "): flags " + flags);
         }
         if (b.state != State.ACTIVE && b.state != State.SUSPENDED) {
-            throw xa(XAException.XAER_PROTO, "end(" + xid + "): the branch is " + b.state);
+            throw xa(XAException.XAER_PROTO, "end(" + Xids.describe(xid) + "): the branch is " + b.state);
         }
         dissociate(xid, b, "ended");
         b.state = flags == TMFAIL ? State.ROLLBACK_ONLY : State.ENDED;
@@ -214,10 +216,10 @@ final class StagingXAResource extends NoRecoveryXAResource {
                 }
                 case ROLLBACK_ONLY -> {
                     discard(xid, b, "the branch was ended with TMFAIL");
-                    throw xa(XAException.XA_RBROLLBACK, "prepare(" + xid + "): the branch was ended with TMFAIL");
+                    throw xa(XAException.XA_RBROLLBACK, "prepare(" + Xids.describe(xid) + "): the branch was ended with TMFAIL");
                 }
                 case DISCARDED -> throw discarded(xid, "prepare");
-                default -> throw xa(XAException.XAER_PROTO, "prepare(" + xid + "): the branch is " + b.state);
+                default -> throw xa(XAException.XAER_PROTO, "prepare(" + Xids.describe(xid) + "): the branch is " + b.state);
             }
             b.state = State.SENDING; // nothing else may touch it while its messages go out
             toSend = List.copyOf(b.staged);
@@ -240,7 +242,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
                 } else {
                     warnSentAnyway(toSend.size());
                 }
-                throw xa(XAException.XA_RBROLLBACK, "prepare(" + xid + "): the transaction manager rolled the branch "
+                throw xa(XAException.XA_RBROLLBACK, "prepare(" + Xids.describe(xid) + "): the transaction manager rolled the branch "
                         + "back while its messages were being sent");
             }
             if (b != null) {
@@ -295,7 +297,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
         }
         failAcks(staged, why instanceof NatsException n ? n : new NatsException(why.getMessage(), why));
         connection.monitor().rolledBack();
-        LOG.log(Level.WARNING, "NATS transaction branch {0} rolls back: {1}", xid, why.getMessage());
+        LOG.log(Level.WARNING, "NATS transaction branch {0} rolls back: {1}", Xids.describe(xid), why.getMessage());
         XAException xa = xa(code, why.getMessage());
         xa.initCause(why);
         return xa;
@@ -312,10 +314,10 @@ final class StagingXAResource extends NoRecoveryXAResource {
             }
             if (!onePhase) {
                 if (b.state == State.HEURISTIC) {
-                    throw xa(b.heuristic, "commit(" + xid + "): already completed heuristically");
+                    throw xa(b.heuristic, "commit(" + Xids.describe(xid) + "): already completed heuristically");
                 }
                 if (b.state != State.PREPARED) {
-                    throw xa(XAException.XAER_PROTO, "commit(" + xid + ", two-phase): the branch is " + b.state
+                    throw xa(XAException.XAER_PROTO, "commit(" + Xids.describe(xid) + ", two-phase): the branch is " + b.state
                             + ", not prepared");
                 }
                 if (b.batch == null) {
@@ -329,10 +331,10 @@ final class StagingXAResource extends NoRecoveryXAResource {
             } else {
                 if (b.state == State.ROLLBACK_ONLY) {
                     discard(xid, b, "the branch was ended with TMFAIL");
-                    throw xa(XAException.XA_RBROLLBACK, "commit(" + xid + "): the branch was ended with TMFAIL");
+                    throw xa(XAException.XA_RBROLLBACK, "commit(" + Xids.describe(xid) + "): the branch was ended with TMFAIL");
                 }
                 if (b.state != State.ENDED) {
-                    throw xa(XAException.XAER_PROTO, "commit(" + xid + ", one-phase): the branch is " + b.state);
+                    throw xa(XAException.XAER_PROTO, "commit(" + Xids.describe(xid) + ", one-phase): the branch is " + b.state);
                 }
                 b.state = State.SENDING;
                 toSend = List.copyOf(b.staged);
@@ -427,7 +429,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             throws XAException {
         boolean rolledBack = f.outcome != AtomicBatch.Outcome.HAZARD;
         int code = rolledBack ? XAException.XA_HEURRB : XAException.XA_HEURHAZ;
-        String what = "NATS transaction branch " + xid + ": the commit of its " + staged.size() + " message(s) to stream '"
+        String what = "NATS transaction branch " + Xids.describe(xid) + ": the commit of its " + staged.size() + " message(s) to stream '"
                 + batch.stream() + "' (atomic batch " + batch.id() + ") " + (rolledBack ? "stored nothing" :
                 "has an unknown outcome") + ": " + f.getMessage();
         LOG.log(Level.ERROR, what);
@@ -485,6 +487,38 @@ final class StagingXAResource extends NoRecoveryXAResource {
             connection.monitor().rolledBack();
         }
         branches.remove(xid);
+    }
+
+    /**
+     * The branch's transaction is over. Normally commit or rollback has ended the branch already.
+     * A transaction manager may end a transaction as rolled back without rolling back a prepared
+     * branch (Payara, when its one-phase last resource fails to commit): the branch then rolls
+     * back here, so its batch is aborted at once and its stages complete, instead of the server
+     * dropping the batch ten seconds later and the stages never completing. A branch completed
+     * heuristically is forgotten here too: the transaction manager has its outcome.
+     */
+    synchronized void completed(Xid xid, int status) {
+        Branch b = branches.get(xid);
+        if (b == null || b.state == State.SENDING || b.state == State.COMMITTING) {
+            return; // ended already, or the commit or prepare in progress ends it
+        }
+        if (b.state == State.HEURISTIC) {
+            branches.remove(xid);
+            return;
+        }
+        if (status == jakarta.transaction.Status.STATUS_COMMITTED) {
+            return;
+        }
+        if (b.state == State.PREPARED) {
+            LOG.log(Level.WARNING, "NATS transaction branch {0}: the transaction ended rolled back, but the transaction "
+                    + "manager never rolled this prepared branch back; rolling it back now", Xids.describe(xid));
+        }
+        try {
+            rollback(xid);
+        } catch (XAException e) {
+            LOG.log(Level.WARNING, "NATS transaction branch {0}: rollback after completion failed: {1}",
+                    Xids.describe(xid), e.getMessage());
+        }
     }
 
     /** Forgets a branch completed heuristically (or one this resource rolled back on its own). */
@@ -560,7 +594,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
         String why = "the NATS connection was destroyed before the branch's messages could be sent; they are discarded";
         branches.remove(xid);
         tombstones.put(xid, why);
-        return xa(XAException.XA_RBROLLBACK, call + "(" + xid + "): " + why);
+        return xa(XAException.XA_RBROLLBACK, call + "(" + Xids.describe(xid) + "): " + why);
     }
 
     /**
@@ -580,9 +614,9 @@ final class StagingXAResource extends NoRecoveryXAResource {
             if (ends) {
                 return null;
             }
-            throw xa(XAException.XA_RBROLLBACK, call + "(" + xid + "): the branch was rolled back: " + why);
+            throw xa(XAException.XA_RBROLLBACK, call + "(" + Xids.describe(xid) + "): the branch was rolled back: " + why);
         }
-        throw xa(XAException.XAER_NOTA, call + "(" + xid + "): unknown branch");
+        throw xa(XAException.XAER_NOTA, call + "(" + Xids.describe(xid) + "): unknown branch");
     }
 
     private static void failAcks(List<Staged> staged, NatsException why) {
@@ -622,7 +656,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             }
             if (b.state == State.PREPARED && b.batch != null) {
                 // The server drops the batch it holds: only this connection would have committed it.
-                String what = "NATS transaction branch " + e.getKey() + ": the NATS connection was destroyed after "
+                String what = "NATS transaction branch " + Xids.describe(e.getKey()) + ": the NATS connection was destroyed after "
                         + "prepare, before the commit of its " + b.staged.size() + " message(s) to stream '"
                         + b.batch.stream() + "' (atomic batch " + b.batch.id() + "): nothing of it is stored";
                 LOG.log(Level.ERROR, what);

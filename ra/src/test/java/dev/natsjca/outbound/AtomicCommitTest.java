@@ -181,6 +181,36 @@ class AtomicCommitTest {
     }
 
     @Test
+    void aPreparedBranchTheTransactionManagerNeverRollsBackFollowsTheTransactionsOutcome() throws Exception {
+        // Payara, when its one-phase last resource fails to commit: the transaction ends rolled back,
+        // and the prepared participants hear nothing.
+        dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        try (dev.natsjca.testing.StartedAdapter started = new dev.natsjca.testing.StartedAdapter(NATS.server().url(), 2,
+                a -> { }, registry)) {
+            NatsManagedConnectionFactory mcf = new NatsManagedConnectionFactory();
+            mcf.setResourceAdapter(started.adapter());
+            NatsManagedConnection mc = (NatsManagedConnection) mcf.createManagedConnection(null, null);
+            opened.add(mc);
+            List<Message> abandoned = new CopyOnWriteArrayList<>();
+            observer.createDispatcher(abandoned::add).subscribe("$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED." + stream);
+            observer.flush(WAIT);
+            registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
+            List<CompletableFuture<PublishAck>> acks = new ArrayList<>();
+            Xid xid = staged(mc, 2, acks);
+            assertEquals(XAResource.XA_OK, mc.getXAResource().prepare(xid));
+            long completedAt = System.nanoTime();
+            registry.complete(jakarta.transaction.Status.STATUS_ROLLEDBACK);
+            Await.until(WAIT, "the batch aborted", () -> !abandoned.isEmpty());
+            assertTrue(System.nanoTime() - completedAt < AtomicBatch.LIFETIME.toNanos() / 2, "at once");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> acks.get(0).get(1, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("rolled back"), e.getCause().getMessage());
+            assertEquals(0, stored());
+            XAException gone = assertThrows(XAException.class, () -> mc.getXAResource().commit(xid, false));
+            assertEquals(XAException.XAER_NOTA, gone.errorCode, "the branch is over");
+        }
+    }
+
+    @Test
     void aMessageTheStreamRefusesAtPrepareVotesRollbackWithNothingStored() throws Exception {
         jsm.updateStream(StreamConfiguration.builder(jsm.getStreamInfo(stream).getConfiguration()).maxMsgSize(400)
                 .build());
@@ -241,7 +271,7 @@ class AtomicCommitTest {
             LogRecord error = logged.stream().filter(r -> r.getLevel() == java.util.logging.Level.SEVERE)
                     .findFirst().orElseThrow(() -> new AssertionError("no ERROR logged: " + logged));
             String batch = e.getMessage().replaceAll("(?s).*atomic batch (\\S+)\\).*", "$1");
-            assertTrue(error.getMessage().contains(xid.toString()) && error.getMessage().contains("atomic batch " + batch),
+            assertTrue(error.getMessage().contains(dev.natsjca.tx.Xids.describe(xid)) && error.getMessage().contains("atomic batch " + batch),
                     "the ERROR names the transaction and the batch: " + error.getMessage());
             ExecutionException failed = assertThrows(ExecutionException.class, () -> acks.get(0).get(1, TimeUnit.SECONDS));
             assertTrue(failed.getCause().getMessage().contains("stored nothing"), failed.getCause().getMessage());

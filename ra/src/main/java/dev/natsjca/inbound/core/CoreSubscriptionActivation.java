@@ -79,6 +79,18 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     }
 
     /**
+     * @return whether {@code m} is an atomic batch's control message, which a core subscription on
+     *         a stream's subject receives too: an end-of-batch marker (the stream stores nothing
+     *         of it) or the abort the adapter sends at rollback. Neither is a message of the
+     *         application's; delivering them would hand the bean empty messages.
+     */
+    static boolean batchControl(Message m) {
+        io.nats.client.impl.Headers h = m.getHeaders();
+        return h != null && ("eob".equals(h.getFirst(io.nats.client.support.NatsJetStreamConstants.NATS_BATCH_COMMIT_HDR))
+                || h.containsKey(dev.natsjca.api.NatsHeaders.BATCH_ABORT));
+    }
+
+    /**
      * @return the hand-off queue of a core activation with {@code maxConcurrency} workers: room for
      *         a burst, so workers drain it without parking after each message
      */
@@ -88,7 +100,11 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
 
     @Override
     protected void consume(Connection connection, MessageHandler handler) {
-        Dispatcher d = connection.createDispatcher(handler);
+        Dispatcher d = connection.createDispatcher(m -> {
+            if (!batchControl(m)) {
+                handler.onMessage(m);
+            }
+        });
         d.setPendingLimits(spec.maxPending(), MAX_PENDING_BYTES);
         dispatcher = d;
         if (spec.queueGroup() == null) {

@@ -101,6 +101,25 @@ class CoreDeliveryTest {
     }
 
     @Test
+    void anAtomicBatchsControlMessagesAreNotDelivered() throws Exception {
+        TestEndpointFactory endpoint = new TestEndpointFactory("control");
+        adapter.endpointActivation(endpoint, subjectOnly("core.batch.*"));
+        awaitSubscribed("core.batch.*");
+        // What a core subscription on a stream's subject sees of a transaction's batch: staged
+        // messages (delivered), the end-of-batch marker and the adapter's abort (not).
+        client.publish("core.batch.a", new Headers().put("Nats-Batch-Id", "b1").put("Nats-Batch-Sequence", "1"),
+                "staged".getBytes(StandardCharsets.UTF_8));
+        client.publish("core.batch.a", new Headers().put("Nats-Batch-Id", "b1").put("Nats-Batch-Sequence", "2")
+                .put("Nats-Batch-Commit", "eob"), new byte[0]);
+        client.publish("core.batch.a", new Headers().put("Nats-Batch-Id", "b2").put("Nats-Batch-Sequence", "3")
+                .put(dev.natsjca.api.NatsHeaders.BATCH_ABORT, "rolled back"), new byte[0]);
+        client.publish("core.batch.last", "last".getBytes(StandardCharsets.UTF_8));
+        Await.until(WAIT, "the last", () -> endpoint.received().stream().anyMatch(r -> r.subject().equals("core.batch.last")));
+        assertEquals(List.of("staged", "last"), endpoint.received().stream()
+                .map(r -> new String(r.data(), StandardCharsets.UTF_8)).toList());
+    }
+
+    @Test
     void severalSubjectsDeliverFromEachAndNothingElse() throws Exception {
         TestEndpointFactory endpoint = new TestEndpointFactory("several");
         adapter.endpointActivation(endpoint, spec("core.multi.a, core.multi.b.*", null, 1));
