@@ -260,7 +260,7 @@ public final class Bench {
                 + "server stages each atomic batch in storage of its own, which on file storage costs milliseconds "
                 + "per batch whatever the client sends: raw jnats doing the same by hand shows the same cost. "
                 + "So a transaction of one message pays it in full; at 100 messages per commit it is shared.", false));
-        compare("7. Transactions: atomic commit vs sent at prepare", 3_000, variants);
+        compare("7. Transactions: atomic commit vs sent at prepare", 1_000, variants);
         atomicHandle.close();
         preparedHandle.close();
         atomic.destroy();

@@ -49,6 +49,8 @@ import io.nats.client.support.NatsJetStreamConstants;
  */
 final class AtomicBatch {
 
+    private static final System.Logger LOG = System.getLogger(AtomicBatch.class.getName());
+
     /** The first nats-server release with atomic batch publish. */
     static final String SINCE = "2.12.0";
     /** The first release that commits with an end-of-batch marker it does not store. */
@@ -66,6 +68,10 @@ final class AtomicBatch {
     static final int TOO_MANY_MESSAGES = 10199;
     static final int DUPLICATE = 10201;
     static final int TOO_MANY_BATCHES = 10210;
+    /** Not the server's error code: its 503 status, no stream listening (or none yet, after a leader change). */
+    static final int NO_RESPONDERS = 503;
+    /** Between attempts of a commit the server refused for the moment. */
+    private static final Duration BACKOFF = Duration.ofMillis(200);
 
     private static final String BATCH_ID = NatsJetStreamConstants.NATS_BATCH_ID_HDR;
     private static final String BATCH_SEQUENCE = NatsJetStreamConstants.NATS_BATCH_SEQUENCE_HDR;
@@ -90,7 +96,9 @@ final class AtomicBatch {
          * application's own {@code Nats-Msg-Id}, repeated); today's mechanism would drop the
          * repeat and store the rest.
          */
-        DUPLICATE
+        DUPLICATE,
+        /** Some of the transaction's messages are stored, not all (sent one by one after a refusal). */
+        MIXED
     }
 
     /** The server refused the batch, or no answer came: nothing of it is stored. */
@@ -104,6 +112,11 @@ final class AtomicBatch {
             super(message, cause);
             this.code = code;
             this.timedOut = timedOut;
+        }
+
+        /** @return whether the server may take the batch a moment later: its batch limit, no stream leader */
+        boolean transientRefusal() {
+            return code == TOO_MANY_BATCHES || code == NO_RESPONDERS;
         }
 
         /**
@@ -134,6 +147,8 @@ final class AtomicBatch {
     private final String stream;
     private final Finish finish;
     private final Duration timeout;
+    /** The stream's {@code max_msg_size}, or 0 for none. */
+    private final long maxMessageSize;
     private String id;
     private long lastSentNanos;
 
@@ -143,6 +158,13 @@ final class AtomicBatch {
      */
     AtomicBatch(NatsManagedConnection connection, List<StagingXAResource.Staged> messages, String stream,
                 Finish finish, Duration timeout) {
+        this(connection, messages, stream, 0, finish, timeout);
+    }
+
+    /** @param maxMessageSize the stream's {@code max_msg_size}, or 0 (or less) for none */
+    AtomicBatch(NatsManagedConnection connection, List<StagingXAResource.Staged> messages, String stream,
+                long maxMessageSize, Finish finish, Duration timeout) {
+        this.maxMessageSize = Math.max(0, maxMessageSize);
         this.connection = connection;
         this.nats = connection.jnats();
         this.messages = List.copyOf(messages);
@@ -172,17 +194,52 @@ final class AtomicBatch {
      *         aborted and nothing of it is stored
      */
     void stage() throws Refused {
-        id = NUID.nextGlobal();
-        int upTo = finish == Finish.EOB ? messages.size() : messages.size() - 1;
-        List<Message> batch = new ArrayList<>(upTo);
-        for (int k = 0; k < upTo; k++) {
-            batch.add(message(k, id, null));
-        }
+        boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
         try {
-            awaitStaged(send(batch), System.nanoTime() + timeout.toNanos(), batch.size());
-        } catch (Refused r) {
-            abort();
-            throw r;
+            id = NUID.nextGlobal();
+            checkSizes(whole(id));
+            int upTo = finish == Finish.EOB ? messages.size() : messages.size() - 1;
+            List<Message> batch = new ArrayList<>(upTo);
+            for (int k = 0; k < upTo; k++) {
+                batch.add(message(k, id, null));
+            }
+            try {
+                awaitStaged(send(batch), System.nanoTime() + timeout.toNanos(), batch.size());
+            } catch (RuntimeException e) {
+                // jnats refused one (the connection dropped, its queue is full): what went out is never committed
+                abort();
+                throw new Refused("sending the batch failed: " + e.getMessage(), -1, true, e);
+            } catch (Refused r) {
+                abort();
+                throw r;
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Every message, with the batch's headers, must fit the server's {@code max_payload} and the
+     * stream's {@code max_msg_size}: checked before anything is sent, so that a message the stream
+     * would refuse only at commit (the last, on servers without the end-of-batch marker) votes
+     * rollback instead.
+     */
+    private void checkSizes(List<Message> batch) throws Refused {
+        long payload = nats.getMaxPayload();
+        for (int k = 0; k < batch.size(); k++) {
+            Message m = batch.get(k);
+            long size = (long) m.getData().length + (m.getHeaders() == null ? 0 : m.getHeaders().serializedLength());
+            if (payload > 0 && size > payload) {
+                throw new Refused("message " + (k + 1) + " of " + batch.size() + " (subject '" + m.getSubject() + "') is "
+                        + size + " bytes with its headers, over the server's max_payload of " + payload, -1, false, null);
+            }
+            if (maxMessageSize > 0 && size > maxMessageSize) {
+                throw new Refused("message " + (k + 1) + " of " + batch.size() + " (subject '" + m.getSubject() + "') is "
+                        + size + " bytes with its headers, over stream '" + stream + "''s max_msg_size of "
+                        + maxMessageSize, -1, false, null);
+            }
         }
     }
 
@@ -197,11 +254,20 @@ final class AtomicBatch {
      *         commit, or no attempt ever reached the server) or the outcome is unknown
      */
     PublishAck commit() throws CommitFailed {
+        // At least until the server has dropped the staged batch (LIFETIME after our last message),
+        // so that no commit of ours can still store it once we report it rolled back.
         long deadline = Math.max(System.nanoTime() + timeout.toNanos(),
                 lastSentNanos + LIFETIME.toNanos() + ATTEMPT.toNanos());
         Message commit = finish == Finish.EOB ? endOfBatch(id, messages.size() + 1)
                 : message(messages.size() - 1, id, "1");
-        return finishWithin(List.of(commit), deadline, false);
+        boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
+        try {
+            return finishWithin(List.of(commit), deadline, false);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -213,17 +279,39 @@ final class AtomicBatch {
      */
     PublishAck commitAll() throws Refused, CommitFailed {
         long deadline = System.nanoTime() + timeout.toNanos();
-        id = NUID.nextGlobal();
-        List<Message> all = whole(id);
-        List<CompletableFuture<Message>> replies = send(all);
+        boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
         try {
-            return acknowledged(replies, deadline);
-        } catch (Refused r) {
-            if (!r.timedOut) {
-                throw r;
+            id = NUID.nextGlobal();
+            List<Message> all = whole(id);
+            checkSizes(all);
+            List<CompletableFuture<Message>> replies;
+            try {
+                replies = send(all);
+            } catch (RuntimeException e) {
+                // Refused by jnats before the commit (the last message) was queued: nothing can be stored.
+                throw new Refused("sending the batch failed: " + e.getMessage(), -1, false, e);
+            }
+            try {
+                return acknowledged(replies, deadline);
+            } catch (Refused r) {
+                if (!r.timedOut) {
+                    throw r;
+                }
+            }
+            return finishWithin(null, deadline, true);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        return finishWithin(null, deadline, true);
+    }
+
+    /**
+     * The end of a commit whose answer was lost, for tests: the whole batch again, until
+     * {@code within} has passed, as {@link #commit()} does after an unanswered attempt.
+     */
+    PublishAck afterUnansweredCommit(Duration within) throws CommitFailed {
+        return finishWithin(null, System.nanoTime() + within.toNanos(), true);
     }
 
     /** Rollback: drops the staged batch at once (a gap in its sequence); the server would anyway after {@link #LIFETIME}. */
@@ -239,7 +327,8 @@ final class AtomicBatch {
             nats.publish(NatsMessage.builder().subject(messages.get(messages.size() - 1).subject()).headers(h)
                     .data(new byte[0]).build());
         } catch (RuntimeException e) {
-            // The server abandons the batch after its lifetime; nothing of it is stored either way.
+            LOG.log(System.Logger.Level.DEBUG, "Abort of batch {0} not sent ({1}); the server drops it after {2}",
+                    id, e.getMessage(), LIFETIME);
         }
     }
 
@@ -267,7 +356,9 @@ final class AtomicBatch {
             try {
                 replies = send(next);
             } catch (RuntimeException e) {
-                last = e; // jnats refused it (the connection dropped just now): nothing left
+                // jnats refused it before the commit (always the last message) was queued: nothing of it left.
+                last = e;
+                pause(deadline);
                 continue;
             }
             try {
@@ -288,6 +379,14 @@ final class AtomicBatch {
                     throw new CommitFailed("an earlier commit of batch " + id + " was not answered and the re-sent "
                             + "batch is refused as a duplicate: stored by that commit, or a message id of the "
                             + "application's repeats an older message (" + r.getMessage() + ")", Outcome.HAZARD, r);
+                } else if (r.transientRefusal()) {
+                    next = null; // the stream's batch limit, or no leader just now: again, whole
+                    pause(deadline);
+                } else if (sentUnanswered) {
+                    // The refusal is of this attempt; an earlier, unanswered one may have stored the batch.
+                    throw new CommitFailed("an earlier commit of batch " + id + " was not answered, and the re-sent "
+                            + "batch is refused (" + r.getMessage() + "): the batch may or may not be stored",
+                            Outcome.HAZARD, r);
                 } else {
                     throw new CommitFailed("the stream refused the batch at commit: " + r.getMessage(),
                             Outcome.ROLLED_BACK, r);
@@ -301,6 +400,18 @@ final class AtomicBatch {
         }
         throw new CommitFailed("the commit could not reach NATS within " + timeout + " (" + why + "); the server "
                 + "has dropped the staged batch", Outcome.ROLLED_BACK, last);
+    }
+
+    /** Waits a little before the next attempt, never past {@code deadline}. */
+    private static void pause(long deadline) {
+        long nanos = Math.min(BACKOFF.toNanos(), deadline - System.nanoTime());
+        if (nanos > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(nanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private boolean generatedIdsOnly() {
@@ -388,6 +499,15 @@ final class AtomicBatch {
 
     /** Waits for every staging reply: each must be the server's empty acknowledgement. */
     private void awaitStaged(List<CompletableFuture<Message>> replies, long deadline, int count) throws Refused {
+        try {
+            awaitStagedReplies(replies, deadline, count);
+        } catch (Refused r) {
+            replies.forEach(f -> f.cancel(false));
+            throw r;
+        }
+    }
+
+    private void awaitStagedReplies(List<CompletableFuture<Message>> replies, long deadline, int count) throws Refused {
         for (int k = 0; k < count; k++) {
             Message reply = reply(replies.get(k), deadline, k);
             if (reply.getData() != null && reply.getData().length > 0) {
@@ -401,6 +521,15 @@ final class AtomicBatch {
 
     /** @return the acknowledgement of the commit, the last reply; a refusal of any message throws */
     private PublishAck acknowledged(List<CompletableFuture<Message>> replies, long deadline) throws Refused {
+        try {
+            return acknowledgement(replies, deadline);
+        } catch (Refused r) {
+            replies.forEach(f -> f.cancel(false));
+            throw r;
+        }
+    }
+
+    private PublishAck acknowledgement(List<CompletableFuture<Message>> replies, long deadline) throws Refused {
         int last = replies.size() - 1;
         for (int k = 0; k < last; k++) {
             Message reply = reply(replies.get(k), deadline, k);
@@ -419,7 +548,8 @@ final class AtomicBatch {
         try {
             Message m = reply.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (m.isStatusMessage()) {
-                throw new Refused("message " + (k + 1) + ": " + m.getStatus().getMessageWithCode(), -1, false, null);
+                throw new Refused("message " + (k + 1) + ": " + m.getStatus().getMessageWithCode(),
+                        m.getStatus().getCode() == NO_RESPONDERS ? NO_RESPONDERS : -1, false, null);
             }
             return m;
         } catch (TimeoutException e) {
@@ -430,11 +560,11 @@ final class AtomicBatch {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             if (noResponders(reply)) {
                 throw new Refused("message " + (k + 1) + " on '" + messages.get(Math.min(k, messages.size() - 1))
-                        .subject() + "': no stream stores it (no responders)", -1, false, cause);
+                        .subject() + "': no stream answers for it (no responders)", NO_RESPONDERS, false, cause);
             }
             throw new Refused("message " + (k + 1) + ": " + cause, -1, true, cause);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            // Not kept: the callers restore the thread's flag when they return, and must still send meanwhile.
             throw new Refused("interrupted waiting for NATS", -1, true, e);
         }
     }

@@ -88,12 +88,15 @@ enum AtomicCommit {
             if (why == null) {
                 StreamDirectory.Stream stream = connection.streams().streamOf(messages.get(0).subject());
                 ServerInfo server = connection.jnats().getServerInfo();
-                batch = new AtomicBatch(connection, messages, stream.name(),
+                batch = new AtomicBatch(connection, messages, stream.name(), stream.maxMessageSize(),
                         server.isSameOrNewerThanVersion(AtomicBatch.EOB_SINCE) ? AtomicBatch.Finish.EOB
                                 : AtomicBatch.Finish.LAST, NatsManagedConnection.COMMIT_TIMEOUT);
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             why = "the streams cannot be listed (" + e.getMessage() + ")";
+            if (this == AUTO) {
+                fellBack("?", why); // not the transaction's doing: say so, once a minute
+            }
         }
         if (why != null && this == REQUIRED) {
             throw new NatsException("Not committed: atomicCommit=required, and this transaction's " + messages.size()

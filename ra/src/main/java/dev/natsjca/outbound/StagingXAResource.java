@@ -92,6 +92,8 @@ final class StagingXAResource extends NoRecoveryXAResource {
         AtomicBatch batch;
         /** The heuristic outcome reported by commit, until the transaction manager forgets the branch. */
         int heuristic;
+        /** Its messages are being sent by a one-phase commit, which a rollback cannot stop any more. */
+        boolean onePhase;
     }
 
     private final NatsManagedConnection connection;
@@ -245,6 +247,15 @@ final class StagingXAResource extends NoRecoveryXAResource {
                 throw xa(XAException.XA_RBROLLBACK, "prepare(" + Xids.describe(xid) + "): the transaction manager rolled the branch "
                         + "back while its messages were being sent");
             }
+            if (b != null && batch != null && !connection.isUsable()) {
+                // Destroyed while the batch was staged: no commit could be sent on it.
+                branches.remove(xid);
+                tombstones.put(xid, "the NATS connection was destroyed during prepare");
+                failAcks(toSend, new NatsException("Not published: the NATS connection was destroyed during prepare"));
+                connection.monitor().rolledBack();
+                throw xa(XAException.XA_RBROLLBACK, "prepare(" + Xids.describe(xid) + "): the NATS connection was "
+                        + "destroyed while the batch was staged; nothing of it is stored");
+            }
             if (b != null) {
                 b.batch = batch;
                 b.state = State.PREPARED;
@@ -284,8 +295,8 @@ final class StagingXAResource extends NoRecoveryXAResource {
             throw rolledBackHere(xid, batch.messages(), new NatsException("Not published: stream '" + batch.stream()
                     + "' refused the transaction's batch at prepare, nothing of it is stored: " + r.getMessage()
                     + (r.code == AtomicBatch.TOO_MANY_BATCHES ? " (the server holds at most 50 batches in prepare per "
-                    + "stream; retry the transaction)" : ""), r), r.code == AtomicBatch.TOO_MANY_BATCHES
-                    ? XAException.XA_RBTRANSIENT : r.timedOut ? XAException.XA_RBTIMEOUT : XAException.XA_RBINTEGRITY);
+                    + "stream; retry the transaction)" : ""), r), r.transientRefusal() ? XAException.XA_RBTRANSIENT
+                    : r.timedOut ? XAException.XA_RBTIMEOUT : XAException.XA_RBINTEGRITY);
         }
     }
 
@@ -337,6 +348,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
                     throw xa(XAException.XAER_PROTO, "commit(" + Xids.describe(xid) + ", one-phase): the branch is " + b.state);
                 }
                 b.state = State.SENDING;
+                b.onePhase = true;
                 toSend = List.copyOf(b.staged);
                 batch = null;
             }
@@ -393,11 +405,21 @@ final class StagingXAResource extends NoRecoveryXAResource {
             // again, say): one by one, as without atomic commit, the stream drops the repeat and
             // stores the rest.
             AtomicCommit.fellBack(batch.stream(), f.getMessage());
+            if (!connection.awaitConnected(NatsManagedConnection.COMMIT_TIMEOUT)) {
+                heuristic(xid, batch, toSend, new AtomicBatch.CommitFailed("the batch was refused for a repeated "
+                        + "message id, and the connection to NATS did not come back to send it one by one",
+                        AtomicBatch.Outcome.ROLLED_BACK, f));
+            }
             try {
                 connection.sendStaged(toSend);
             } catch (RuntimeException e) {
+                long stored = toSend.stream().filter(m -> m.ack() != null && m.ack().isDone()
+                        && !m.ack().isCompletedExceptionally()).count();
+                boolean unknown = e.getMessage() == null
+                        || !e.getMessage().contains("sent, not confirmed (core NATS, or no acknowledgement): none");
                 heuristic(xid, batch, toSend, new AtomicBatch.CommitFailed("sent one by one after the batch was "
-                        + "refused for a repeated message id: " + e.getMessage(), AtomicBatch.Outcome.HAZARD, e));
+                        + "refused for a repeated message id: " + e.getMessage(), unknown ? AtomicBatch.Outcome.HAZARD
+                        : stored == 0 ? AtomicBatch.Outcome.ROLLED_BACK : AtomicBatch.Outcome.MIXED, e));
             }
         }
         synchronized (this) {
@@ -427,11 +449,15 @@ final class StagingXAResource extends NoRecoveryXAResource {
      */
     private void heuristic(Xid xid, AtomicBatch batch, List<Staged> staged, AtomicBatch.CommitFailed f)
             throws XAException {
-        boolean rolledBack = f.outcome != AtomicBatch.Outcome.HAZARD;
-        int code = rolledBack ? XAException.XA_HEURRB : XAException.XA_HEURHAZ;
+        int code = switch (f.outcome) {
+            case HAZARD -> XAException.XA_HEURHAZ;
+            case MIXED -> XAException.XA_HEURMIX;
+            default -> XAException.XA_HEURRB;
+        };
         String what = "NATS transaction branch " + Xids.describe(xid) + ": the commit of its " + staged.size() + " message(s) to stream '"
-                + batch.stream() + "' (atomic batch " + batch.id() + ") " + (rolledBack ? "stored nothing" :
-                "has an unknown outcome") + ": " + f.getMessage();
+                + batch.stream() + "' (atomic batch " + batch.id() + ") " + (code == XAException.XA_HEURRB ? "stored nothing"
+                : code == XAException.XA_HEURMIX ? "stored only some of them" : "has an unknown outcome") + ": "
+                + f.getMessage();
         LOG.log(Level.ERROR, what);
         failAcks(staged, new NatsException(what, f));
         synchronized (this) {
@@ -448,34 +474,42 @@ final class StagingXAResource extends NoRecoveryXAResource {
     }
 
     @Override
-    public synchronized void rollback(Xid xid) throws XAException {
+    public void rollback(Xid xid) throws XAException {
+        AtomicBatch abort = rollbackBranch(xid);
+        if (abort != null) {
+            abort.abort(); // outside the lock: it publishes. Nothing of it is stored, and now nothing can be
+        }
+    }
+
+    /** @return the batch to abort, or {@code null} */
+    private synchronized AtomicBatch rollbackBranch(Xid xid) throws XAException {
         Branch b = known(xid, "rollback");
         if (b == null) {
-            return; // rolled back here already
+            return null; // rolled back here already
         }
         if (b.state == State.HEURISTIC && b.heuristic == XAException.XA_HEURRB) {
             branches.remove(xid); // rolled back already, as asked
-            return;
+            return null;
         }
-        if (b.state == State.HEURISTIC || b.state == State.COMMITTING) {
-            throw xa(b.state == State.HEURISTIC ? b.heuristic : XAException.XAER_PROTO, "rollback(" + xid
-                    + "): the branch is " + (b.state == State.HEURISTIC ? "completed heuristically" : "committing"));
+        if (b.state == State.HEURISTIC || b.state == State.COMMITTING || (b.state == State.SENDING && b.onePhase)) {
+            throw xa(b.state == State.HEURISTIC ? b.heuristic : XAException.XAER_PROTO, "rollback("
+                    + Xids.describe(xid) + "): the branch is " + (b.state == State.HEURISTIC
+                    ? "completed heuristically" : "committing"));
         }
         if (b.state == State.PREPARED) {
             branches.remove(xid);
             connection.monitor().rolledBack();
             if (b.batch != null) {
-                b.batch.abort(); // nothing of it is stored, and now nothing can be
                 failAcks(b.staged, new NatsException("Not published: the transaction rolled back"));
-            } else {
-                warnSentAnyway(b.staged.size());
+                return b.batch;
             }
-            return;
+            warnSentAnyway(b.staged.size());
+            return null;
         }
         if (b.state == State.SENDING) {
             // A transaction manager rolling back (a timeout) while prepare sends: prepare ends it.
             b.rollbackWhileSending = true;
-            return;
+            return null;
         }
         if (b.state == State.ACTIVE || b.state == State.SUSPENDED) {
             dissociate(xid, b, "rolled back");
@@ -487,6 +521,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             connection.monitor().rolledBack();
         }
         branches.remove(xid);
+        return null;
     }
 
     /**
@@ -497,21 +532,26 @@ final class StagingXAResource extends NoRecoveryXAResource {
      * dropping the batch ten seconds later and the stages never completing. A branch completed
      * heuristically is forgotten here too: the transaction manager has its outcome.
      */
-    synchronized void completed(Xid xid, int status) {
-        Branch b = branches.get(xid);
-        if (b == null || b.state == State.SENDING || b.state == State.COMMITTING) {
-            return; // ended already, or the commit or prepare in progress ends it
-        }
-        if (b.state == State.HEURISTIC) {
-            branches.remove(xid);
-            return;
-        }
-        if (status == jakarta.transaction.Status.STATUS_COMMITTED) {
-            return;
-        }
-        if (b.state == State.PREPARED) {
-            LOG.log(Level.WARNING, "NATS transaction branch {0}: the transaction ended rolled back, but the transaction "
-                    + "manager never rolled this prepared branch back; rolling it back now", Xids.describe(xid));
+    void completed(Xid xid, int status) {
+        synchronized (this) {
+            Branch b = branches.get(xid);
+            if (b == null || b.state == State.SENDING || b.state == State.COMMITTING) {
+                return; // ended already, or the commit or prepare in progress ends it
+            }
+            if (b.state == State.HEURISTIC) {
+                // Bounded from here on: forget still answers, commit says it was rolled back.
+                branches.remove(xid);
+                tombstones.put(xid, "completed heuristically (" + b.heuristic + ")");
+                return;
+            }
+            if (status == jakarta.transaction.Status.STATUS_COMMITTED) {
+                return;
+            }
+            if (b.state == State.PREPARED) {
+                LOG.log(Level.WARNING, "NATS transaction branch {0}: the transaction ended rolled back, but the "
+                        + "transaction manager never rolled this prepared branch back; rolling it back now",
+                        Xids.describe(xid));
+            }
         }
         try {
             rollback(xid);
@@ -524,9 +564,15 @@ final class StagingXAResource extends NoRecoveryXAResource {
     /** Forgets a branch completed heuristically (or one this resource rolled back on its own). */
     @Override
     public synchronized void forget(Xid xid) throws XAException {
-        if (known(xid, "forget") != null) {
-            branches.remove(xid);
+        Branch b = known(xid, "forget");
+        if (b == null) {
+            return;
         }
+        if (b.state != State.HEURISTIC) {
+            throw xa(XAException.XAER_PROTO, "forget(" + Xids.describe(xid) + "): the branch is " + b.state
+                    + ", not completed heuristically");
+        }
+        branches.remove(xid);
     }
 
     private static void warnSentAnyway(int n) {

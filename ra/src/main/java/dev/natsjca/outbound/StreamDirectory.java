@@ -27,7 +27,7 @@ final class StreamDirectory {
     static final Duration MIN_RELIST = Duration.ofSeconds(1);
 
     /** A stream as the planner needs it. */
-    record Stream(String name, List<String> subjects, boolean atomic, Duration duplicateWindow) {
+    record Stream(String name, List<String> subjects, boolean atomic, Duration duplicateWindow, long maxMessageSize) {
     }
 
     private final Connection connection;
@@ -71,7 +71,7 @@ final class StreamDirectory {
         for (StreamInfo info : connection.jetStreamManagement().getStreams()) {
             StreamConfiguration c = info.getConfiguration();
             all.add(new Stream(c.getName(), c.getSubjects() == null ? List.of() : List.copyOf(c.getSubjects()),
-                    c.getAllowAtomicPublish(), c.getDuplicateWindow()));
+                    c.getAllowAtomicPublish(), c.getDuplicateWindow(), c.getMaxMsgSize()));
         }
         streams = all;
         listedAt = now;

@@ -461,6 +461,107 @@ class AtomicCommitTest {
     }
 
     @Test
+    void aMessageTooBigForTheServerVotesRollbackAndLeavesNoBranchBehind() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), null);
+        Xid xid = new TestXid();
+        XAResource xa = mc.getXAResource();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        NatsConnection h = handle(mc);
+        h.jetStreamPublish(subjects + ".a", null, new byte[10], null);
+        // Fits max_payload alone; not with the batch's headers.
+        h.jetStreamPublish(subjects + ".b", null, new byte[(int) mc.maxPayload() - 60], null);
+        xa.end(xid, XAResource.TMSUCCESS);
+        XAException e = assertThrows(XAException.class, () -> xa.prepare(xid));
+        assertEquals(XAException.XA_RBINTEGRITY, e.errorCode);
+        assertTrue(e.getMessage().contains("message 2 of 2") && e.getMessage().contains("max_payload"), e.getMessage());
+        XAException gone = assertThrows(XAException.class, () -> xa.commit(xid, false));
+        assertEquals(XAException.XA_RBROLLBACK, gone.errorCode, "known as rolled back, not stuck sending");
+        assertEquals(0, stored());
+    }
+
+    @Test
+    void theLastMessageIsCheckedAgainstTheStreamsLimitBeforeTheVoteWhenTheCommitTravelsInIt() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), null);
+        List<StagingXAResource.Staged> messages = List.of(
+                new StagingXAResource.Staged(subjects + ".a", null, new byte[10], true, null, null, true),
+                new StagingXAResource.Staged(subjects + ".b", null, new byte[1000], true, null, null, true));
+        AtomicBatch batch = new AtomicBatch(mc, messages, stream, 500, AtomicBatch.Finish.LAST, Duration.ofSeconds(5));
+        AtomicBatch.Refused r = assertThrows(AtomicBatch.Refused.class, batch::stage);
+        assertTrue(r.getMessage().contains("message 2 of 2") && r.getMessage().contains("max_msg_size of 500"),
+                r.getMessage());
+        assertEquals(0, stored());
+    }
+
+    @Test
+    void aCommitOnAnInterruptedThreadStillReachesTheServer() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), null);
+        Xid xid = staged(mc, 2, null);
+        assertEquals(XAResource.XA_OK, mc.getXAResource().prepare(xid));
+        Thread.currentThread().interrupt(); // jnats drops what an interrupted thread writes
+        try {
+            mc.getXAResource().commit(xid, false);
+            assertTrue(Thread.currentThread().isInterrupted(), "the thread's interrupt is kept for its owner");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(2, stored());
+    }
+
+    @Test
+    void afterAnUnansweredCommitARefusedResendIsAnUnknownOutcomeAndADuplicateProvesItStored() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), null);
+        List<StagingXAResource.Staged> messages = new ArrayList<>();
+        for (int k = 1; k <= 2; k++) {
+            Headers h = new Headers();
+            h.put("Nats-Msg-Id", io.nats.client.NUID.nextGlobal());
+            messages.add(new StagingXAResource.Staged(subjects + ".lost", h, new byte[] {(byte) k}, true, null, null,
+                    true));
+        }
+        AtomicBatch batch = new AtomicBatch(mc, messages, stream, AtomicBatch.Finish.EOB, Duration.ofSeconds(5));
+        batch.stage();
+        batch.commit(); // stored; suppose its answer never came
+        assertEquals(2, stored());
+        // Fifty batches open on the stream: the re-send is refused for the moment, again and again.
+        List<String> open = new ArrayList<>();
+        for (int k = 0; k < 50; k++) {
+            String id = io.nats.client.NUID.nextGlobal();
+            Headers h = new Headers();
+            h.put("Nats-Batch-Id", id);
+            h.put("Nats-Batch-Sequence", "1");
+            Message reply = observer.request(io.nats.client.impl.NatsMessage.builder().subject(subjects + ".other")
+                    .headers(h).data(new byte[1]).build(), WAIT);
+            assertEquals(0, reply.getData().length, new String(reply.getData(), StandardCharsets.UTF_8));
+            open.add(id);
+        }
+        AtomicBatch.CommitFailed unknown = assertThrows(AtomicBatch.CommitFailed.class,
+                () -> batch.afterUnansweredCommit(Duration.ofSeconds(1)));
+        assertEquals(AtomicBatch.Outcome.HAZARD, unknown.outcome, "never 'nothing stored' after an unanswered commit: "
+                + unknown.getMessage());
+        for (String id : open) { // abort them
+            Headers h = new Headers();
+            h.put("Nats-Batch-Id", id);
+            h.put("Nats-Batch-Sequence", "3");
+            observer.publish(io.nats.client.impl.NatsMessage.builder().subject(subjects + ".other").headers(h)
+                    .data(new byte[0]).build());
+        }
+        observer.flush(WAIT);
+        PublishAck ack = batch.afterUnansweredCommit(Duration.ofSeconds(5));
+        assertTrue(ack.isDuplicate(), "the re-send proves the lost commit stored the batch");
+        assertEquals(2, stored(), "and stores nothing twice");
+    }
+
+    @Test
+    void forgetIsOnlyForABranchCompletedHeuristically() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), null);
+        Xid xid = staged(mc, 1, null);
+        assertEquals(XAResource.XA_OK, mc.getXAResource().prepare(xid));
+        XAException e = assertThrows(XAException.class, () -> mc.getXAResource().forget(xid));
+        assertEquals(XAException.XAER_PROTO, e.errorCode);
+        mc.getXAResource().commit(xid, false);
+        assertEquals(1, stored(), "the prepared branch was still committed");
+    }
+
+    @Test
     void applicationsCannotSendTheBatchProtocolsHeaders() throws Exception {
         NatsManagedConnection mc = connect(NATS.server().url(), null);
         Headers h = new Headers();
