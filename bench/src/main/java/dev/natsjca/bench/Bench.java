@@ -185,17 +185,8 @@ public final class Bench {
         // before its messages' acknowledgements, so these are the limits the transactions compare with.
         Variant rawEach = variant("raw jnats publish, each ack awaited", receiver,
                 (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> js.publish(subject, h, d)));
-        Variant rawPer100 = variant("raw jnats publishAsync, acks awaited every 100", receiver, (n, size, rate) -> {
-            List<CompletableFuture<PublishAck>> acks = new ArrayList<>(100);
-            long first = Sender.send(n, size, rate, (h, d) -> {
-                acks.add(js.publishAsync(subject, h, d));
-                if (acks.size() == 100) {
-                    awaitAll(acks);
-                }
-            });
-            awaitAll(acks);
-            return first;
-        });
+        Variant rawPer100 = variant("raw jnats publishAsync, acks awaited every 100", receiver,
+                (n, size, rate) -> publishAsyncAwaitingEvery(100, js, subject, n, size, rate));
         Variant tx1 = variant("adapter: transactional publish, 1 per commit", receiver,
                 (n, size, rate) -> transacted(n, size, rate, 1, handle, xa, subject));
         Variant tx100 = variant("adapter: transactional publish, 100 per commit", receiver,
@@ -230,17 +221,8 @@ public final class Bench {
         NatsConnection preparedHandle = (NatsConnection) prepared.getConnection(null, null);
         Variant rawEach = variant("raw jnats publish, each ack awaited", receiver,
                 (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> js.publish(subject, h, d)));
-        Variant rawPer100 = variant("raw jnats publishAsync, acks awaited every 100", receiver, (n, size, rate) -> {
-            List<CompletableFuture<PublishAck>> acks = new ArrayList<>(100);
-            long first = Sender.send(n, size, rate, (h, d) -> {
-                acks.add(js.publishAsync(subject, h, d));
-                if (acks.size() == 100) {
-                    awaitAll(acks);
-                }
-            });
-            awaitAll(acks);
-            return first;
-        });
+        Variant rawPer100 = variant("raw jnats publishAsync, acks awaited every 100", receiver,
+                (n, size, rate) -> publishAsyncAwaitingEvery(100, js, subject, n, size, rate));
         List<Variant> variants = new ArrayList<>(List.of(rawEach));
         for (int perCommit : new int[] {1, 100}) {
             if (perCommit == 100) {
@@ -679,6 +661,20 @@ public final class Bench {
     }
 
     /** Waits for every acknowledgement, then forgets them. */
+    /** Publishes asynchronously, awaiting the acknowledgements every {@code every} messages: a transaction's durability points. */
+    private static long publishAsyncAwaitingEvery(int every, JetStream js, String subject, int n, int size, int rate)
+            throws Exception {
+        List<CompletableFuture<PublishAck>> acks = new ArrayList<>(every);
+        long first = Sender.send(n, size, rate, (h, d) -> {
+            acks.add(js.publishAsync(subject, h, d));
+            if (acks.size() == every) {
+                awaitAll(acks);
+            }
+        });
+        awaitAll(acks);
+        return first;
+    }
+
     private static void awaitAll(List<CompletableFuture<PublishAck>> acks) throws Exception {
         for (CompletableFuture<PublishAck> a : acks) {
             a.get(30, TimeUnit.SECONDS);

@@ -15,11 +15,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.NUID;
-import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
-import io.nats.client.impl.Headers;
-import io.nats.client.impl.NatsMessage;
-import io.nats.client.support.NatsJetStreamConstants;
 
 /**
  * One transaction's JetStream messages as an atomic batch (ADR-50, nats-server 2.12+): staged on
@@ -70,12 +66,11 @@ final class AtomicBatch {
     static final int TOO_MANY_BATCHES = 10210;
     /** Not the server's error code: its 503 status, no stream listening (or none yet, after a leader change). */
     static final int NO_RESPONDERS = 503;
+    /** Not the server's: a message over a size limit only with the batch's headers; sent alone it may fit. */
+    static final int TOO_BIG_IN_A_BATCH = -2;
     /** Between attempts of a commit the server refused for the moment. */
     private static final Duration BACKOFF = Duration.ofMillis(200);
 
-    private static final String BATCH_ID = NatsJetStreamConstants.NATS_BATCH_ID_HDR;
-    private static final String BATCH_SEQUENCE = NatsJetStreamConstants.NATS_BATCH_SEQUENCE_HDR;
-    private static final String BATCH_COMMIT = NatsJetStreamConstants.NATS_BATCH_COMMIT_HDR;
 
     /** How the commit is sent. */
     enum Finish {
@@ -126,7 +121,7 @@ final class AtomicBatch {
          */
         boolean capability() {
             return code == NOT_ENABLED || code == TOO_MANY_BATCHES || code == TOO_MANY_MESSAGES
-                    || code == UNSUPPORTED_HEADER || code == DUPLICATE;
+                    || code == UNSUPPORTED_HEADER || code == DUPLICATE || code == TOO_BIG_IN_A_BATCH;
         }
     }
 
@@ -149,8 +144,11 @@ final class AtomicBatch {
     private final Duration timeout;
     /** The stream's {@code max_msg_size}, or 0 for none. */
     private final long maxMessageSize;
+    private final BatchMessages wire;
     private String id;
     private long lastSentNanos;
+    /** An interrupt came while a public method ran: it is the caller's, given back when the method returns. */
+    private boolean interruptedDuring;
 
     /**
      * @param messages the transaction's JetStream messages, in publish order, all to {@code stream}
@@ -168,6 +166,7 @@ final class AtomicBatch {
         this.connection = connection;
         this.nats = connection.jnats();
         this.messages = List.copyOf(messages);
+        this.wire = new BatchMessages(this.messages);
         this.stream = stream;
         this.finish = finish;
         this.timeout = timeout;
@@ -180,6 +179,11 @@ final class AtomicBatch {
 
     String stream() {
         return stream;
+    }
+
+    /** @return each message's acknowledgement, from the batch's */
+    List<PublishAck> acks(PublishAck batchAck) throws IOException, JetStreamApiException {
+        return wire.acks(batchAck);
     }
 
     /** @return the transaction's messages, in publish order */
@@ -195,13 +199,14 @@ final class AtomicBatch {
      */
     void stage() throws Refused {
         boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
+        interruptedDuring = false;
         try {
             id = NUID.nextGlobal();
-            checkSizes(whole(id));
+            checkSizes(wire.whole(id));
             int upTo = finish == Finish.EOB ? messages.size() : messages.size() - 1;
             List<Message> batch = new ArrayList<>(upTo);
             for (int k = 0; k < upTo; k++) {
-                batch.add(message(k, id, null));
+                batch.add(wire.message(k, id, null));
             }
             try {
                 awaitStaged(send(batch), System.nanoTime() + timeout.toNanos(), batch.size());
@@ -214,7 +219,7 @@ final class AtomicBatch {
                 throw r;
             }
         } finally {
-            if (interrupted) {
+            if (interrupted || interruptedDuring) {
                 Thread.currentThread().interrupt();
             }
         }
@@ -231,14 +236,15 @@ final class AtomicBatch {
         for (int k = 0; k < batch.size(); k++) {
             Message m = batch.get(k);
             long size = (long) m.getData().length + (m.getHeaders() == null ? 0 : m.getHeaders().serializedLength());
-            if (payload > 0 && size > payload) {
+            long limit = Math.min(payload > 0 ? payload : Long.MAX_VALUE,
+                    maxMessageSize > 0 ? maxMessageSize : Long.MAX_VALUE);
+            if (size > limit) {
+                // Sent alone, without the batch's headers, it may still fit: then it is the batch that does not.
+                long alone = wire.sizeAlone(k);
                 throw new Refused("message " + (k + 1) + " of " + batch.size() + " (subject '" + m.getSubject() + "') is "
-                        + size + " bytes with its headers, over the server's max_payload of " + payload, -1, false, null);
-            }
-            if (maxMessageSize > 0 && size > maxMessageSize) {
-                throw new Refused("message " + (k + 1) + " of " + batch.size() + " (subject '" + m.getSubject() + "') is "
-                        + size + " bytes with its headers, over stream '" + stream + "''s max_msg_size of "
-                        + maxMessageSize, -1, false, null);
+                        + size + " bytes with its headers, over " + (limit == payload ? "the server's max_payload of "
+                        : "stream '" + stream + "''s max_msg_size of ") + limit, alone > limit ? -1 : TOO_BIG_IN_A_BATCH,
+                        false, null);
             }
         }
     }
@@ -258,13 +264,14 @@ final class AtomicBatch {
         // so that no commit of ours can still store it once we report it rolled back.
         long deadline = Math.max(System.nanoTime() + timeout.toNanos(),
                 lastSentNanos + LIFETIME.toNanos() + ATTEMPT.toNanos());
-        Message commit = finish == Finish.EOB ? endOfBatch(id, messages.size() + 1)
-                : message(messages.size() - 1, id, "1");
+        Message commit = finish == Finish.EOB ? wire.endOfBatch(id, messages.size() + 1)
+                : wire.message(messages.size() - 1, id, "1");
         boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
+        interruptedDuring = false;
         try {
             return finishWithin(List.of(commit), deadline, false);
         } finally {
-            if (interrupted) {
+            if (interrupted || interruptedDuring) {
                 Thread.currentThread().interrupt();
             }
         }
@@ -280,15 +287,17 @@ final class AtomicBatch {
     PublishAck commitAll() throws Refused, CommitFailed {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
+        interruptedDuring = false;
         try {
             id = NUID.nextGlobal();
-            List<Message> all = whole(id);
+            List<Message> all = wire.whole(id);
             checkSizes(all);
             List<CompletableFuture<Message>> replies;
             try {
                 replies = send(all);
             } catch (RuntimeException e) {
                 // Refused by jnats before the commit (the last message) was queued: nothing can be stored.
+                abort(); // what was queued would hold one of the stream's batches until the server drops it
                 throw new Refused("sending the batch failed: " + e.getMessage(), -1, false, e);
             }
             try {
@@ -300,7 +309,7 @@ final class AtomicBatch {
             }
             return finishWithin(null, deadline, true);
         } finally {
-            if (interrupted) {
+            if (interrupted || interruptedDuring) {
                 Thread.currentThread().interrupt();
             }
         }
@@ -319,16 +328,16 @@ final class AtomicBatch {
         if (id == null || nats.getStatus() != Connection.Status.CONNECTED) {
             return;
         }
+        boolean interrupted = Thread.interrupted(); // jnats would drop the abort
         try {
-            Headers h = new Headers();
-            h.put(BATCH_ID, id);
-            h.put(BATCH_SEQUENCE, Integer.toString(messages.size() + 2));
-            h.put(dev.natsjca.api.NatsHeaders.BATCH_ABORT, "rolled back");
-            nats.publish(NatsMessage.builder().subject(messages.get(messages.size() - 1).subject()).headers(h)
-                    .data(new byte[0]).build());
+            nats.publish(wire.abort(id));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "Abort of batch {0} not sent ({1}); the server drops it after {2}",
                     id, e.getMessage(), LIFETIME);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -345,11 +354,15 @@ final class AtomicBatch {
         Throwable last = null;
         while (System.nanoTime() < deadline) {
             if (!connection.awaitConnected(Duration.ofNanos(deadline - System.nanoTime()))) {
+                if (Thread.interrupted()) {
+                    interruptedDuring = true; // not a reason to stop before the deadline
+                    continue;
+                }
                 break;
             }
             if (next == null) {
                 id = NUID.nextGlobal();
-                next = whole(id);
+                next = wire.whole(id);
             }
             long attemptEnd = Math.min(deadline, System.nanoTime() + ATTEMPT.toNanos());
             List<CompletableFuture<Message>> replies;
@@ -403,13 +416,13 @@ final class AtomicBatch {
     }
 
     /** Waits a little before the next attempt, never past {@code deadline}. */
-    private static void pause(long deadline) {
+    private void pause(long deadline) {
         long nanos = Math.min(BACKOFF.toNanos(), deadline - System.nanoTime());
         if (nanos > 0) {
             try {
                 TimeUnit.NANOSECONDS.sleep(nanos);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                interruptedDuring = true;
             }
         }
     }
@@ -421,65 +434,9 @@ final class AtomicBatch {
     /** An earlier, unanswered commit stored the batch: its sequences are not known here. */
     private PublishAck storedEarlier() throws CommitFailed {
         try {
-            return ack("{\"stream\":\"" + stream + "\",\"seq\":0,\"duplicate\":true}");
+            return BatchMessages.ackOf("{\"stream\":\"" + stream + "\",\"seq\":0,\"duplicate\":true}");
         } catch (IOException | JetStreamApiException e) {
             throw new CommitFailed("stored, but its acknowledgement cannot be made: " + e, Outcome.HAZARD, e);
-        }
-    }
-
-    /** @return the whole batch under {@code batchId}, the last message (or a marker) committing it */
-    private List<Message> whole(String batchId) {
-        List<Message> all = new ArrayList<>(messages.size() + 1);
-        int n = messages.size();
-        for (int k = 0; k < n; k++) {
-            all.add(message(k, batchId, k == n - 1 ? "1" : null));
-        }
-        return all;
-    }
-
-    private Message message(int k, String batchId, String commit) {
-        StagingXAResource.Staged s = messages.get(k);
-        Headers h = withOptions(NatsManagedConnection.copyOf(s.headers()), s.options());
-        h.put(BATCH_ID, batchId);
-        h.put(BATCH_SEQUENCE, Integer.toString(k + 1));
-        if (commit != null) {
-            h.put(BATCH_COMMIT, commit);
-        }
-        return NatsMessage.builder().subject(s.subject()).headers(h).data(s.data()).build();
-    }
-
-    private Message endOfBatch(String batchId, int sequence) {
-        Headers h = new Headers();
-        h.put(BATCH_ID, batchId);
-        h.put(BATCH_SEQUENCE, Integer.toString(sequence));
-        h.put(BATCH_COMMIT, "eob");
-        return NatsMessage.builder().subject(messages.get(messages.size() - 1).subject()).headers(h)
-                .data(new byte[0]).build();
-    }
-
-    /** The options a JetStream publish would turn into headers, as jnats does. */
-    static Headers withOptions(Headers headers, PublishOptions o) {
-        Headers h = headers == null ? new Headers() : headers;
-        if (o == null) {
-            return h;
-        }
-        if (o.getExpectedLastSequence() != PublishOptions.UNSET_LAST_SEQUENCE) {
-            h.put(NatsJetStreamConstants.EXPECTED_LAST_SEQ_HDR, Long.toString(o.getExpectedLastSequence()));
-        }
-        if (o.getExpectedLastSubjectSequence() != PublishOptions.UNSET_LAST_SEQUENCE) {
-            h.put(NatsJetStreamConstants.EXPECTED_LAST_SUB_SEQ_HDR, Long.toString(o.getExpectedLastSubjectSequence()));
-        }
-        putIfSet(h, NatsJetStreamConstants.EXPECTED_LAST_SUB_SEQ_SUB_HDR, o.getExpectedLastSubjectSequenceSubject());
-        putIfSet(h, NatsJetStreamConstants.EXPECTED_LAST_MSG_ID_HDR, o.getExpectedLastMsgId());
-        putIfSet(h, NatsJetStreamConstants.EXPECTED_STREAM_HDR, o.getExpectedStream());
-        putIfSet(h, NatsJetStreamConstants.MSG_ID_HDR, o.getMessageId());
-        putIfSet(h, NatsJetStreamConstants.MSG_TTL_HDR, o.getMessageTtl());
-        return h;
-    }
-
-    private static void putIfSet(Headers h, String key, String value) {
-        if (value != null && !value.isEmpty()) {
-            h.put(key, value);
         }
     }
 
@@ -564,7 +521,7 @@ final class AtomicBatch {
             }
             throw new Refused("message " + (k + 1) + ": " + cause, -1, true, cause);
         } catch (InterruptedException e) {
-            // Not kept: the callers restore the thread's flag when they return, and must still send meanwhile.
+            interruptedDuring = true; // given back when the caller returns: it must still send meanwhile
             throw new Refused("interrupted waiting for NATS", -1, true, e);
         }
     }
@@ -586,26 +543,5 @@ final class AtomicBatch {
             throw new Refused("message " + (k + 1) + ": not a JetStream acknowledgement: "
                     + new String(reply.getData(), StandardCharsets.UTF_8), -1, false, e);
         }
-    }
-
-    /** @return each message's acknowledgement, from the batch's: its messages are stored one after another */
-    List<PublishAck> acks(PublishAck batchAck) throws IOException, JetStreamApiException {
-        List<PublishAck> acks = new ArrayList<>(messages.size());
-        int n = messages.size();
-        for (int k = 0; k < n; k++) {
-            if (batchAck.isDuplicate()) {
-                acks.add(batchAck);
-            } else {
-                long seq = batchAck.getSeqno() - (n - 1 - k);
-                acks.add(ack("{\"stream\":\"" + batchAck.getStream() + "\",\"seq\":" + seq + ",\"batch\":\""
-                        + batchAck.getBatchId() + "\",\"count\":" + n + "}"));
-            }
-        }
-        return acks;
-    }
-
-    private static PublishAck ack(String json) throws IOException, JetStreamApiException {
-        return new PublishAck(NatsMessage.builder().subject("ack").data(json.getBytes(StandardCharsets.UTF_8))
-                .build());
     }
 }

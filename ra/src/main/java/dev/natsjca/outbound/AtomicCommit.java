@@ -150,7 +150,7 @@ enum AtomicCommit {
 
     /** @return why a message's condition keeps it out of an atomic batch, or {@code null} */
     private String conditionProblem(StagingXAResource.Staged s, int k, Set<String> subjectsSoFar, boolean twoPhase) {
-        Headers h = AtomicBatch.withOptions(NatsManagedConnection.copyOf(s.headers()), s.options());
+        Headers h = BatchMessages.withOptions(NatsManagedConnection.copyOf(s.headers()), s.options());
         if (h.containsKeyIgnoreCase(NatsJetStreamConstants.EXPECTED_LAST_MSG_ID_HDR)) {
             return "expects a last message id, which a batch cannot carry";
         }

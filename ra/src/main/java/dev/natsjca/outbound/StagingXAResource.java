@@ -76,8 +76,8 @@ final class StagingXAResource extends NoRecoveryXAResource {
     /** Where a branch is in the protocol. */
     private enum State { ACTIVE, SUSPENDED, ENDED, ROLLBACK_ONLY, SENDING, PREPARED, COMMITTING, HEURISTIC, DISCARDED }
 
-    /** Branches this resource rolled back on its own (a failed send, a destroyed connection), remembered this many at most. */
-    static final int MAX_TOMBSTONES = 64;
+    /** Branches this resource ended on its own (a failed send, a destroyed connection), remembered this many at most. */
+    static final int MAX_TOMBSTONES = Tombstones.MAX;
 
     /** One transaction branch on this connection. */
     private static final class Branch {
@@ -98,17 +98,8 @@ final class StagingXAResource extends NoRecoveryXAResource {
 
     private final NatsManagedConnection connection;
     private final Map<Xid, Branch> branches = new ConcurrentHashMap<>();
-    /**
-     * Why each branch this resource rolled back on its own ended: a transaction manager that asks
-     * again (Payara retries a one-phase commit it takes for a transient failure) gets
-     * {@code XA_RBROLLBACK}, not "unknown". Guarded by this; the oldest go first.
-     */
-    private final Map<Xid, String> tombstones = new java.util.LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Xid, String> eldest) {
-            return size() > MAX_TOMBSTONES;
-        }
-    };
+    /** Branches this resource ended on its own, and how. Guarded by this. */
+    private final Tombstones tombstones = new Tombstones();
     // Guarded by this.
     private Xid current;
     /** Set when another thread ended the associated branch; publishes fail until cleanup or a new start. */
@@ -226,6 +217,18 @@ final class StagingXAResource extends NoRecoveryXAResource {
             b.state = State.SENDING; // nothing else may touch it while its messages go out
             toSend = List.copyOf(b.staged);
         }
+        // jnats drops what an interrupted thread writes: the flag waits until the branch is prepared.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return prepareSending(xid, toSend);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private int prepareSending(Xid xid, List<Staged> toSend) throws XAException {
         AtomicBatch batch = plan(xid, toSend, true);
         if (batch != null && !stage(xid, batch)) {
             batch = null; // the server cannot take it as a batch now: nothing of it is stored
@@ -233,24 +236,39 @@ final class StagingXAResource extends NoRecoveryXAResource {
         if (batch == null) {
             send(xid, toSend, false);
         }
-        synchronized (this) {
+        boolean abort = false;
+        try {
+            return prepared(xid, toSend, batch);
+        } catch (XAException e) {
+            abort = batch != null;
+            throw e;
+        } finally {
+            if (abort) {
+                batch.abort(); // outside the lock: it publishes
+            }
+        }
+    }
+
+    /** Prepare has sent: the branch is prepared, unless it was rolled back or its connection destroyed meanwhile. */
+    private synchronized int prepared(Xid xid, List<Staged> toSend, AtomicBatch batch) throws XAException {
+        {
             Branch b = branches.get(xid);
             if (b != null && b.rollbackWhileSending) {
                 branches.remove(xid);
+                tombstones.rolledBack(xid, "the transaction manager rolled it back during prepare");
                 connection.monitor().rolledBack();
                 if (batch != null) {
-                    batch.abort();
                     failAcks(toSend, new NatsException("Not published: the transaction rolled back"));
                 } else {
                     warnSentAnyway(toSend.size());
                 }
-                throw xa(XAException.XA_RBROLLBACK, "prepare(" + Xids.describe(xid) + "): the transaction manager rolled the branch "
-                        + "back while its messages were being sent");
+                throw xa(XAException.XA_RBROLLBACK, "prepare(" + Xids.describe(xid) + "): the transaction manager "
+                        + "rolled the branch back while its messages were being sent");
             }
             if (b != null && batch != null && !connection.isUsable()) {
                 // Destroyed while the batch was staged: no commit could be sent on it.
                 branches.remove(xid);
-                tombstones.put(xid, "the NATS connection was destroyed during prepare");
+                tombstones.rolledBack(xid, "the NATS connection was destroyed during prepare");
                 failAcks(toSend, new NatsException("Not published: the NATS connection was destroyed during prepare"));
                 connection.monitor().rolledBack();
                 throw xa(XAException.XA_RBROLLBACK, "prepare(" + Xids.describe(xid) + "): the NATS connection was "
@@ -304,7 +322,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
     private XAException rolledBackHere(Xid xid, List<Staged> staged, RuntimeException why, int code) {
         synchronized (this) {
             branches.remove(xid);
-            tombstones.put(xid, why.getMessage());
+            tombstones.rolledBack(xid, why.getMessage());
         }
         failAcks(staged, why instanceof NatsException n ? n : new NatsException(why.getMessage(), why));
         connection.monitor().rolledBack();
@@ -353,10 +371,18 @@ final class StagingXAResource extends NoRecoveryXAResource {
                 batch = null;
             }
         }
-        if (onePhase) {
-            commitOnePhase(xid, toSend);
-        } else {
-            commitBatch(xid, batch, toSend);
+        // jnats drops what an interrupted thread writes: the flag waits until the commit is over.
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (onePhase) {
+                commitOnePhase(xid, toSend);
+            } else {
+                commitBatch(xid, batch, toSend);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -533,18 +559,23 @@ final class StagingXAResource extends NoRecoveryXAResource {
      * heuristically is forgotten here too: the transaction manager has its outcome.
      */
     void completed(Xid xid, int status) {
+        AtomicBatch abort;
         synchronized (this) {
             Branch b = branches.get(xid);
-            if (b == null || b.state == State.SENDING || b.state == State.COMMITTING) {
-                return; // ended already, or the commit or prepare in progress ends it
+            if (b == null || b.state == State.COMMITTING || (b.state == State.SENDING && b.onePhase)) {
+                return; // ended already, or the commit in progress ends it
             }
             if (b.state == State.HEURISTIC) {
-                // Bounded from here on: forget still answers, commit says it was rolled back.
+                // Bounded from here on: forget still answers, and commit still tells the outcome.
                 branches.remove(xid);
-                tombstones.put(xid, "completed heuristically (" + b.heuristic + ")");
+                tombstones.heuristic(xid, b.heuristic, "completed heuristically");
                 return;
             }
             if (status == jakarta.transaction.Status.STATUS_COMMITTED) {
+                return;
+            }
+            if (b.state == State.SENDING) {
+                b.rollbackWhileSending = true; // the prepare in progress ends it
                 return;
             }
             if (b.state == State.PREPARED) {
@@ -552,12 +583,17 @@ final class StagingXAResource extends NoRecoveryXAResource {
                         + "transaction manager never rolled this prepared branch back; rolling it back now",
                         Xids.describe(xid));
             }
+            try {
+                abort = rollbackBranch(xid);
+                tombstones.rolledBack(xid, "rolled back when its transaction completed rolled back");
+            } catch (XAException e) {
+                LOG.log(Level.WARNING, "NATS transaction branch {0}: rollback after completion failed: {1}",
+                        Xids.describe(xid), e.getMessage());
+                return;
+            }
         }
-        try {
-            rollback(xid);
-        } catch (XAException e) {
-            LOG.log(Level.WARNING, "NATS transaction branch {0}: rollback after completion failed: {1}",
-                    Xids.describe(xid), e.getMessage());
+        if (abort != null) {
+            abort.abort();
         }
     }
 
@@ -593,7 +629,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
         } catch (RuntimeException e) {
             synchronized (this) {
                 branches.remove(xid);
-                tombstones.put(xid, "sending its messages failed: " + e.getMessage());
+                tombstones.rolledBack(xid, "sending its messages failed: " + e.getMessage());
             }
             connection.monitor().rolledBack();
             LOG.log(Level.WARNING, "NATS publish at commit failed; the transaction rolls back: {0}", e.getMessage());
@@ -633,20 +669,20 @@ final class StagingXAResource extends NoRecoveryXAResource {
         }
         failAcks(b.staged, new NatsException("Not published: " + why));
         branches.remove(xid);
-        tombstones.put(xid, why);
+        tombstones.rolledBack(xid, why);
     }
 
     private XAException discarded(Xid xid, String call) {
         String why = "the NATS connection was destroyed before the branch's messages could be sent; they are discarded";
         branches.remove(xid);
-        tombstones.put(xid, why);
+        tombstones.rolledBack(xid, why);
         return xa(XAException.XA_RBROLLBACK, call + "(" + Xids.describe(xid) + "): " + why);
     }
 
     /**
      * @return the branch
-     * @throws XAException {@code XA_RBROLLBACK} for a branch this resource rolled back on its own
-     *         (for rollback and forget, which end it, too: they then only forget it),
+     * @throws XAException {@code XA_RBROLLBACK} (or the heuristic outcome) for a branch this
+     *         resource ended on its own (forget, and rollback of one rolled back, only forget it),
      *         {@code XAER_NOTA} for one it never knew
      */
     private Branch known(Xid xid, String call) throws XAException {
@@ -654,13 +690,14 @@ final class StagingXAResource extends NoRecoveryXAResource {
         if (b != null) {
             return b;
         }
-        boolean ends = call.equals("rollback") || call.equals("forget");
-        String why = ends ? tombstones.remove(xid) : tombstones.get(xid);
-        if (why != null) {
-            if (ends) {
+        Tombstones.Tombstone t = tombstones.get(xid);
+        if (t != null) {
+            if (call.equals("forget") || (call.equals("rollback") && t.rolledBack())) {
+                tombstones.remove(xid);
                 return null;
             }
-            throw xa(XAException.XA_RBROLLBACK, call + "(" + Xids.describe(xid) + "): the branch was rolled back: " + why);
+            throw xa(t.code(), call + "(" + Xids.describe(xid) + "): the branch " + (t.code() == XAException.XA_RBROLLBACK
+                    ? "was rolled back: " : "ended heuristically: ") + t.why());
         }
         throw xa(XAException.XAER_NOTA, call + "(" + Xids.describe(xid) + "): unknown branch");
     }

@@ -206,7 +206,7 @@ class AtomicCommitTest {
             assertTrue(e.getCause().getMessage().contains("rolled back"), e.getCause().getMessage());
             assertEquals(0, stored());
             XAException gone = assertThrows(XAException.class, () -> mc.getXAResource().commit(xid, false));
-            assertEquals(XAException.XAER_NOTA, gone.errorCode, "the branch is over");
+            assertEquals(XAException.XA_RBROLLBACK, gone.errorCode, "the branch is over, rolled back");
         }
     }
 
@@ -293,6 +293,15 @@ class AtomicCommitTest {
             XAException e = assertThrows(XAException.class, () -> mc.getXAResource().commit(xid, false));
             assertEquals(XAException.XA_HEURHAZ, e.errorCode, e.getMessage());
             assertTrue(e.getMessage().contains("may or may not be stored"), e.getMessage());
+            // The transaction is over; asked again, the branch still tells its outcome, never "rolled back".
+            ((StagingXAResource) mc.getXAResource()).completed(xid, jakarta.transaction.Status.STATUS_COMMITTED);
+            assertEquals(XAException.XA_HEURHAZ, assertThrows(XAException.class,
+                    () -> mc.getXAResource().commit(xid, false)).errorCode);
+            assertEquals(XAException.XA_HEURHAZ, assertThrows(XAException.class,
+                    () -> mc.getXAResource().rollback(xid)).errorCode);
+            mc.getXAResource().forget(xid);
+            assertEquals(XAException.XAER_NOTA, assertThrows(XAException.class,
+                    () -> mc.getXAResource().commit(xid, false)).errorCode);
             proxy.restore();
         }
     }
@@ -461,22 +470,30 @@ class AtomicCommitTest {
     }
 
     @Test
-    void aMessageTooBigForTheServerVotesRollbackAndLeavesNoBranchBehind() throws Exception {
-        NatsManagedConnection mc = connect(NATS.server().url(), null);
-        Xid xid = new TestXid();
-        XAResource xa = mc.getXAResource();
-        xa.start(xid, XAResource.TMNOFLAGS);
-        NatsConnection h = handle(mc);
-        h.jetStreamPublish(subjects + ".a", null, new byte[10], null);
-        // Fits max_payload alone; not with the batch's headers.
-        h.jetStreamPublish(subjects + ".b", null, new byte[(int) mc.maxPayload() - 60], null);
-        xa.end(xid, XAResource.TMSUCCESS);
-        XAException e = assertThrows(XAException.class, () -> xa.prepare(xid));
-        assertEquals(XAException.XA_RBINTEGRITY, e.errorCode);
-        assertTrue(e.getMessage().contains("message 2 of 2") && e.getMessage().contains("max_payload"), e.getMessage());
-        XAException gone = assertThrows(XAException.class, () -> xa.commit(xid, false));
-        assertEquals(XAException.XA_RBROLLBACK, gone.errorCode, "known as rolled back, not stuck sending");
-        assertEquals(0, stored());
+    void aMessageThatFitsOnlyWithoutTheBatchHeadersIsSentAtPrepareOrRefusedWhenRequired() throws Exception {
+        for (String mode : new String[] {"auto", "required"}) {
+            NatsManagedConnection mc = connect(NATS.server().url(), mode);
+            Xid xid = new TestXid();
+            XAResource xa = mc.getXAResource();
+            xa.start(xid, XAResource.TMNOFLAGS);
+            NatsConnection h = handle(mc);
+            h.jetStreamPublish(subjects + ".a", null, new byte[10], null);
+            // Fits max_payload alone; not with the batch's headers.
+            h.jetStreamPublish(subjects + ".b", null, new byte[(int) mc.maxPayload() - 60], null);
+            xa.end(xid, XAResource.TMSUCCESS);
+            if (mode.equals("auto")) {
+                assertEquals(XAResource.XA_OK, xa.prepare(xid));
+                assertEquals(2, stored(), "sent at prepare, as without atomic commit");
+                xa.commit(xid, false);
+                continue;
+            }
+            XAException e = assertThrows(XAException.class, () -> xa.prepare(xid));
+            assertEquals(XAException.XA_RBINTEGRITY, e.errorCode);
+            assertTrue(e.getMessage().contains("message 2 of 2") && e.getMessage().contains("max_payload"), e.getMessage());
+            XAException gone = assertThrows(XAException.class, () -> xa.commit(xid, false));
+            assertEquals(XAException.XA_RBROLLBACK, gone.errorCode, "known as rolled back, not stuck sending");
+            assertEquals(2, stored());
+        }
     }
 
     @Test

@@ -10,30 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.natsjca.it.atomic.AtomicBean;
 import dev.natsjca.testing.Await;
-import dev.natsjca.testing.NatsServer;
-import dev.natsjca.testing.NatsServerExtension;
-import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.nats.client.api.MessageInfo;
 import jakarta.transaction.Status;
 
@@ -59,8 +48,7 @@ import jakarta.transaction.Status;
  *     the staged batch; nothing stored, no row.</li>
  * </ul>
  */
-@ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
-class AtomicCommitIT {
+class AtomicCommitIT extends AtomicAppTest {
 
     private static final Logger LOG = Logger.getLogger(AtomicCommitIT.class.getName());
     private static final String APP = "atomicapp";
@@ -70,23 +58,6 @@ class AtomicCommitIT {
         return AtomicApp.ear(APP, Map.of());
     }
 
-    private Connection client;
-    private JetStreamManagement jsm;
-    private String run;
-
-    @BeforeEach
-    void connect(NatsServer nats) throws Exception {
-        client = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(100)).build());
-        jsm = client.jetStreamManagement();
-        AtomicApp.createStream(jsm);
-        run = UUID.randomUUID().toString().replace("-", "");
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        client.close();
-    }
 
     @Test
     void aCommitStoresTheRowAndTheThreeMessagesAsOneAtomicBatch() throws Exception {

@@ -7,26 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.natsjca.testing.Await;
-import dev.natsjca.testing.NatsServer;
-import dev.natsjca.testing.NatsServerExtension;
-import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.nats.client.api.MessageInfo;
 
 /**
@@ -35,8 +23,7 @@ import io.nats.client.api.MessageInfo;
  * fails, the transaction rolls back, the row is gone, and the three messages stay stored: the
  * window atomic commit closes.
  */
-@ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
-class AtomicOffIT {
+class AtomicOffIT extends AtomicAppTest {
 
     private static final String APP = "atomicoffapp";
 
@@ -45,23 +32,6 @@ class AtomicOffIT {
         return AtomicApp.ear(APP, Map.of("atomicCommit", "off"));
     }
 
-    private Connection client;
-    private JetStreamManagement jsm;
-    private String run;
-
-    @BeforeEach
-    void connect(NatsServer nats) throws Exception {
-        client = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(100)).build());
-        jsm = client.jetStreamManagement();
-        AtomicApp.createStream(jsm);
-        run = UUID.randomUUID().toString().replace("-", "");
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        client.close();
-    }
 
     @Test
     void withoutAtomicCommitADatasourceCommitFailingAfterPrepareLeavesTheMessagesStored() throws Exception {

@@ -8,26 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.spec.EnterpriseArchive;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.natsjca.testing.Await;
-import dev.natsjca.testing.NatsServer;
-import dev.natsjca.testing.NatsServerExtension;
-import io.nats.client.Connection;
-import io.nats.client.JetStreamManagement;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.nats.client.api.MessageInfo;
 import jakarta.transaction.Status;
 
@@ -36,8 +24,7 @@ import jakarta.transaction.Status;
  * NATS publish beside a JetStream one) rolls back with the reason, sending and storing nothing and
  * writing no row; one whose messages can is committed atomically.
  */
-@ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
-class AtomicRequiredIT {
+class AtomicRequiredIT extends AtomicAppTest {
 
     private static final String APP = "atomicreqapp";
 
@@ -46,23 +33,6 @@ class AtomicRequiredIT {
         return AtomicApp.ear(APP, Map.of("atomicCommit", "required"));
     }
 
-    private Connection client;
-    private JetStreamManagement jsm;
-    private String run;
-
-    @BeforeEach
-    void connect(NatsServer nats) throws Exception {
-        client = Nats.connect(new Options.Builder().server(nats.url()).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(100)).build());
-        jsm = client.jetStreamManagement();
-        AtomicApp.createStream(jsm);
-        run = UUID.randomUUID().toString().replace("-", "");
-    }
-
-    @AfterEach
-    void disconnect() throws Exception {
-        client.close();
-    }
 
     @Test
     void aCoreNatsPublishInTheTransactionRollsItBackAndNothingIsSent() throws Exception {
