@@ -26,7 +26,8 @@ import jakarta.resource.spi.InvalidPropertyException;
  * the server checks expected sequences only when the batch commits, after the vote: so {@link #AUTO}
  * keeps a transaction with such a condition on today's mechanism, where a failed condition votes
  * rollback; {@link #REQUIRED} commits it atomically, and a failed condition then is a heuristic
- * rollback.
+ * rollback. The same for a stream that refuses messages when full ({@code discard: new}): its
+ * limits are applied to the batch at commit.
  */
 enum AtomicCommit {
     /** Atomic where possible; elsewhere, and when the server refuses a batch for capacity, today's mechanism. */
@@ -139,6 +140,10 @@ enum AtomicCommit {
         }
         if (!stream.atomic()) {
             return "stream '" + stream.name() + "' does not allow atomic publish (allow_atomic)";
+        }
+        if (twoPhase && this == AUTO && stream.refusesWhenFull()) {
+            return "stream '" + stream.name() + "' refuses messages when full (discard: new), which a batch learns "
+                    + "only at commit, after the vote";
         }
         Duration window = stream.duplicateWindow();
         if (window == null || window.compareTo(MIN_DUPLICATE_WINDOW) < 0) {

@@ -27,7 +27,12 @@ final class StreamDirectory {
     static final Duration MIN_RELIST = Duration.ofSeconds(1);
 
     /** A stream as the planner needs it. */
-    record Stream(String name, List<String> subjects, boolean atomic, Duration duplicateWindow, long maxMessageSize) {
+    /**
+     * @param refusesWhenFull whether the stream refuses new messages at a limit ({@code discard: new}
+     *        with a message, byte or per-subject limit): a batch learns that only at its commit
+     */
+    record Stream(String name, List<String> subjects, boolean atomic, Duration duplicateWindow, long maxMessageSize,
+                  boolean refusesWhenFull) {
     }
 
     private final Connection connection;
@@ -71,7 +76,9 @@ final class StreamDirectory {
         for (StreamInfo info : connection.jetStreamManagement().getStreams()) {
             StreamConfiguration c = info.getConfiguration();
             all.add(new Stream(c.getName(), c.getSubjects() == null ? List.of() : List.copyOf(c.getSubjects()),
-                    c.getAllowAtomicPublish(), c.getDuplicateWindow(), c.getMaxMsgSize()));
+                    c.getAllowAtomicPublish(), c.getDuplicateWindow(), c.getMaxMsgSize(),
+                    c.getDiscardPolicy() == io.nats.client.api.DiscardPolicy.New && (c.getMaxMsgs() > 0
+                            || c.getMaxBytes() > 0 || c.getMaxMsgsPerSubject() > 0)));
         }
         streams = all;
         listedAt = now;

@@ -355,6 +355,28 @@ class AtomicCommitTest {
     }
 
     @Test
+    void aStreamThatRefusesWhenFullDecidesTheVoteWithAutoAndTheCommitWithRequired() throws Exception {
+        jsm.updateStream(StreamConfiguration.builder(jsm.getStreamInfo(stream).getConfiguration())
+                .discardPolicy(io.nats.client.api.DiscardPolicy.New).maxMessages(1).build());
+        jsm.getStreamInfo(stream); // the directory lists the streams again within its age
+        NatsManagedConnection auto = connect(NATS.server().url(), "auto");
+        Xid first = staged(auto, 1, null);
+        assertEquals(XAResource.XA_OK, auto.getXAResource().prepare(first));
+        assertEquals(1, stored(), "auto: sent at prepare, where a full stream votes rollback");
+        auto.getXAResource().commit(first, false);
+        Xid full = staged(auto, 1, null);
+        assertEquals(XAException.XA_RBINTEGRITY, assertThrows(XAException.class,
+                () -> auto.getXAResource().prepare(full)).errorCode);
+
+        NatsManagedConnection strict = connect(NATS.server().url(), "required");
+        Xid atCommit = staged(strict, 1, null);
+        assertEquals(XAResource.XA_OK, strict.getXAResource().prepare(atCommit), "required: staged");
+        XAException e = assertThrows(XAException.class, () -> strict.getXAResource().commit(atCommit, false));
+        assertEquals(XAException.XA_HEURRB, e.errorCode, e.getMessage());
+        assertEquals(1, stored());
+    }
+
+    @Test
     void beyondFiftyBatchesInPrepareOnOneStreamAutoFallsBackAndRequiredVotesRollback() throws Exception {
         NatsManagedConnection mc = connect(NATS.server().url(), null);
         List<Xid> prepared = new ArrayList<>();
