@@ -58,7 +58,8 @@ final class AtomicApp {
         JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "atomic-ejb.jar")
                 .addClasses(AtomicBean.class, FailingParticipant.class, Notes.class, AuditRow.class)
                 .addAsManifestResource(new StringAsset(TxApp.PERSISTENCE_XML), "persistence.xml");
-        WebArchive web = ShrinkWrap.create(WebArchive.class, "atomic-web.war").addClass(AtomicServlet.class);
+        WebArchive web = ShrinkWrap.create(WebArchive.class, "atomic-web.war").addClasses(AtomicServlet.class,
+                dev.natsjca.it.tx.CauseChain.class);
         return TestEar.ear(name, ejb, List.of(new TestEar.Bean("AtomicBean", false, true)), web, connectionProperties);
     }
 

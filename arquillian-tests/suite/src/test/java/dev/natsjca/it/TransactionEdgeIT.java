@@ -62,7 +62,8 @@ class TransactionEdgeIT {
         JavaArchive ejb = ShrinkWrap.create(JavaArchive.class, "edge-ejb.jar")
                 .addClasses(EdgeBean.class, TimeoutBean.class, HeldHandleBean.class, Outcomes.class, AuditRow.class)
                 .addAsManifestResource(new StringAsset(TxApp.PERSISTENCE_XML), "persistence.xml");
-        WebArchive web = ShrinkWrap.create(WebArchive.class, "edge-web.war").addClass(EdgeServlet.class);
+        WebArchive web = ShrinkWrap.create(WebArchive.class, "edge-web.war").addClasses(EdgeServlet.class,
+                dev.natsjca.it.tx.CauseChain.class);
         // maxReconnects 0: a pooled connection whose server goes away is closed for good at once.
         return TestEar.ear(APP, ejb, List.of(new TestEar.Bean("EdgeBean", false, true),
                         new TestEar.Bean("TimeoutBean", false, true, 1), new TestEar.Bean("HeldHandleBean", false, true)),

@@ -1,9 +1,6 @@
 package dev.natsjca.it.edge;
 
 import java.io.IOException;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 
 import jakarta.ejb.EJB;
 import jakarta.servlet.annotation.WebServlet;
@@ -49,27 +46,9 @@ public class EdgeServlet extends HttpServlet {
                 default -> throw new IllegalArgumentException(req.getParameter("op"));
             }
         } catch (RuntimeException e) {
-            result = "ROLLED_BACK " + chain(e);
+            result = "ROLLED_BACK " + dev.natsjca.it.tx.CauseChain.of(e);
         }
         resp.setContentType("text/plain");
         resp.getWriter().print(result);
-    }
-
-    private static String chain(Throwable failure) {
-        StringBuilder sb = new StringBuilder();
-        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        describe(failure, sb, seen);
-        return sb.toString();
-    }
-
-    private static void describe(Throwable t, StringBuilder sb, Set<Throwable> seen) {
-        if (t == null || !seen.add(t)) {
-            return;
-        }
-        sb.append(" | ").append(t.getClass().getName()).append(": ").append(t.getMessage());
-        for (Throwable s : t.getSuppressed()) {
-            describe(s, sb, seen);
-        }
-        describe(t.getCause(), sb, seen);
     }
 }
