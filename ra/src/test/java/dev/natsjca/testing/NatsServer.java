@@ -187,7 +187,28 @@ public final class NatsServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the process; on its own port again (a restart), once more while that port is taken
+     * for a moment (a client socket of the system under test may hold it as its local port),
+     * until {@link #READY_TIMEOUT}.
+     */
     private void startProcess() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                startProcessOnce();
+                return;
+            } catch (IllegalStateException e) {
+                if (port == 0 || !String.valueOf(e.getMessage()).contains("address already in use")
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                pause();
+            }
+        }
+    }
+
+    private void startProcessOnce() {
         Path portsDir = workDir.resolve("ports");
         try {
             Files.createDirectories(portsDir);
