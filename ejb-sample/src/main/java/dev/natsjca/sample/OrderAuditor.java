@@ -16,7 +16,8 @@ import jakarta.ejb.MessageDriven;
 
 /**
  * Audits every order placed: consumes {@code OrderPlaced} from stream {@value SampleSubjects#ORDERS_STREAM}
- * (durable {@value SampleSubjects#ORDER_AUDITOR}, created with the stream if absent) and publishes,
+ * (durable {@value SampleSubjects#ORDER_AUDITOR}, created with the stream if absent, with
+ * {@code sample.replicas} replicas, default 1) and publishes,
  * in the same container-managed transaction, an {@code OrderAudited} to
  * {@value SampleSubjects#ORDERS_AUDITED} with {@code Nats-Msg-Id: audit-<order_id>}: the commit
  * stores the audit and acks the order together; a rollback does neither. An order from customer
@@ -30,6 +31,8 @@ import jakarta.ejb.MessageDriven;
         @ActivationConfigProperty(propertyName = "streamDeclaration", propertyValue = "ensure"),
         @ActivationConfigProperty(propertyName = "streamSubjects", propertyValue = "orders.>"),
         @ActivationConfigProperty(propertyName = "streamAllowAtomicPublish", propertyValue = "whenSupported"),
+        // 3 on a three-node cluster (SAMPLE_REPLICAS=3): the orders survive the loss of a node.
+        @ActivationConfigProperty(propertyName = "streamReplicas", propertyValue = "${sample.replicas:1}"),
         @ActivationConfigProperty(propertyName = "maxDeliver", propertyValue = "3"),
         @ActivationConfigProperty(propertyName = "backoff", propertyValue = "500,1000"),
         @ActivationConfigProperty(propertyName = "deadLetterSubject", propertyValue = SampleSubjects.ORDERS_DLQ),

@@ -38,9 +38,11 @@ final class LeaderBucket {
      * Looks the bucket up; creates it when absent; finishes one a node left half created.
      *
      * @param created told the floor when this call created the bucket
+     * @param replicasChanged told the former replica count when this call changed it to the configured one
      * @return the bucket's TTL (max age) as the server holds it, {@code null} for none
      */
-    Duration ensure(NatsConnection connection, LongConsumer created) throws IOException, JetStreamApiException {
+    Duration ensure(NatsConnection connection, LongConsumer created, java.util.function.IntConsumer replicasChanged)
+            throws IOException, JetStreamApiException {
         KeyValueManagement kvm = connection.keyValueManagement(kvOptions);
         KeyValueStatus status;
         try {
@@ -56,6 +58,14 @@ final class LeaderBucket {
             // Created by a node that has not finished (or stopped before it finished): finish it.
             finishBucket(connection.jetStreamManagement());
             status = kvm.getStatus(bucket);
+        }
+        int replicas = bucketConfig.getReplicas();
+        StreamConfiguration found = status.getBackingStreamInfo().getConfiguration();
+        if (found.getReplicas() != replicas) {
+            // The election's setting wins (a cluster grown to three nodes, say): the server moves
+            // the bucket's stream to the new replica count keeping its keys and revisions.
+            connection.jetStreamManagement().updateStream(StreamConfiguration.builder(found).replicas(replicas).build());
+            replicasChanged.accept(found.getReplicas());
         }
         return status.getTtl();
     }

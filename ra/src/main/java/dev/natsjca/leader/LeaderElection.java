@@ -123,6 +123,7 @@ public final class LeaderElection {
     private final String key;
     private final String candidate;
     private final Duration ttl;
+    private final int replicas;
     private final Duration requestTimeout;
     private final byte[] value;
     private final KeyValueOptions kvOptions;
@@ -150,12 +151,13 @@ public final class LeaderElection {
         this.key = b.key;
         this.candidate = b.candidate != null ? b.candidate : defaultCandidate(System::getProperty);
         this.ttl = b.ttl;
+        this.replicas = b.replicas;
         this.requestTimeout = b.requestTimeout != null ? b.requestTimeout : defaultRequestTimeout(b.ttl);
         this.value = candidate.getBytes(StandardCharsets.UTF_8);
         this.kvOptions = KeyValueOptions.builder().jsRequestTimeout(requestTimeout).build();
         this.bucketStore = new LeaderBucket(bucket, kvOptions, KeyValueConfiguration.builder().name(bucket)
                 .description("Leader election (nats-jca)").maxHistoryPerKey(1).ttl(ttl)
-                .storageType(StorageType.File).build());
+                .storageType(StorageType.File).replicas(b.replicas).build());
         this.guardNanos = leaseOf(ttl).toNanos();
     }
 
@@ -252,7 +254,7 @@ public final class LeaderElection {
     @Override
     public String toString() {
         return "LeaderElection[" + bucket + "/" + key + ", candidate '" + candidate + "', ttl " + ttl
-                + ", requestTimeout " + requestTimeout + "]";
+                + ", requestTimeout " + requestTimeout + ", replicas " + replicas + "]";
     }
 
     private Leadership renew(NatsConnection connection) {
@@ -405,7 +407,8 @@ public final class LeaderElection {
     /** Looks the bucket up, creating it when absent, and adopts its TTL. */
     private void ensureBucket(NatsConnection connection) throws IOException, JetStreamApiException {
         adopt(bucketStore.ensure(connection, floor -> log(Level.INFO, null,
-                "created the bucket (history 1, TTL " + ttl + ", revisions from " + floor + ")")));
+                "created the bucket (history 1, TTL " + ttl + ", revisions from " + floor + ")"),
+                former -> log(Level.INFO, null, "changed the bucket's replicas from " + former + " to " + replicas)));
         bucketReady = true;
     }
 
@@ -502,6 +505,7 @@ public final class LeaderElection {
         private String candidate;
         private Duration ttl = DEFAULT_TTL;
         private Duration requestTimeout;
+        private int replicas = 1;
 
         private Builder() {
         }
@@ -577,6 +581,20 @@ public final class LeaderElection {
                 throw invalid("requestTimeout", requestTimeout, "must be greater than zero");
             }
             this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        /**
+         * @param replicas copies of the bucket a NATS cluster keeps (1-5, default 1): 3 on a
+         *        three-node cluster, so leadership survives the loss of a node; a bucket found with
+         *        another count is changed to this one
+         * @return this builder
+         */
+        public Builder replicas(int replicas) {
+            if (replicas < 1 || replicas > 5) {
+                throw invalid("replicas", replicas, "must be 1 to 5");
+            }
+            this.replicas = replicas;
             return this;
         }
 
