@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 
 import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.config.LameDuck;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.JetStreamSubscription;
@@ -11,7 +12,7 @@ import io.nats.client.support.Status;
 
 /**
  * What jnats reports about an activation's connection, on jnats' threads: state changes logged
- * once each and a reconnect passed on; asynchronous errors logged, and the ones that mean the
+ * once each, a reconnect passed on, a lame-duck server left at once; asynchronous errors logged, and the ones that mean the
  * consumer needs care (slow consumer, heartbeat alarm, pull status) passed to the activation.
  */
 final class ConnectionEvents {
@@ -37,8 +38,8 @@ final class ConnectionEvents {
         public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
             boolean running = activation.isRunning();
             Level level = switch (type) {
-                case DISCONNECTED -> running ? Level.WARNING : Level.DEBUG;
-                case CONNECTED, RECONNECTED, RESUBSCRIBED -> Level.INFO;
+                case DISCONNECTED -> !running ? Level.DEBUG : LameDuck.left(conn) ? Level.INFO : Level.WARNING;
+                case CONNECTED, RECONNECTED, RESUBSCRIBED, LAME_DUCK -> Level.INFO;
                 default -> Level.DEBUG;
             };
             EndpointActivation.LOG.log(level, "NATS endpoint on {0}: connection {1} {2}", activation.describe(), type.getEvent(),
@@ -51,6 +52,11 @@ final class ConnectionEvents {
             if (type == Events.RECONNECTED && running) {
                 activation.attemptSoon();
                 activation.reconnected();
+            }
+            if (type == Events.LAME_DUCK && running) {
+                // Acknowledgements are sent without a reply: flushed first, none is lost. The pull
+                // in flight is replaced after the reconnect, as after any other.
+                LameDuck.move(conn, "NATS endpoint on " + activation.describe(), true, () -> { });
             }
         }
     }

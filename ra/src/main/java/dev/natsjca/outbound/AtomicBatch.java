@@ -200,28 +200,66 @@ final class AtomicBatch {
     void stage() throws Refused {
         boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
         interruptedDuring = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            id = NUID.nextGlobal();
-            checkSizes(wire.whole(id));
-            int upTo = finish == Finish.EOB ? messages.size() : messages.size() - 1;
-            List<Message> batch = new ArrayList<>(upTo);
-            for (int k = 0; k < upTo; k++) {
-                batch.add(wire.message(k, id, null));
-            }
-            try {
-                awaitStaged(send(batch), System.nanoTime() + timeout.toNanos(), batch.size());
-            } catch (RuntimeException e) {
-                // jnats refused one (the connection dropped, its queue is full): what went out is never committed
-                abort();
-                throw new Refused("sending the batch failed: " + e.getMessage(), -1, true, e);
-            } catch (Refused r) {
-                abort();
-                throw r;
+            while (true) {
+                Refused failed = stageOnce(deadline);
+                if (failed == null) {
+                    return;
+                }
+                // No stream leader (a node of the cluster lost), or the connection moving to another
+                // node: nothing of this batch will be committed (aborted, under its own id); the
+                // next try is a new batch, while prepare's time lasts. (The server's limit of
+                // batches in prepare is not waited out: auto sends one by one instead.)
+                boolean again = failed.code == NO_RESPONDERS || failed.code == -1
+                        && failed.getCause() instanceof RuntimeException
+                        && !(failed.getCause() instanceof java.util.concurrent.CancellationException);
+                if (!again || System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline || !pause()) {
+                    throw failed;
+                }
             }
         } finally {
             if (interrupted || interruptedDuring) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Pause before staging again after a transient refusal or a reconnect. */
+    static final Duration RETRY_PAUSE = Duration.ofMillis(250);
+
+    private boolean pause() {
+        try {
+            Thread.sleep(RETRY_PAUSE.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            interruptedDuring = true;
+            return false;
+        }
+    }
+
+    /** @return {@code null} when the server holds the batch, else why not (the batch aborted) */
+    private Refused stageOnce(long deadline) throws Refused {
+        id = NUID.nextGlobal();
+        checkSizes(wire.whole(id));
+        int upTo = finish == Finish.EOB ? messages.size() : messages.size() - 1;
+        List<Message> batch = new ArrayList<>(upTo);
+        for (int k = 0; k < upTo; k++) {
+            batch.add(wire.message(k, id, null));
+        }
+        long left = deadline - System.nanoTime();
+        connection.awaitConnected(Duration.ofNanos(Math.max(0, Math.min(left,
+                NatsManagedConnection.RECONNECT_AT_COMMIT.toNanos()))));
+        try {
+            awaitStaged(send(batch), deadline, batch.size());
+            return null;
+        } catch (RuntimeException e) {
+            // jnats refused one (the connection dropped, its queue is full): what went out is never committed
+            abort();
+            return new Refused("sending the batch failed: " + e.getMessage(), -1, true, e);
+        } catch (Refused r) {
+            abort();
+            return r;
         }
     }
 

@@ -27,6 +27,7 @@ import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.monitoring.ConnectionDefinitionMonitor;
 import dev.natsjca.monitoring.Tracing;
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.config.LameDuck;
 import dev.natsjca.config.Subjects;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
@@ -92,6 +93,10 @@ public final class NatsManagedConnection implements ManagedConnection {
     private final Set<NatsConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean destroyed;
+    /** Its server is entering lame-duck mode: move to another once nothing is under way. Guarded by handles. */
+    private boolean leavingLameDuck;
+    /** Moving off a lame duck now: handles wait. Guarded by handles. */
+    private boolean moving;
     private volatile JetStream jetStream;
     private final StagingXAResource xaResource = new StagingXAResource(this);
     private final StreamDirectory streams;
@@ -244,7 +249,24 @@ public final class NatsManagedConnection implements ManagedConnection {
                     + " and cannot re-authenticate as another; the pool must match connections by user");
         }
         NatsConnectionHandle handle = new NatsConnectionHandle(this);
-        handles.add(handle);
+        synchronized (handles) {
+            // Moving off a lame duck: what the handle sends must not be written to the old server
+            // just before the move cuts it off (a publish's acknowledgement would be lost).
+            long deadline = System.nanoTime() + RECONNECT_AT_COMMIT.toNanos();
+            while (moving) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break; // still reconnecting: jnats buffers what it sends, as in any reconnect
+                }
+                try {
+                    handles.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            handles.add(handle);
+        }
         monitor.handleHandedOut();
         return handle;
     }
@@ -271,6 +293,31 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
         handles.clear();
         xaResource.cleanup();
+        moveOffLameDuckWhenIdle();
+    }
+
+    /**
+     * The server is entering lame-duck mode (it will close this connection after its grace
+     * period): moves to another server of the cluster now if nothing is under way, else when the
+     * pool gets the connection back ({@link #cleanup()}), so that no publish or commit awaiting
+     * its acknowledgement is cut off.
+     */
+    private void moveOffLameDuckWhenIdle() {
+        synchronized (handles) {
+            if (!leavingLameDuck || destroyed || !handles.isEmpty() || !xaResource.idle()) {
+                return;
+            }
+            leavingLameDuck = false;
+            moving = true;
+            // Idle: nothing written that awaits a reply, so no flush; no handle is handed out
+            // until the move is over (getConnection waits for it, briefly).
+            LameDuck.move(connection, "NATS outbound connection", false, () -> {
+                synchronized (handles) {
+                    moving = false;
+                    handles.notifyAll();
+                }
+            });
+        }
     }
 
     @Override
@@ -481,14 +528,32 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     /** Sends a transaction's staged messages and waits until the server has them, see {@link StagedSender}. */
     void sendStaged(List<StagingXAResource.Staged> staged) {
+        // A commit that meets a reconnect (a node of the cluster lost, a lame duck left: another
+        // node takes the connection within a second) waits for it a little rather than rolling
+        // back at once; the sender fails when the connection is still down.
+        long started = System.nanoTime();
+        awaitConnected(RECONNECT_AT_COMMIT);
+        Duration left = COMMIT_TIMEOUT.minusNanos(System.nanoTime() - started);
         StagedSender.send(connection, () -> {
             try {
                 return jetStream();
             } catch (IOException e) {
                 throw new NatsException("No JetStream context: " + e.getMessage(), e);
             }
-        }, staged, COMMIT_TIMEOUT, settings.redactedServers());
+        }, staged, left.compareTo(MIN_SEND) < 0 ? MIN_SEND : left, settings.redactedServers(), subject -> {
+            try {
+                return streams.streamOf(subject) != null;
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                return true; // cannot tell now (the cluster is electing its leaders, say): try again
+            }
+        });
     }
+
+    /** How long a commit waits for a connection that is reconnecting before it gives up on it. */
+    static final Duration RECONNECT_AT_COMMIT = Duration.ofSeconds(3);
+
+    /** The least time a commit's send gets to be confirmed, however long it waited for a reconnect. */
+    private static final Duration MIN_SEND = Duration.ofSeconds(2);
 
     Message request(String subject, Headers headers, byte[] data, Duration timeout) {
         String problem = Subjects.publishProblem(subject);
@@ -614,8 +679,8 @@ public final class NatsManagedConnection implements ManagedConnection {
         @Override
         public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
             if (type == Events.DISCONNECTED) {
-                LOG.log(Level.WARNING, "NATS outbound connection to {0} lost; jnats is reconnecting",
-                        settings.redactedServers());
+                LOG.log(LameDuck.left(conn) ? Level.INFO : Level.WARNING, "NATS outbound connection to {0} lost; "
+                        + "jnats is reconnecting", settings.redactedServers());
             } else if (type == Events.RECONNECTED) {
                 monitor.reconnected();
                 synchronized (reconnected) {
@@ -626,6 +691,11 @@ public final class NatsManagedConnection implements ManagedConnection {
                 synchronized (reconnected) {
                     reconnected.notifyAll();
                 }
+            } else if (type == Events.LAME_DUCK) {
+                synchronized (handles) {
+                    leavingLameDuck = true;
+                }
+                moveOffLameDuckWhenIdle();
             }
             if (type == Events.CLOSED && !destroyed) {
                 LOG.log(Level.WARNING, "NATS outbound connection to {0} closed for good; the pool will replace it",

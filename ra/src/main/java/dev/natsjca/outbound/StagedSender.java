@@ -52,12 +52,15 @@ final class StagedSender {
      * @param staged the transaction's messages, in publish order
      * @param timeout how long the server may take to confirm them all
      * @param where the servers, for messages (redacted)
+     * @param mayHaveStream whether a stream is bound to a subject, or may be (unknown): asked when
+     *        no server answered any message, to tell a stream electing its leader, whose messages
+     *        are sent again until the timeout, from no stream at all, which fails at once
      * @throws NatsException when the connection is down, a flush or an acknowledgement does not
      *         come back in time, or a stream refuses a message; an expected-sequence refusal is a
      *         {@link dev.natsjca.api.NatsExpectedSequenceException}
      */
     static void send(Connection connection, Supplier<JetStream> jetStream, List<StagingXAResource.Staged> staged,
-                     Duration timeout, String where) {
+                     Duration timeout, String where, java.util.function.Predicate<String> mayHaveStream) {
         int n = staged.size();
         if (connection.getStatus() != Connection.Status.CONNECTED) {
             // jnats would buffer the messages and send them after the transaction has rolled back.
@@ -74,6 +77,80 @@ final class StagedSender {
             }
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Attempt a = sendOnce(connection, jetStream, staged, timeout, deadline);
+            if (a.failure == null) {
+                for (int k = 0; k < n; k++) {
+                    StagingXAResource.Staged s = staged.get(k);
+                    if (s.ack() != null) {
+                        s.ack().complete(a.acks.get(k).getNow(null));
+                    }
+                }
+                return;
+            }
+            if (!noneTaken(a) || !staged.stream().allMatch(m -> mayHaveStream.test(m.subject())) || System.nanoTime() + NO_RESPONDERS_PAUSE.toNanos() >= deadline
+                    || !pause(NO_RESPONDERS_PAUSE)) {
+                throw fail(staged, a.outcome, a.acks, a.failedAt, a.failure);
+            }
+            // No server took any of them (the stream is electing a leader: a node of the cluster
+            // was lost): nothing is stored, nothing sent that a repeat would duplicate; again, in order.
+        }
+    }
+
+    /** Pause between sends that no stream answered, while the transaction's deadline allows. */
+    static final Duration NO_RESPONDERS_PAUSE = Duration.ofMillis(250);
+
+    /** One send of all the messages: what became of each, and the failure, or none. */
+    private record Attempt(Outcome[] outcome, List<CompletableFuture<PublishAck>> acks, int failedAt,
+                           NatsException failure) {
+    }
+
+    /**
+     * @return whether the attempt sent only JetStream messages and every one sent was answered
+     *         with 503 "no responders": no stream had them, so sending them all again is safe
+     */
+    private static boolean noneTaken(Attempt a) {
+        boolean any = false;
+        for (int k = 0; k < a.acks.size(); k++) {
+            CompletableFuture<PublishAck> ack = a.acks.get(k);
+            if (ack == null) {
+                return false; // a core message went out: it would go twice
+            }
+            if (!ack.isDone() || !ack.isCompletedExceptionally() || !noResponders(exceptionOf(ack))) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
+    }
+
+    /** @return whether jnats reported the server's 503 status: no one subscribed to the subject answered */
+    private static boolean noResponders(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException && t.getMessage() != null && t.getMessage().contains(" 503 ")) {
+                return true;
+            }
+            if (t instanceof io.nats.client.JetStreamStatusException
+                    && ((io.nats.client.JetStreamStatusException) t).getStatus().getCode() == 503) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static Attempt sendOnce(Connection connection, Supplier<JetStream> jetStream,
+                                    List<StagingXAResource.Staged> staged, Duration timeout, long deadline) {
+        int n = staged.size();
         Outcome[] outcome = new Outcome[n];
         List<CompletableFuture<PublishAck>> acks = new ArrayList<>(n);
         boolean core = false;
@@ -153,14 +230,9 @@ final class StagedSender {
                     await(ack, deadline);
                 }
             }
-            throw fail(staged, outcomeOf(acks, outcome), acks, failedAt, failure);
+            return new Attempt(outcomeOf(acks, outcome), acks, failedAt, failure);
         }
-        for (int k = 0; k < n; k++) {
-            StagingXAResource.Staged s = staged.get(k);
-            if (s.ack() != null) {
-                s.ack().complete(acks.get(k).getNow(null));
-            }
-        }
+        return new Attempt(outcome, acks, -1, null);
     }
 
     /** @return whether a message carries a condition the stream checks when it stores it */

@@ -726,6 +726,16 @@ final class StagingXAResource extends NoRecoveryXAResource {
     }
 
     /**
+     * @return whether no branch is associated or under way (a heuristic or discarded one waits
+     *         only for the transaction manager to forget it): the connection may move to another
+     *         server without cutting off a commit
+     */
+    synchronized boolean idle() {
+        return current == null && branches.values().stream()
+                .allMatch(b -> b.state == State.HEURISTIC || b.state == State.DISCARDED);
+    }
+
+    /**
      * The connection is being destroyed: staged messages can never be sent. Their branches stay
      * known, as discarded, so that prepare and commit vote rollback instead of answering
      * "read-only" or success; a branch that staged nothing stays read-only.

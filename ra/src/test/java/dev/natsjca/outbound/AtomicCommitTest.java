@@ -376,6 +376,53 @@ class AtomicCommitTest {
         assertEquals(1, stored());
     }
 
+    /**
+     * A stream electing its leader (a node of the cluster lost) answers 503 "no responders"; here,
+     * a server restarted without JetStream answers the same. Prepare stages the batch again, under
+     * a new id, until the stream takes it, instead of rolling the transaction back.
+     */
+    @Test
+    void aPrepareNoStreamAnsweredStagesAgainUntilOneDoes() throws Exception {
+        try (NatsServer own = NatsServer.start()) {
+            NatsManagedConnection mc = connect(own.url(), "required");
+            try (Connection ownObserver = Nats.connect(own.url())) {
+                ownObserver.jetStreamManagement().addStream(StreamConfiguration.builder().name("ELECTING")
+                        .subjects("electing.>").storageType(StorageType.File).allowAtomicPublish(true).build());
+            }
+            NatsConnection h = handle(mc);
+            XAResource xa = mc.getXAResource();
+            Xid warm = new TestXid(); // a transaction first: the connection knows the stream (for 5 s)
+            xa.start(warm, XAResource.TMNOFLAGS);
+            h.jetStreamPublish("electing.warm", null, new byte[] {0}, null);
+            xa.end(warm, XAResource.TMSUCCESS);
+            xa.commit(warm, true);
+            Xid xid = new TestXid();
+            xa.start(xid, XAResource.TMNOFLAGS);
+            for (int k = 1; k <= 3; k++) {
+                h.jetStreamPublish("electing.m" + k, null, new byte[] {(byte) k}, null);
+            }
+            xa.end(xid, XAResource.TMSUCCESS);
+            own.stop();
+            own.startAgain(false);
+            Await.until(WAIT, "reconnected to the server without JetStream", mc::connected);
+            long sentBefore = mc.jnats().getStatistics().getOutMsgs();
+            CompletableFuture<Void> jetStreamBack = CompletableFuture.runAsync(() -> {
+                // Once the batch has been answered "no responders" and staged again, JetStream comes back.
+                Await.until(WAIT, "the batch staged twice", () -> mc.jnats().getStatistics().getOutMsgs()
+                        >= sentBefore + 6);
+                own.stop();
+                own.startAgain(true);
+            });
+            assertEquals(XAResource.XA_OK, xa.prepare(xid));
+            jetStreamBack.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            xa.commit(xid, false);
+            try (Connection check = Nats.connect(own.url())) {
+                assertEquals(4, check.jetStreamManagement().getStreamInfo("ELECTING").getStreamState().getMsgCount(),
+                        "the warm-up and the three, once each");
+            }
+        }
+    }
+
     @Test
     void beyondFiftyBatchesInPrepareOnOneStreamAutoFallsBackAndRequiredVotesRollback() throws Exception {
         NatsManagedConnection mc = connect(NATS.server().url(), null);

@@ -282,6 +282,63 @@ class TransactionalPublishTest {
         assertInstanceOf(NatsException.class, e.getCause());
     }
 
+    /**
+     * A stream electing its leader (a node of the cluster lost) answers 503 "no responders" for a
+     * few seconds; here, a server without JetStream answers the same. The commit sends again until
+     * a stream takes the messages, within its timeout, instead of rolling back.
+     */
+    @Test
+    void aCommitNoStreamAnsweredSendsAgainUntilOneDoes() throws Exception {
+        try (NatsServer own = NatsServer.start()) {
+            NatsManagedConnection ownMc = connect(own.url());
+            try {
+                NatsConnection ownHandle = (NatsConnection) ownMc.getConnection(null, null);
+                ownHandle.jetStreamManagement().addStream(StreamConfiguration.builder().name("ELECTING")
+                        .subjects("electing.>").build());
+                own.stop();
+                own.startAgain(false);
+                Await.until(WAIT, "reconnected to the server without JetStream", ownMc::connected);
+                Xid xid = new TestXid();
+                XAResource ownXa = ownMc.getXAResource();
+                ownXa.start(xid, XAResource.TMNOFLAGS);
+                CompletionStage<PublishAck> ack = ownHandle.jetStreamPublish("electing.a", null, new byte[] {1},
+                        PublishOptions.builder().messageId("electing-1").build());
+                ownXa.end(xid, XAResource.TMSUCCESS);
+                long sentBefore = ownMc.jnats().getStatistics().getOutMsgs();
+                CompletableFuture<Void> jetStreamBack = CompletableFuture.runAsync(() -> {
+                    // Once the commit has been answered "no responders" and sent again, JetStream comes back.
+                    Await.until(WAIT, "the commit sent twice", () -> ownMc.jnats().getStatistics().getOutMsgs()
+                            >= sentBefore + 2);
+                    own.stop();
+                    own.startAgain(true);
+                });
+                ownXa.commit(xid, true);
+                jetStreamBack.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals("ELECTING", ack.toCompletableFuture().getNow(null).getStream());
+                try (Connection check = Nats.connect(own.url())) {
+                    assertEquals(1, check.jetStreamManagement().getStreamInfo("ELECTING").getStreamState().getMsgCount(),
+                            "stored once");
+                }
+            } finally {
+                ownMc.destroy();
+            }
+        }
+    }
+
+    /** No stream bound to the subject at all: the same 503, and the commit fails at once. */
+    @Test
+    void aCommitToASubjectNoStreamIsBoundToFailsAtOnce() throws Exception {
+        Xid xid = new TestXid();
+        xa.start(xid, XAResource.TMNOFLAGS);
+        handle.jetStreamPublish("nostream.a", null, new byte[] {1}, null);
+        xa.end(xid, XAResource.TMSUCCESS);
+        long started = System.nanoTime();
+        XAException e = assertThrows(XAException.class, () -> xa.commit(xid, true));
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(e.getCause().getMessage().contains("503"), e.getCause().getMessage());
+        assertTrue(millis < StagedSender.NO_RESPONDERS_PAUSE.toMillis() * 4, "sent again for " + millis + " ms");
+    }
+
     @Test
     void serverGoneAtCommitVotesRollbackAndNothingLeaksLater() throws Exception {
         try (NatsServer own = NatsServer.start()) {

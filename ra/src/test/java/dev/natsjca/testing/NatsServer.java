@@ -87,6 +87,34 @@ public final class NatsServer implements AutoCloseable {
         return monitorPort;
     }
 
+    /** @return the process id (for {@code nats-server --signal}) */
+    public synchronized long pid() {
+        if (process == null) {
+            throw new IllegalStateException("nats-server on port " + port + " is not running");
+        }
+        return process.pid();
+    }
+
+    /**
+     * Puts the server into lame-duck mode ({@code nats-server --signal ldm=<pid>}): it stops
+     * taking clients, tells the connected ones, and closes them after its grace period.
+     */
+    public void lameDuck() {
+        List<String> cmd = List.of(binary(), "--signal", "ldm=" + pid());
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(cmd + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** @return whether the process is alive */
     public boolean isRunning() {
         return process != null && process.isAlive();

@@ -62,6 +62,15 @@ final class FlowControlledPull {
      * server deletes an ephemeral consumer that no pull reached for its inactive threshold.
      */
     private static final long KEEP_ALIVE_NANOS = Duration.ofSeconds(20).toNanos();
+    /**
+     * @return the idle heartbeat of a pull that waits {@code expires}: a fifth of it, so that a pull
+     *         the server lost without a word (its consumer's leader died with a node of the
+     *         cluster) is noticed within three of them, in seconds
+     */
+    static Duration heartbeat(Duration expires) {
+        return expires.dividedBy(5);
+    }
+
     /** jnats raises a heartbeat alarm after this many heartbeat intervals without news. */
     private static final int HEARTBEAT_ALARM_INTERVALS = 3;
 
@@ -89,6 +98,12 @@ final class FlowControlledPull {
     /** The server refused a pull (limits, no responders): the next waits for {@link #watch()}. */
     private boolean paused;
     private boolean refusalLogged;
+    /** A 503 was logged since the last pull the server took. */
+    private boolean electionLogged;
+    /** 503 "no responders" to a pull: nobody leads the consumer right now. */
+    private static final int NO_RESPONDERS = 503;
+    /** No responders for longer than this is a fault, not an election. */
+    private static final long LASTING_NANOS = Duration.ofSeconds(10).toNanos();
     private boolean stopped;
     private long lastPullNanos = System.nanoTime();
     /**
@@ -125,7 +140,7 @@ final class FlowControlledPull {
         this.refillThreshold = Math.max(1, batchSize / 2);
         this.expires = expires;
         this.drainTimeout = ackWait.compareTo(CANCEL_TIMEOUT) > 0 ? ackWait : CANCEL_TIMEOUT;
-        this.alarmNanos = expires.dividedBy(2).toNanos() * HEARTBEAT_ALARM_INTERVALS;
+        this.alarmNanos = heartbeat(expires).toNanos() * HEARTBEAT_ALARM_INTERVALS;
         this.held = held;
         this.owner = owner;
     }
@@ -175,6 +190,7 @@ final class FlowControlledPull {
             held.incrementAndGet();
             lastNewsNanos = System.nanoTime();
             refusedSinceNanos = 0;
+            electionLogged = false;
         }
         monitor.heartbeat();
         try {
@@ -228,13 +244,22 @@ final class FlowControlledPull {
                 refusedSinceNanos = System.nanoTime();
             }
             paused = true;
-            Level level = refusalLogged ? Level.DEBUG : Level.WARNING;
-            refusalLogged = true;
+            Level level;
+            if (status.getCode() == NO_RESPONDERS && System.nanoTime() - refusedSinceNanos < LASTING_NANOS) {
+                // The consumer's leader is being elected (a node of the cluster lost or in lame-duck
+                // mode): a matter of seconds, not a fault.
+                level = electionLogged ? Level.DEBUG : Level.INFO;
+                electionLogged = true;
+            } else {
+                level = refusalLogged ? Level.DEBUG : Level.WARNING;
+                refusalLogged = true;
+            }
             LOG.log(level, "{0}: the server refused a pull ({1} {2}); pulling again at the next watch", owner,
                     status.getCode(), status.getMessage());
         } else {
             lastNewsNanos = System.nanoTime();
             refusedSinceNanos = 0;
+            electionLogged = false;
             monitor.heartbeat();
             pullIfRoom();
         }
@@ -409,7 +434,7 @@ final class FlowControlledPull {
             return; // a pull per message would cost more than it brings: a release will come
         }
         try {
-            current.sub.pull(PullRequestOptions.builder(n).expiresIn(expires).idleHeartbeat(expires.dividedBy(2))
+            current.sub.pull(PullRequestOptions.builder(n).expiresIn(expires).idleHeartbeat(heartbeat(expires))
                     .build());
             current.requested = n;
             current.sentNanos = System.nanoTime();

@@ -62,8 +62,9 @@ import jakarta.resource.spi.work.WorkManager;
 public final class JetStreamActivation extends EndpointActivation {
 
     /**
-     * Pull requests expire after this, with idle heartbeats every half of it: a pull that died
-     * (server restart, lost route) is replaced after three missed heartbeats, within 15 s.
+     * Pull requests expire after this, with idle heartbeats every fifth of it: a pull that died
+     * (server restart, lost route, its consumer's leader lost with a node) is replaced after three
+     * missed heartbeats, within 6 s.
      */
     private static final Duration PULL_EXPIRES = Duration.ofSeconds(10);
     /** How long a message given back at deactivation waits before the server redelivers it. */
