@@ -29,8 +29,8 @@ import jakarta.ejb.TransactionAttributeType;
 /**
  * Runs a job on exactly one server instance: every {@code sample.leader.interval} (MicroProfile
  * Config, default 1 s) it acquires or renews leadership of key {@value #KEY} in bucket
- * {@value #BUCKET} (TTL {@code sample.leader.ttl}, default 5 s; {@code sample.replicas} replicas,
- * default 1) and, only while leader, runs the
+ * {@value #BUCKET} (TTL {@code sample.leader.ttl}, default 5 s; {@code sample.replicas} replicas
+ * when set) and, only while leader, runs the
  * job with the fencing token. The job publishes {@code {"node":…,"token":…}} to
  * {@value SampleSubjects#LEADER_TICK}. It steps down when the application stops, so another
  * instance takes over at its next tick.
@@ -66,9 +66,10 @@ public class LeaderTimer {
         Config config = ConfigProvider.getConfig();
         Duration interval = duration(config, "sample.leader.interval", Duration.ofSeconds(1));
         Duration ttl = duration(config, "sample.leader.ttl", Duration.ofSeconds(5));
-        int replicas = config.getOptionalValue("sample.replicas", Integer.class).orElse(1);
-        election = LeaderElection.builder().bucket(BUCKET).key(KEY).ttl(ttl).replicas(replicas)
-                .build(); // candidate: the node name
+        LeaderElection.Builder builder = LeaderElection.builder().bucket(BUCKET).key(KEY).ttl(ttl); // candidate: the node name
+        // Only when set: an election that asks for no count leaves an existing bucket's alone.
+        config.getOptionalValue("sample.replicas", Integer.class).ifPresent(builder::replicas);
+        election = builder.build();
         if (interval.compareTo(election.lease()) >= 0) {
             throw new IllegalStateException("Invalid value for sample.leader.interval: '" + interval
                     + "': must be shorter than the lease of " + election.lease() + " (four fifths of sample.leader.ttl "

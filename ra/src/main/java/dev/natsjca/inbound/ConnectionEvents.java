@@ -38,7 +38,7 @@ final class ConnectionEvents {
         public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
             boolean running = activation.isRunning();
             Level level = switch (type) {
-                case DISCONNECTED -> !running ? Level.DEBUG : LameDuck.left(conn) ? Level.INFO : Level.WARNING;
+                case DISCONNECTED -> !running ? Level.DEBUG : LameDuck.movedByChoice(conn) ? Level.INFO : Level.WARNING;
                 case CONNECTED, RECONNECTED, RESUBSCRIBED, LAME_DUCK -> Level.INFO;
                 default -> Level.DEBUG;
             };
@@ -54,9 +54,8 @@ final class ConnectionEvents {
                 activation.reconnected();
             }
             if (type == Events.LAME_DUCK && running) {
-                // Acknowledgements are sent without a reply: flushed first, none is lost. The pull
-                // in flight is replaced after the reconnect, as after any other.
-                LameDuck.move(conn, "NATS endpoint on " + activation.describe(), true, () -> { });
+                // The pull in flight is replaced after the reconnect, as after any other.
+                LameDuck.move(conn, "NATS endpoint on " + activation.describe(), () -> { });
             }
         }
     }

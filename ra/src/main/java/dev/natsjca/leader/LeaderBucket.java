@@ -17,7 +17,8 @@ import io.nats.client.api.StreamConfiguration;
 /**
  * The key-value bucket an election runs in, and how it comes to exist: created so that its
  * revisions (the fencing tokens) start at the time in microseconds, and so that two nodes
- * creating it at once can never cost a leader its key. Stateless apart from its settings.
+ * creating it at once can never cost a leader its key. Stateless apart from its settings and
+ * whether it tried to change an existing bucket's replicas.
  */
 final class LeaderBucket {
 
@@ -27,8 +28,16 @@ final class LeaderBucket {
     private final String bucket;
     private final KeyValueOptions kvOptions;
     private final KeyValueConfiguration bucketConfig;
+    private final int replicasWanted;
+    /** The change of an existing bucket's replicas was tried (once per election). */
+    private volatile boolean replicasTried;
 
-    LeaderBucket(String bucket, KeyValueOptions kvOptions, KeyValueConfiguration bucketConfig) {
+    /**
+     * @param replicasWanted the replicas asked for, which an existing bucket is changed to; 0:
+     *        none asked for, an existing bucket is left as it is
+     */
+    LeaderBucket(String bucket, KeyValueOptions kvOptions, KeyValueConfiguration bucketConfig, int replicasWanted) {
+        this.replicasWanted = replicasWanted;
         this.bucket = bucket;
         this.kvOptions = kvOptions;
         this.bucketConfig = bucketConfig;
@@ -38,11 +47,12 @@ final class LeaderBucket {
      * Looks the bucket up; creates it when absent; finishes one a node left half created.
      *
      * @param created told the floor when this call created the bucket
-     * @param replicasChanged told the former replica count when this call changed it to the configured one
+     * @param replicasChanged told the former replica count when this call changed it to the one
+     *        asked for, and the failure when the server refused the change (the bucket then stays)
      * @return the bucket's TTL (max age) as the server holds it, {@code null} for none
      */
-    Duration ensure(NatsConnection connection, LongConsumer created, java.util.function.IntConsumer replicasChanged)
-            throws IOException, JetStreamApiException {
+    Duration ensure(NatsConnection connection, LongConsumer created,
+                    java.util.function.ObjIntConsumer<Exception> replicasChanged) throws IOException, JetStreamApiException {
         KeyValueManagement kvm = connection.keyValueManagement(kvOptions);
         KeyValueStatus status;
         try {
@@ -59,13 +69,19 @@ final class LeaderBucket {
             finishBucket(connection.jetStreamManagement());
             status = kvm.getStatus(bucket);
         }
-        int replicas = bucketConfig.getReplicas();
         StreamConfiguration found = status.getBackingStreamInfo().getConfiguration();
-        if (found.getReplicas() != replicas) {
-            // The election's setting wins (a cluster grown to three nodes, say): the server moves
-            // the bucket's stream to the new replica count keeping its keys and revisions.
-            connection.jetStreamManagement().updateStream(StreamConfiguration.builder(found).replicas(replicas).build());
-            replicasChanged.accept(found.getReplicas());
+        if (replicasWanted > 0 && found.getReplicas() != replicasWanted && !replicasTried) {
+            // Asked for explicitly (a cluster grown to three nodes, say): the server moves the
+            // bucket's stream to the new count keeping its keys and revisions. Tried once: a
+            // refusal (fewer nodes up than replicas) leaves the bucket as it is, and working.
+            replicasTried = true;
+            try {
+                connection.jetStreamManagement().updateStream(StreamConfiguration.builder(found)
+                        .replicas(replicasWanted).build());
+                replicasChanged.accept(null, found.getReplicas());
+            } catch (JetStreamApiException | IOException e) {
+                replicasChanged.accept(e, found.getReplicas());
+            }
         }
         return status.getTtl();
     }

@@ -157,7 +157,7 @@ public final class LeaderElection {
         this.kvOptions = KeyValueOptions.builder().jsRequestTimeout(requestTimeout).build();
         this.bucketStore = new LeaderBucket(bucket, kvOptions, KeyValueConfiguration.builder().name(bucket)
                 .description("Leader election (nats-jca)").maxHistoryPerKey(1).ttl(ttl)
-                .storageType(StorageType.File).replicas(b.replicas).build());
+                .storageType(StorageType.File).replicas(Math.max(1, b.replicas)).build(), b.replicas);
         this.guardNanos = leaseOf(ttl).toNanos();
     }
 
@@ -254,7 +254,7 @@ public final class LeaderElection {
     @Override
     public String toString() {
         return "LeaderElection[" + bucket + "/" + key + ", candidate '" + candidate + "', ttl " + ttl
-                + ", requestTimeout " + requestTimeout + ", replicas " + replicas + "]";
+                + ", requestTimeout " + requestTimeout + (replicas > 0 ? ", replicas " + replicas : "") + "]";
     }
 
     private Leadership renew(NatsConnection connection) {
@@ -408,7 +408,14 @@ public final class LeaderElection {
     private void ensureBucket(NatsConnection connection) throws IOException, JetStreamApiException {
         adopt(bucketStore.ensure(connection, floor -> log(Level.INFO, null,
                 "created the bucket (history 1, TTL " + ttl + ", revisions from " + floor + ")"),
-                former -> log(Level.INFO, null, "changed the bucket's replicas from " + former + " to " + replicas)));
+                (e, former) -> {
+                    if (e == null) {
+                        log(Level.INFO, null, "changed the bucket's replicas from " + former + " to " + replicas);
+                    } else {
+                        log(Level.WARNING, e, "the server refused to change the bucket's replicas from " + former
+                                + " to " + replicas + " (" + e.getMessage() + "); leading on the bucket as it is");
+                    }
+                }));
         bucketReady = true;
     }
 
@@ -505,7 +512,7 @@ public final class LeaderElection {
         private String candidate;
         private Duration ttl = DEFAULT_TTL;
         private Duration requestTimeout;
-        private int replicas = 1;
+        private int replicas; // 0: not asked for
 
         private Builder() {
         }
@@ -585,9 +592,10 @@ public final class LeaderElection {
         }
 
         /**
-         * @param replicas copies of the bucket a NATS cluster keeps (1-5, default 1): 3 on a
-         *        three-node cluster, so leadership survives the loss of a node; a bucket found with
-         *        another count is changed to this one
+         * @param replicas copies of the bucket a NATS cluster keeps (1-5): 3 on a three-node
+         *        cluster, so leadership survives the loss of a node. A bucket found with another
+         *        count is changed to this one (tried once per election; refused, it stays as it
+         *        is). Not set: a new bucket has 1, an existing one is left alone
          * @return this builder
          */
         public Builder replicas(int replicas) {

@@ -214,7 +214,8 @@ final class AtomicBatch {
                 boolean again = failed.code == NO_RESPONDERS || failed.code == -1
                         && failed.getCause() instanceof RuntimeException
                         && !(failed.getCause() instanceof java.util.concurrent.CancellationException);
-                if (!again || System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline || !pause()) {
+                if (!again || nats.getStatus() == Connection.Status.CLOSED
+                        || System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline || !pause()) {
                     throw failed;
                 }
             }
@@ -248,7 +249,7 @@ final class AtomicBatch {
             batch.add(wire.message(k, id, null));
         }
         long left = deadline - System.nanoTime();
-        connection.awaitConnected(Duration.ofNanos(Math.max(0, Math.min(left,
+        connection.awaitReady(Duration.ofNanos(Math.max(0, Math.min(left,
                 NatsManagedConnection.RECONNECT_AT_COMMIT.toNanos()))));
         try {
             awaitStaged(send(batch), deadline, batch.size());
@@ -363,9 +364,11 @@ final class AtomicBatch {
 
     /** Rollback: drops the staged batch at once (a gap in its sequence); the server would anyway after {@link #LIFETIME}. */
     void abort() {
-        if (id == null || nats.getStatus() != Connection.Status.CONNECTED) {
+        if (id == null || nats.getStatus() == Connection.Status.CLOSED) {
             return;
         }
+        // While reconnecting too: jnats sends it after the reconnect, and a late abort of a batch
+        // the server dropped meanwhile is harmless; one it still holds frees its slot at once.
         boolean interrupted = Thread.interrupted(); // jnats would drop the abort
         try {
             nats.publish(wire.abort(id));

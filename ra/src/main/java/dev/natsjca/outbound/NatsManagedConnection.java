@@ -164,6 +164,35 @@ public final class NatsManagedConnection implements ManagedConnection {
         return true;
     }
 
+    /**
+     * Like {@link #awaitConnected}, and after a reconnect also waits (within {@code timeout}) for a
+     * flush's round trip: jnats reports the reconnect before its writer has left reconnect mode,
+     * and what is sent before that waits in its buffer, to leave after the next reconnect should
+     * this one drop at once — possibly after the transaction gave up.
+     *
+     * @return whether the connection is connected
+     */
+    boolean awaitReady(Duration timeout) {
+        if (connection.getStatus() == Connection.Status.CONNECTED) {
+            return true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!awaitConnected(timeout)) {
+            return false;
+        }
+        try {
+            connection.flush(Duration.ofNanos(Math.max(MIN_FLUSH.toNanos(), deadline - System.nanoTime())));
+        } catch (TimeoutException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "NATS outbound connection: no flush round trip after the reconnect ({0}); the "
+                    + "sender checks the status before each message", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return connection.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    private static final Duration MIN_FLUSH = Duration.ofMillis(200);
+
     /** @return where this connection's definition counts what goes through it */
     ConnectionDefinitionMonitor monitor() {
         return monitor;
@@ -250,21 +279,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
         NatsConnectionHandle handle = new NatsConnectionHandle(this);
         synchronized (handles) {
-            // Moving off a lame duck: what the handle sends must not be written to the old server
-            // just before the move cuts it off (a publish's acknowledgement would be lost).
-            long deadline = System.nanoTime() + RECONNECT_AT_COMMIT.toNanos();
-            while (moving) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break; // still reconnecting: jnats buffers what it sends, as in any reconnect
-                }
-                try {
-                    handles.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+            awaitMoveUnderWay();
             handles.add(handle);
         }
         monitor.handleHandedOut();
@@ -281,7 +296,10 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (previous != null) {
             previous.handles.remove(h);
         }
-        handles.add(h);
+        synchronized (handles) {
+            awaitMoveUnderWay();
+            handles.add(h);
+        }
     }
 
     /** Invalidates every handle still out: using one afterwards throws {@link IllegalStateException}. */
@@ -297,6 +315,31 @@ public final class NatsManagedConnection implements ManagedConnection {
     }
 
     /**
+     * Moving off a lame duck: what a handle sends must not be written to the old server just
+     * before the move cuts it off (a publish's acknowledgement would be lost). So a handle waits
+     * until jnats has left it (disconnected: what it sends then waits in jnats' buffer for the
+     * new server, as in any reconnect), briefly. Caller holds {@code handles}.
+     */
+    private void awaitMoveUnderWay() {
+        long deadline = System.nanoTime() + RECONNECT_AT_COMMIT.toNanos();
+        while (moving && connection.getStatus() == Connection.Status.CONNECTED) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                handles.wait(Math.max(1, Math.min(MOVE_POLL_MILLIS, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The status change that starts a move is not notified: checked this often while waiting for it. */
+    private static final long MOVE_POLL_MILLIS = 5;
+
+    /**
      * The server is entering lame-duck mode (it will close this connection after its grace
      * period): moves to another server of the cluster now if nothing is under way, else when the
      * pool gets the connection back ({@link #cleanup()}), so that no publish or commit awaiting
@@ -309,9 +352,9 @@ public final class NatsManagedConnection implements ManagedConnection {
             }
             leavingLameDuck = false;
             moving = true;
-            // Idle: nothing written that awaits a reply, so no flush; no handle is handed out
-            // until the move is over (getConnection waits for it, briefly).
-            LameDuck.move(connection, "NATS outbound connection", false, () -> {
+            // Idle: nothing written awaits a reply; no handle is handed out until jnats has left
+            // the old server (getConnection waits for that, briefly).
+            LameDuck.move(connection, "NATS outbound connection", () -> {
                 synchronized (handles) {
                     moving = false;
                     handles.notifyAll();
@@ -532,7 +575,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         // node takes the connection within a second) waits for it a little rather than rolling
         // back at once; the sender fails when the connection is still down.
         long started = System.nanoTime();
-        awaitConnected(RECONNECT_AT_COMMIT);
+        awaitReady(RECONNECT_AT_COMMIT);
         Duration left = COMMIT_TIMEOUT.minusNanos(System.nanoTime() - started);
         StagedSender.send(connection, () -> {
             try {
@@ -542,7 +585,9 @@ public final class NatsManagedConnection implements ManagedConnection {
             }
         }, staged, left.compareTo(MIN_SEND) < 0 ? MIN_SEND : left, settings.redactedServers(), subject -> {
             try {
-                return streams.streamOf(subject) != null;
+                // Asked of the cluster's stream assignments (the meta leader), not of the streams:
+                // a stream without a leader still counts.
+                return !connection.jetStreamManagement(ASSIGNMENTS).getStreamNames(subject).isEmpty();
             } catch (IOException | JetStreamApiException | RuntimeException e) {
                 return true; // cannot tell now (the cluster is electing its leaders, say): try again
             }
@@ -551,6 +596,10 @@ public final class NatsManagedConnection implements ManagedConnection {
 
     /** How long a commit waits for a connection that is reconnecting before it gives up on it. */
     static final Duration RECONNECT_AT_COMMIT = Duration.ofSeconds(3);
+
+    /** Asking which stream a subject is assigned to, while a commit waits for it: briefly. */
+    private static final io.nats.client.JetStreamOptions ASSIGNMENTS = io.nats.client.JetStreamOptions.builder()
+            .requestTimeout(Duration.ofSeconds(1)).build();
 
     /** The least time a commit's send gets to be confirmed, however long it waited for a reconnect. */
     private static final Duration MIN_SEND = Duration.ofSeconds(2);
@@ -679,9 +728,12 @@ public final class NatsManagedConnection implements ManagedConnection {
         @Override
         public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
             if (type == Events.DISCONNECTED) {
-                LOG.log(LameDuck.left(conn) ? Level.INFO : Level.WARNING, "NATS outbound connection to {0} lost; "
+                LOG.log(LameDuck.movedByChoice(conn) ? Level.INFO : Level.WARNING, "NATS outbound connection to {0} lost; "
                         + "jnats is reconnecting", settings.redactedServers());
             } else if (type == Events.RECONNECTED) {
+                synchronized (handles) {
+                    leavingLameDuck = false; // on another server now, moved or not
+                }
                 monitor.reconnected();
                 synchronized (reconnected) {
                     reconnected.notifyAll();

@@ -78,7 +78,7 @@ final class StagedSender {
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Attempt a = sendOnce(connection, jetStream, staged, timeout, deadline);
+            Attempt a = sendOnce(connection, jetStream, staged, timeout, deadline, where);
             if (a.failure == null) {
                 for (int k = 0; k < n; k++) {
                     StagingXAResource.Staged s = staged.get(k);
@@ -88,7 +88,8 @@ final class StagedSender {
                 }
                 return;
             }
-            if (!noneTaken(a) || !staged.stream().allMatch(m -> mayHaveStream.test(m.subject())) || System.nanoTime() + NO_RESPONDERS_PAUSE.toNanos() >= deadline
+            if (!noneTaken(a) || System.nanoTime() + NO_RESPONDERS_PAUSE.toNanos() >= deadline
+                    || !staged.stream().map(StagingXAResource.Staged::subject).distinct().allMatch(mayHaveStream)
                     || !pause(NO_RESPONDERS_PAUSE)) {
                 throw fail(staged, a.outcome, a.acks, a.failedAt, a.failure);
             }
@@ -149,7 +150,8 @@ final class StagedSender {
     }
 
     private static Attempt sendOnce(Connection connection, Supplier<JetStream> jetStream,
-                                    List<StagingXAResource.Staged> staged, Duration timeout, long deadline) {
+                                    List<StagingXAResource.Staged> staged, Duration timeout, long deadline,
+                                    String where) {
         int n = staged.size();
         Outcome[] outcome = new Outcome[n];
         List<CompletableFuture<PublishAck>> acks = new ArrayList<>(n);
@@ -158,6 +160,14 @@ final class StagedSender {
         NatsException failure = null;
         for (int k = 0; k < n && failure == null; k++) {
             StagingXAResource.Staged s = staged.get(k);
+            if (connection.getStatus() != Connection.Status.CONNECTED) {
+                // jnats would buffer this one and send it after the reconnect, when the
+                // transaction may have rolled back.
+                failedAt = k;
+                failure = new NatsException("The connection to NATS dropped (" + connection.getStatus()
+                        + ") before message " + (k + 1) + " was sent, at " + where);
+                break;
+            }
             int refused = firstRefused(staged, acks, outcome, false, deadline);
             if (refused >= 0) {
                 failedAt = refused;

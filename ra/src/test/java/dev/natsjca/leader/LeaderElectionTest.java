@@ -80,6 +80,26 @@ class LeaderElectionTest {
     }
 
     @Test
+    void replicasTheServerCannotHaveLeaveTheBucketAsItIsAndTheElectionLeading() {
+        // 2.9 takes 3 replicas on a single server without a word (and keeps one): nothing is refused there.
+        org.junit.jupiter.api.Assumptions.assumeTrue(NatsServer.atLeast("2.10.0"), "2.9 refuses no replica count");
+        try (NatsConnection c = factory.getConnection()) {
+            LeaderElection plain = LeaderElection.builder().bucket(bucket).key(KEY).candidate("one").ttl(TTL).build();
+            assertTrue(plain.tick(c).isLeader());
+            // A single server has no room for 3 replicas: the change is refused, once, with a WARNING.
+            LeaderElection three = LeaderElection.builder().bucket(bucket).key(KEY).candidate("two").ttl(TTL)
+                    .replicas(3).build();
+            assertTrue(!three.tick(c).isLeader(), "'one' leads");
+            assertTrue(!three.tick(c).isLeader(), "'one' leads");
+            assertTrue(plain.tick(c).isLeader(), "the bucket works as it is");
+            assertEquals(1, c.jetStreamManagement().getStreamInfo("KV_" + bucket).getConfiguration().getReplicas());
+            assertEquals(1, log.count(Level.WARNING, "refused to change the bucket's replicas from 1 to 3"), log.text());
+        } catch (java.io.IOException | io.nats.client.JetStreamApiException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void exactlyOneLeaderAtEveryTick() {
         List<Node> nodes = List.of(node("n1"), node("n2"), node("n3"));
         Random random = new Random(42);

@@ -71,6 +71,9 @@ final class FlowControlledPull {
         return expires.dividedBy(5);
     }
 
+    /** Silent or refused for this long, a pull makes its activation STALLED (readiness down). */
+    private static final long STALL_NANOS = Duration.ofSeconds(15).toNanos();
+
     /** jnats raises a heartbeat alarm after this many heartbeat intervals without news. */
     private static final int HEARTBEAT_ALARM_INTERVALS = 3;
 
@@ -267,20 +270,21 @@ final class FlowControlledPull {
 
     /**
      * @return why nothing can arrive although the connection is up, or {@code null}: the pull in
-     *         flight had no news for three heartbeat intervals while its dispatcher was not busy,
-     *         or the server has refused every pull for that long
+     *         flight had no news for {@link #STALL_NANOS} while its dispatcher was not busy, or the
+     *         server has refused every pull for that long (a dead pull is replaced sooner, after
+     *         three missed heartbeats: a consumer leader's election is no stall)
      */
     synchronized Stall stall() {
         long now = System.nanoTime();
         if (stopped || connection.getStatus() != Connection.Status.CONNECTED) {
             return null;
         }
-        if (refusedSinceNanos != 0 && now - refusedSinceNanos > alarmNanos) {
+        if (refusedSinceNanos != 0 && now - refusedSinceNanos > STALL_NANOS) {
             return new Stall("the server has refused every pull for "
                     + Duration.ofNanos(now - refusedSinceNanos).toSeconds() + " s (last: " + lastRefusal + ")",
                     refusedSinceNanos, false);
         }
-        if (now - lastNewsNanos > alarmNanos && (current.requested > 0 || asked() > 0) && !queued(current)) {
+        if (now - lastNewsNanos > STALL_NANOS && (current.requested > 0 || asked() > 0) && !queued(current)) {
             return new Stall("no message or heartbeat from the pull for "
                     + Duration.ofNanos(now - lastNewsNanos).toSeconds() + " s; pulling again", lastNewsNanos, false);
         }
