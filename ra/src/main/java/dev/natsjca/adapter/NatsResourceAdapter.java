@@ -154,6 +154,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
             monitor.close();
             throw e;
         }
+        activation.transactions(transactions);
         // Registered before it starts, so that a stop() meanwhile stops it too.
         ActivationKey key = new ActivationKey(endpointFactory, spec);
         EndpointActivation racing = activations.put(key, activation);

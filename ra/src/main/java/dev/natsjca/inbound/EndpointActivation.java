@@ -137,6 +137,22 @@ public abstract class EndpointActivation {
         });
     }
 
+    /** The server's registry: a transacted delivery is settled after every resource committed. */
+    private volatile jakarta.transaction.TransactionSynchronizationRegistry transactions;
+
+    /**
+     * @param registry the server's transaction registry (from the bootstrap context), or
+     *        {@code null}: then a transacted delivery is settled when its settlement resource commits
+     */
+    public final void transactions(jakarta.transaction.TransactionSynchronizationRegistry registry) {
+        this.transactions = registry;
+    }
+
+    /** @return the server's transaction registry, or {@code null} */
+    final jakarta.transaction.TransactionSynchronizationRegistry transactions() {
+        return transactions;
+    }
+
     /** @return where this activation reports its state and counts */
     public final ActivationMonitor monitor() {
         return monitor;

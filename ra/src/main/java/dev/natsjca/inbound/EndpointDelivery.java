@@ -110,7 +110,7 @@ final class EndpointDelivery {
         // rollback: failed, with the endpoint's exception as the reason when it threw one).
         Throwable[] failure = new Throwable[1];
         SettlementXAResource settlement = transacted && activation.settlesInTransaction()
-                ? new SettlementXAResource(activation.describe(), () -> settle(delivered, null),
+                ? new SettlementXAResource(activation.describe(), activation.transactions(), () -> settle(delivered, null),
                         () -> settle(delivered, failure[0] != null ? failure[0]
                                 : new IllegalStateException("the transaction rolled back")))
                 : null;

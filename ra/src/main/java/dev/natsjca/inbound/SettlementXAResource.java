@@ -6,6 +6,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.transaction.xa.Xid;
 
 import dev.natsjca.tx.NoRecoveryXAResource;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
  * Joins one delivery's settlement to the transaction a transacted message-driven bean runs in:
@@ -13,6 +16,15 @@ import dev.natsjca.tx.NoRecoveryXAResource;
  * or dead letter). Prepare has nothing to vote on. Handed to {@code createEndpoint}, so the
  * container enlists it next to the bean's other resources (e.g. staged outbound publishes, which
  * then leave in the same commit).
+ *
+ * <p>The ack waits for the whole transaction: in a server, commit only notes the outcome, and the
+ * message is acked after every resource has committed (an interposed synchronization's
+ * {@code afterCompletion}). Were it acked at this resource's commit, a crash (or a failure) before
+ * a later resource's commit — the bean's staged messages committed as an atomic batch, say —
+ * would lose the message: consumed, its effects never stored. Acked last, the crash means a
+ * redelivery instead, whose repeated effects the stream drops by their {@code Nats-Msg-Id}. A
+ * transaction that does not end committed (rolled back, or its outcome unknown) settles the
+ * message as failed: redelivered. Without a registry (outside a server) commit acks at once.
  *
  * <p>Commit and rollback never throw: the transaction's outcome is decided by then, and a
  * settlement that fails (the connection dropped, say) only means JetStream redelivers the message
@@ -26,14 +38,20 @@ final class SettlementXAResource extends NoRecoveryXAResource {
     private final Runnable onCommit;
     private final Runnable onRollback;
     private final AtomicBoolean settled = new AtomicBoolean();
+    private final TransactionSynchronizationRegistry transactions;
+    /** The ack waits for the transaction's afterCompletion (registered when the branch started). */
+    private volatile boolean afterCompletion;
 
     /**
      * @param owner names the activation in logs
+     * @param transactions the server's registry, or {@code null}
      * @param onCommit settles the message as delivered
      * @param onRollback settles the message as failed
      */
-    SettlementXAResource(String owner, Runnable onCommit, Runnable onRollback) {
+    SettlementXAResource(String owner, TransactionSynchronizationRegistry transactions, Runnable onCommit,
+                         Runnable onRollback) {
         this.owner = owner;
+        this.transactions = transactions;
         this.onCommit = onCommit;
         this.onRollback = onRollback;
     }
@@ -48,7 +66,9 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     @Override
     public void commit(Xid xid, boolean onePhase) {
-        settleOnce(onCommit, "commit");
+        if (!afterCompletion) {
+            settleOnce(onCommit, "commit");
+        }
     }
 
     @Override
@@ -75,6 +95,29 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     @Override
     public void start(Xid xid, int flags) {
+        if (transactions == null || afterCompletion) {
+            return;
+        }
+        try {
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    if (status == Status.STATUS_COMMITTED) {
+                        settleOnce(onCommit, "the end of the committed transaction");
+                    } else {
+                        settleOnce(onRollback, "the end of the transaction (status " + status + ")");
+                    }
+                }
+            });
+            afterCompletion = true;
+        } catch (RuntimeException e) {
+            // No transaction on this thread to wait for: commit acks at once.
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: the delivery is acked at its commit ({1})", owner, e.toString());
+        }
     }
 
     @Override

@@ -27,10 +27,8 @@ import dev.natsjca.config.ClientErrorLogger;
 import dev.natsjca.monitoring.ConnectionDefinitionMonitor;
 import dev.natsjca.monitoring.Tracing;
 import dev.natsjca.config.ConnectionSettings;
-import dev.natsjca.config.LameDuck;
 import dev.natsjca.config.Subjects;
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.impl.Headers;
 import jakarta.resource.NotSupportedException;
@@ -93,15 +91,10 @@ public final class NatsManagedConnection implements ManagedConnection {
     private final Set<NatsConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean destroyed;
-    /** Its server is entering lame-duck mode: move to another once nothing is under way. Guarded by handles. */
-    private boolean leavingLameDuck;
-    /** Moving off a lame duck now: handles wait. Guarded by handles. */
-    private boolean moving;
     private volatile JetStream jetStream;
     private final StagingXAResource xaResource = new StagingXAResource(this);
     private final StreamDirectory streams;
-    /** Notified when the jnats connection reconnects, for a commit waiting to retry. */
-    private final Object reconnected = new Object();
+    private final ConnectionWatch watch;
     private final ConnectionDefinitionMonitor monitor;
     private final Tracing tracing;
     private PrintWriter logWriter;
@@ -120,8 +113,11 @@ public final class NatsManagedConnection implements ManagedConnection {
         this.transactions = transactions;
         this.monitor = monitor;
         this.tracing = tracing;
-        this.connection = Nats.connect(settings.toOptions(null, new ClosedForGood(),
+        this.watch = new ConnectionWatch(settings.redactedServers(), monitor,
+                () -> !destroyed && handles.isEmpty() && xaResource.idle(), this::closedForGood);
+        this.connection = Nats.connect(settings.toOptions(null, watch,
                 new ClientErrorLogger("NATS outbound connection")).build());
+        watch.watching(connection);
         monitor.opened(connection);
         this.streams = new StreamDirectory(connection);
     }
@@ -146,52 +142,13 @@ public final class NatsManagedConnection implements ManagedConnection {
      *         (false at once when it is closed for good)
      */
     boolean awaitConnected(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (reconnected) {
-            while (connection.getStatus() != Connection.Status.CONNECTED) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || connection.getStatus() == Connection.Status.CLOSED) {
-                    return false;
-                }
-                try {
-                    reconnected.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-        }
-        return true;
+        return watch.awaitConnected(timeout);
     }
 
-    /**
-     * Like {@link #awaitConnected}, and after a reconnect also waits (within {@code timeout}) for a
-     * flush's round trip: jnats reports the reconnect before its writer has left reconnect mode,
-     * and what is sent before that waits in its buffer, to leave after the next reconnect should
-     * this one drop at once — possibly after the transaction gave up.
-     *
-     * @return whether the connection is connected
-     */
+    /** @return {@link ConnectionWatch#awaitReady}: connected, and after a reconnect, its writer back */
     boolean awaitReady(Duration timeout) {
-        if (connection.getStatus() == Connection.Status.CONNECTED) {
-            return true;
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        if (!awaitConnected(timeout)) {
-            return false;
-        }
-        try {
-            connection.flush(Duration.ofNanos(Math.max(MIN_FLUSH.toNanos(), deadline - System.nanoTime())));
-        } catch (TimeoutException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "NATS outbound connection: no flush round trip after the reconnect ({0}); the "
-                    + "sender checks the status before each message", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return connection.getStatus() == Connection.Status.CONNECTED;
+        return watch.awaitReady(timeout);
     }
-
-    private static final Duration MIN_FLUSH = Duration.ofMillis(200);
 
     /** @return where this connection's definition counts what goes through it */
     ConnectionDefinitionMonitor monitor() {
@@ -278,8 +235,8 @@ public final class NatsManagedConnection implements ManagedConnection {
                     + " and cannot re-authenticate as another; the pool must match connections by user");
         }
         NatsConnectionHandle handle = new NatsConnectionHandle(this);
-        synchronized (handles) {
-            awaitMoveUnderWay();
+        synchronized (watch.lock()) {
+            watch.awaitMoveUnderWay(RECONNECT_AT_COMMIT);
             handles.add(handle);
         }
         monitor.handleHandedOut();
@@ -296,8 +253,8 @@ public final class NatsManagedConnection implements ManagedConnection {
         if (previous != null) {
             previous.handles.remove(h);
         }
-        synchronized (handles) {
-            awaitMoveUnderWay();
+        synchronized (watch.lock()) {
+            watch.awaitMoveUnderWay(RECONNECT_AT_COMMIT);
             handles.add(h);
         }
     }
@@ -311,56 +268,7 @@ public final class NatsManagedConnection implements ManagedConnection {
         }
         handles.clear();
         xaResource.cleanup();
-        moveOffLameDuckWhenIdle();
-    }
-
-    /**
-     * Moving off a lame duck: what a handle sends must not be written to the old server just
-     * before the move cuts it off (a publish's acknowledgement would be lost). So a handle waits
-     * until jnats has left it (disconnected: what it sends then waits in jnats' buffer for the
-     * new server, as in any reconnect), briefly. Caller holds {@code handles}.
-     */
-    private void awaitMoveUnderWay() {
-        long deadline = System.nanoTime() + RECONNECT_AT_COMMIT.toNanos();
-        while (moving && connection.getStatus() == Connection.Status.CONNECTED) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            try {
-                handles.wait(Math.max(1, Math.min(MOVE_POLL_MILLIS, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** The status change that starts a move is not notified: checked this often while waiting for it. */
-    private static final long MOVE_POLL_MILLIS = 5;
-
-    /**
-     * The server is entering lame-duck mode (it will close this connection after its grace
-     * period): moves to another server of the cluster now if nothing is under way, else when the
-     * pool gets the connection back ({@link #cleanup()}), so that no publish or commit awaiting
-     * its acknowledgement is cut off.
-     */
-    private void moveOffLameDuckWhenIdle() {
-        synchronized (handles) {
-            if (!leavingLameDuck || destroyed || !handles.isEmpty() || !xaResource.idle()) {
-                return;
-            }
-            leavingLameDuck = false;
-            moving = true;
-            // Idle: nothing written awaits a reply; no handle is handed out until jnats has left
-            // the old server (getConnection waits for that, briefly).
-            LameDuck.move(connection, "NATS outbound connection", () -> {
-                synchronized (handles) {
-                    moving = false;
-                    handles.notifyAll();
-                }
-            });
-        }
+        watch.moveOffLameDuckWhenIdle(); // its server is in lame-duck mode: now that nothing is under way
     }
 
     @Override
@@ -718,47 +626,16 @@ public final class NatsManagedConnection implements ManagedConnection {
     }
 
     /** jnats gave up (reconnects exhausted, or closed under us): tell the pool to drop this one. */
-    private final class ClosedForGood implements ConnectionListener {
-        @Override
-        @Deprecated // jnats still declares this one abstract; the four-argument form is called
-        public void connectionEvent(Connection conn, Events type) {
-            connectionEvent(conn, type, null, null);
+    private void closedForGood() {
+        if (destroyed) {
+            return;
         }
-
-        @Override
-        public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
-            if (type == Events.DISCONNECTED) {
-                LOG.log(LameDuck.movedByChoice(conn) ? Level.INFO : Level.WARNING, "NATS outbound connection to {0} lost; "
-                        + "jnats is reconnecting", settings.redactedServers());
-            } else if (type == Events.RECONNECTED) {
-                synchronized (handles) {
-                    leavingLameDuck = false; // on another server now, moved or not
-                }
-                monitor.reconnected();
-                synchronized (reconnected) {
-                    reconnected.notifyAll();
-                }
-                LOG.log(Level.INFO, "NATS outbound connection to {0} reconnected", settings.redactedServers());
-            } else if (type == Events.CLOSED) {
-                synchronized (reconnected) {
-                    reconnected.notifyAll();
-                }
-            } else if (type == Events.LAME_DUCK) {
-                synchronized (handles) {
-                    leavingLameDuck = true;
-                }
-                moveOffLameDuckWhenIdle();
-            }
-            if (type == Events.CLOSED && !destroyed) {
-                LOG.log(Level.WARNING, "NATS outbound connection to {0} closed for good; the pool will replace it",
-                        settings.redactedServers());
-                ConnectionEvent event = new ConnectionEvent(NatsManagedConnection.this,
-                        ConnectionEvent.CONNECTION_ERROR_OCCURRED,
-                        new IOException("NATS connection closed for good"));
-                for (ConnectionEventListener l : listeners) {
-                    l.connectionErrorOccurred(event);
-                }
-            }
+        LOG.log(Level.WARNING, "NATS outbound connection to {0} closed for good; the pool will replace it",
+                settings.redactedServers());
+        ConnectionEvent event = new ConnectionEvent(this, ConnectionEvent.CONNECTION_ERROR_OCCURRED,
+                new IOException("NATS connection closed for good"));
+        for (ConnectionEventListener l : listeners) {
+            l.connectionErrorOccurred(event);
         }
     }
 }

@@ -17,12 +17,12 @@ class SettlementXAResourceTest {
 
     @Test
     void aFailingSettlementNeverEscapesCommitOrRollback() {
-        SettlementXAResource commit = new SettlementXAResource("test", () -> {
+        SettlementXAResource commit = new SettlementXAResource("test", null, () -> {
             throw new IllegalStateException("Connection closed");
         }, () -> { });
         commit.commit(new TestXid(), true); // must not throw
 
-        SettlementXAResource rollback = new SettlementXAResource("test", () -> { }, () -> {
+        SettlementXAResource rollback = new SettlementXAResource("test", null, () -> { }, () -> {
             throw new IllegalStateException("Connection closed");
         });
         rollback.rollback(new TestXid()); // must not throw
@@ -32,7 +32,7 @@ class SettlementXAResourceTest {
     void aDeliveryIsSettledOnceWhateverTheTransactionManagerCalls() {
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", acks::incrementAndGet, naks::incrementAndGet);
+        SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, naks::incrementAndGet);
         r.commit(new TestXid(), false);
         r.commit(new TestXid(), false);
         r.rollback(new TestXid());
@@ -45,10 +45,59 @@ class SettlementXAResourceTest {
     void aDeliveryWhoseTransactionNeverSettledItIsSettledOnceByTheFallbackAndTheLateOutcomeIsIgnored() {
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", acks::incrementAndGet, naks::incrementAndGet);
+        SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, naks::incrementAndGet);
         r.settleInstead(naks::incrementAndGet); // afterDelivery returned, the transaction had not called
         r.commit(new TestXid(), true); // a late, asynchronous outcome
         assertEquals(0, acks.get(), "acked after the delivery was given up as failed");
         assertEquals(1, naks.get());
+    }
+
+    /**
+     * In a server the ack waits for the whole transaction: a crash between this resource's commit
+     * and a later resource's (the bean's atomic batch) must mean a redelivery, not a message
+     * consumed whose effects were never stored.
+     */
+    @Test
+    void inAServerTheAckLeavesOnlyAfterEveryResourceCommitted() {
+        dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        AtomicInteger acks = new AtomicInteger();
+        AtomicInteger naks = new AtomicInteger();
+        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, naks::incrementAndGet);
+        registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
+        TestXid xid = new TestXid();
+        r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+        r.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        assertEquals(javax.transaction.xa.XAResource.XA_OK, r.prepare(xid));
+        r.commit(xid, false);
+        assertEquals(0, acks.get(), "acked before the transaction's other resources committed");
+        registry.complete(jakarta.transaction.Status.STATUS_COMMITTED);
+        assertEquals(1, acks.get());
+        assertEquals(0, naks.get());
+    }
+
+    @Test
+    void aTransactionThatDoesNotEndCommittedRedeliversTheMessage() {
+        dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        AtomicInteger acks = new AtomicInteger();
+        AtomicInteger naks = new AtomicInteger();
+        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, naks::incrementAndGet);
+        registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
+        TestXid xid = new TestXid();
+        r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+        r.commit(xid, true);
+        registry.complete(jakarta.transaction.Status.STATUS_UNKNOWN); // a heuristic outcome elsewhere
+        assertEquals(0, acks.get());
+        assertEquals(1, naks.get(), "an outcome not known to be committed: redelivered (its effects repeat by id)");
+    }
+
+    @Test
+    void withoutATransactionToWaitForCommitAcksAtOnce() {
+        dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        AtomicInteger acks = new AtomicInteger();
+        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, () -> { });
+        TestXid xid = new TestXid();
+        r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS); // no active transaction on this thread
+        r.commit(xid, true);
+        assertEquals(1, acks.get());
     }
 }
