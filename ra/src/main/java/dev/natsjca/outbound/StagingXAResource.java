@@ -402,7 +402,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
                     }
                     AtomicCommit.fellBack(batch.stream(), r.getMessage());
                 } catch (AtomicBatch.CommitFailed f) {
-                    if (f.outcome != AtomicBatch.Outcome.HAZARD) {
+                    if (f.outcome != AtomicBatch.Outcome.HAZARD && f.outcome != AtomicBatch.Outcome.STORED_OR_DUPLICATE) {
                         throw rolledBackHere(xid, toSend, new NatsException("Not published: " + f.getMessage(), f),
                                 XAException.XA_RBROLLBACK); // not RBCOMMFAIL: Payara would retry it as transient
                     }
@@ -424,24 +424,27 @@ final class StagingXAResource extends NoRecoveryXAResource {
         try {
             complete(toSend, batch, batch.commit());
         } catch (AtomicBatch.CommitFailed f) {
-            if (f.outcome != AtomicBatch.Outcome.DUPLICATE || connection.atomicCommit() != AtomicCommit.AUTO) {
+            // Maybe stored by an unanswered commit: failing to tell leaves the outcome unknown.
+            boolean maybeStored = f.outcome == AtomicBatch.Outcome.STORED_OR_DUPLICATE;
+            if (!(f.outcome == AtomicBatch.Outcome.DUPLICATE || maybeStored)
+                    || connection.atomicCommit() != AtomicCommit.AUTO) {
                 heuristic(xid, batch, toSend, f);
             }
             // An application's Nats-Msg-Id repeats a stored message (a redelivered bean publishing
-            // again, say): one by one, as without atomic commit, the stream drops the repeat and
-            // stores the rest.
+            // again, or this batch, stored by a commit whose answer was lost): one by one, as
+            // without atomic commit, the stream drops each repeat and stores the rest.
             AtomicCommit.fellBack(batch.stream(), f.getMessage());
             if (!connection.awaitConnected(NatsManagedConnection.COMMIT_TIMEOUT)) {
                 heuristic(xid, batch, toSend, new AtomicBatch.CommitFailed("the batch was refused for a repeated "
                         + "message id, and the connection to NATS did not come back to send it one by one",
-                        AtomicBatch.Outcome.ROLLED_BACK, f));
+                        maybeStored ? AtomicBatch.Outcome.HAZARD : AtomicBatch.Outcome.ROLLED_BACK, f));
             }
             try {
                 connection.sendStaged(toSend);
             } catch (RuntimeException e) {
                 long stored = toSend.stream().filter(m -> m.ack() != null && m.ack().isDone()
                         && !m.ack().isCompletedExceptionally()).count();
-                boolean unknown = e.getMessage() == null
+                boolean unknown = maybeStored || e.getMessage() == null
                         || !e.getMessage().contains("sent, not confirmed (core NATS, or no acknowledgement): none");
                 heuristic(xid, batch, toSend, new AtomicBatch.CommitFailed("sent one by one after the batch was "
                         + "refused for a repeated message id: " + e.getMessage(), unknown ? AtomicBatch.Outcome.HAZARD
@@ -476,7 +479,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
     private void heuristic(Xid xid, AtomicBatch batch, List<Staged> staged, AtomicBatch.CommitFailed f)
             throws XAException {
         int code = switch (f.outcome) {
-            case HAZARD -> XAException.XA_HEURHAZ;
+            case HAZARD, STORED_OR_DUPLICATE -> XAException.XA_HEURHAZ;
             case MIXED -> XAException.XA_HEURMIX;
             default -> XAException.XA_HEURRB;
         };

@@ -594,6 +594,37 @@ class AtomicCommitTest {
         assertEquals(2, stored());
     }
 
+    /**
+     * With the application's own ids, a duplicate after an unanswered commit proves nothing by
+     * itself (an older message may have the id): the batch says so, and the branch (auto) sends
+     * the messages one by one, whose acknowledgements tell — here, each a duplicate of what the
+     * lost commit stored: committed, nothing stored twice, no heuristic outcome.
+     */
+    @Test
+    void afterAnUnansweredCommitADuplicateOfApplicationIdsIsToldApartOneByOne() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), null);
+        List<StagingXAResource.Staged> messages = new ArrayList<>();
+        for (int k = 1; k <= 2; k++) {
+            Headers h = new Headers();
+            h.put("Nats-Msg-Id", "app-" + stream + "-" + k);
+            messages.add(new StagingXAResource.Staged(subjects + ".lost", h, new byte[] {(byte) k}, true, null,
+                    new CompletableFuture<>(), false));
+        }
+        AtomicBatch batch = new AtomicBatch(mc, messages, stream, AtomicBatch.Finish.EOB, Duration.ofSeconds(5));
+        batch.stage();
+        batch.commit(); // stored; suppose its answer never came
+        assertEquals(2, stored());
+        AtomicBatch.CommitFailed told = assertThrows(AtomicBatch.CommitFailed.class,
+                () -> batch.afterUnansweredCommit(Duration.ofSeconds(5)));
+        assertEquals(AtomicBatch.Outcome.STORED_OR_DUPLICATE, told.outcome, told.getMessage());
+        // What the branch then does: one by one; the stream acknowledges each as a duplicate.
+        mc.sendStaged(messages);
+        for (StagingXAResource.Staged m : messages) {
+            assertTrue(m.ack().toCompletableFuture().getNow(null).isDuplicate(), "a repeat of the stored one");
+        }
+        assertEquals(2, stored(), "nothing stored twice");
+    }
+
     @Test
     void afterAnUnansweredCommitARefusedResendIsAnUnknownOutcomeAndADuplicateProvesItStored() throws Exception {
         NatsManagedConnection mc = connect(NATS.server().url(), null);
