@@ -53,6 +53,7 @@ final class EndpointDelivery {
     private final Consumer<Message> giveBack;
     private final boolean transacted;
     private volatile boolean traceFailureLogged;
+    private final java.util.concurrent.atomic.AtomicBoolean ackAtCommitLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param giveBack gives a message back that could not be delivered (no endpoint came)
@@ -104,6 +105,16 @@ final class EndpointDelivery {
         }
     }
 
+    /** A transacted delivery's ack cannot wait for the whole transaction: said once per activation. */
+    private void ackAtCommit() {
+        if (activation.transactions() != null && ackAtCommitLogged.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "NATS endpoint on {0}: the server would not let the adapter wait for "
+                    + "the end of a delivery''s transaction; deliveries are acked when their own resource commits, "
+                    + "and a crash before the transaction''s other resources commit would lose the message",
+                    activation.describe());
+        }
+    }
+
     private void deliver(Message message, Tracing.DeliverySpan span, Endpoints endpoints) {
         DeliveredMessage delivered = new DeliveredMessage(message);
         // A transacted delivery is settled by the transaction's outcome (commit: delivered;
@@ -111,8 +122,8 @@ final class EndpointDelivery {
         Throwable[] failure = new Throwable[1];
         SettlementXAResource settlement = transacted && activation.settlesInTransaction()
                 ? new SettlementXAResource(activation.describe(), activation.transactions(), () -> settle(delivered, null),
-                        () -> settle(delivered, failure[0] != null ? failure[0]
-                                : new IllegalStateException("the transaction rolled back")))
+                        why -> settle(delivered, failure[0] != null ? failure[0] : new IllegalStateException(why)),
+                        this::ackAtCommit)
                 : null;
         // A settling transaction binds its XAResource to the endpoint: one endpoint per delivery then.
         MessageEndpoint endpoint = settlement == null ? endpoints.reusable() : endpoints.create(settlement);

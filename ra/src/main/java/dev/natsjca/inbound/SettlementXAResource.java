@@ -12,8 +12,8 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
  * Joins one delivery's settlement to the transaction a transacted message-driven bean runs in:
- * commit settles the message as delivered (a JetStream ack), rollback as failed (nak with backoff,
- * or dead letter). Prepare has nothing to vote on. Handed to {@code createEndpoint}, so the
+ * a committed transaction settles the message as delivered (a JetStream ack), rollback as failed
+ * (nak with backoff, or dead letter). Prepare has nothing to vote on. Handed to {@code createEndpoint}, so the
  * container enlists it next to the bean's other resources (e.g. staged outbound publishes, which
  * then leave in the same commit).
  *
@@ -36,9 +36,10 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     private final String owner;
     private final Runnable onCommit;
-    private final Runnable onRollback;
+    private final java.util.function.Consumer<String> onRollback;
     private final AtomicBoolean settled = new AtomicBoolean();
     private final TransactionSynchronizationRegistry transactions;
+    private final Runnable ackAtCommit;
     /** The ack waits for the transaction's afterCompletion (registered when the branch started). */
     private volatile boolean afterCompletion;
 
@@ -46,12 +47,15 @@ final class SettlementXAResource extends NoRecoveryXAResource {
      * @param owner names the activation in logs
      * @param transactions the server's registry, or {@code null}
      * @param onCommit settles the message as delivered
-     * @param onRollback settles the message as failed
+     * @param onRollback settles the message as failed, told why
+     * @param ackAtCommit told when the ack cannot wait for the whole transaction (no registry to
+     *        wait with, or it refused): the activation warns, once
      */
     SettlementXAResource(String owner, TransactionSynchronizationRegistry transactions, Runnable onCommit,
-                         Runnable onRollback) {
+                         java.util.function.Consumer<String> onRollback, Runnable ackAtCommit) {
         this.owner = owner;
         this.transactions = transactions;
+        this.ackAtCommit = ackAtCommit;
         this.onCommit = onCommit;
         this.onRollback = onRollback;
     }
@@ -73,7 +77,7 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     @Override
     public void rollback(Xid xid) {
-        settleOnce(onRollback, "rollback");
+        settleOnce(() -> onRollback.accept("the transaction rolled back"), "rollback");
     }
 
     private void settleOnce(Runnable settlement, String phase) {
@@ -95,7 +99,11 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     @Override
     public void start(Xid xid, int flags) {
-        if (transactions == null || afterCompletion) {
+        if (afterCompletion) {
+            return;
+        }
+        if (transactions == null) {
+            ackAtCommit.run();
             return;
         }
         try {
@@ -109,7 +117,10 @@ final class SettlementXAResource extends NoRecoveryXAResource {
                     if (status == Status.STATUS_COMMITTED) {
                         settleOnce(onCommit, "the end of the committed transaction");
                     } else {
-                        settleOnce(onRollback, "the end of the transaction (status " + status + ")");
+                        settleOnce(() -> onRollback.accept("the transaction ended " + (status == Status.STATUS_ROLLEDBACK
+                                ? "rolled back" : "with status " + status + ", not known to be committed (a heuristic "
+                                + "outcome): redelivered, its effects may have been stored")),
+                                "the end of the transaction (status " + status + ")");
                     }
                 }
             });
@@ -117,6 +128,7 @@ final class SettlementXAResource extends NoRecoveryXAResource {
         } catch (RuntimeException e) {
             // No transaction on this thread to wait for: commit acks at once.
             LOG.log(Level.DEBUG, "NATS endpoint on {0}: the delivery is acked at its commit ({1})", owner, e.toString());
+            ackAtCommit.run();
         }
     }
 

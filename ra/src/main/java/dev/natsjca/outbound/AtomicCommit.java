@@ -60,6 +60,22 @@ enum AtomicCommit {
                 + "a minute)", stream, why);
     }
 
+    /**
+     * {@link #AUTO}, at commit: the batch was refused for a message id the stream holds, and the
+     * messages go out one by one (the stream drops each repeat). A WARNING once a minute when an
+     * application's id repeats an older message; INFO when the repeat may be this batch's own,
+     * stored by a commit whose answer was lost (a stream leader change): no fault of anyone's.
+     */
+    static void sentOneByOne(String stream, String why, boolean maybeOwnCommit) {
+        long last = lastFallbackLog.get();
+        long now = System.nanoTime();
+        boolean log = now - last >= FALLBACK_LOG_INTERVAL && lastFallbackLog.compareAndSet(last, now);
+        System.Logger.Level level = maybeOwnCommit ? System.Logger.Level.INFO
+                : log ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        LOG.log(level, "Stream ''{0}'' refused a transaction''s atomic batch at commit ({1}); with atomicCommit=auto "
+                + "its messages are sent one by one instead, each repeat acknowledged as a duplicate", stream, why);
+    }
+
     static AtomicCommit parse(String value) throws InvalidPropertyException {
         if (value == null || value.isBlank()) {
             return AUTO;

@@ -379,6 +379,22 @@ final class StagingXAResource extends NoRecoveryXAResource {
             } else {
                 commitBatch(xid, batch, toSend);
             }
+        } catch (RuntimeException e) {
+            // Unforeseen: the outcome is unknown. A transaction manager reads anything but an
+            // XAException as committed, and the delivery that led here would be acked.
+            String what = "NATS transaction branch " + Xids.describe(xid) + ": the commit of its " + toSend.size()
+                    + " message(s) failed unexpectedly; they may or may not be stored: " + e;
+            LOG.log(Level.ERROR, what, e);
+            synchronized (this) {
+                Branch b = branches.get(xid);
+                if (b != null) {
+                    b.state = State.HEURISTIC;
+                    b.heuristic = XAException.XA_HEURHAZ;
+                }
+            }
+            XAException xa = xa(XAException.XA_HEURHAZ, what);
+            xa.initCause(e);
+            throw xa;
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -433,7 +449,7 @@ final class StagingXAResource extends NoRecoveryXAResource {
             // An application's Nats-Msg-Id repeats a stored message (a redelivered bean publishing
             // again, or this batch, stored by a commit whose answer was lost): one by one, as
             // without atomic commit, the stream drops each repeat and stores the rest.
-            AtomicCommit.fellBack(batch.stream(), f.getMessage());
+            AtomicCommit.sentOneByOne(batch.stream(), f.getMessage(), maybeStored);
             if (!connection.awaitConnected(NatsManagedConnection.COMMIT_TIMEOUT)) {
                 heuristic(xid, batch, toSend, new AtomicBatch.CommitFailed("the batch was refused for a repeated "
                         + "message id, and the connection to NATS did not come back to send it one by one",

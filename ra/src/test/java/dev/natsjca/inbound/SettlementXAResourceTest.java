@@ -19,12 +19,12 @@ class SettlementXAResourceTest {
     void aFailingSettlementNeverEscapesCommitOrRollback() {
         SettlementXAResource commit = new SettlementXAResource("test", null, () -> {
             throw new IllegalStateException("Connection closed");
-        }, () -> { });
+        }, why -> { }, () -> { });
         commit.commit(new TestXid(), true); // must not throw
 
-        SettlementXAResource rollback = new SettlementXAResource("test", null, () -> { }, () -> {
+        SettlementXAResource rollback = new SettlementXAResource("test", null, () -> { }, why -> {
             throw new IllegalStateException("Connection closed");
-        });
+        }, () -> { });
         rollback.rollback(new TestXid()); // must not throw
     }
 
@@ -32,7 +32,7 @@ class SettlementXAResourceTest {
     void aDeliveryIsSettledOnceWhateverTheTransactionManagerCalls() {
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, naks::incrementAndGet);
+        SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, why -> naks.incrementAndGet(), () -> { });
         r.commit(new TestXid(), false);
         r.commit(new TestXid(), false);
         r.rollback(new TestXid());
@@ -45,7 +45,7 @@ class SettlementXAResourceTest {
     void aDeliveryWhoseTransactionNeverSettledItIsSettledOnceByTheFallbackAndTheLateOutcomeIsIgnored() {
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, naks::incrementAndGet);
+        SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, why -> naks.incrementAndGet(), () -> { });
         r.settleInstead(naks::incrementAndGet); // afterDelivery returned, the transaction had not called
         r.commit(new TestXid(), true); // a late, asynchronous outcome
         assertEquals(0, acks.get(), "acked after the delivery was given up as failed");
@@ -60,9 +60,14 @@ class SettlementXAResourceTest {
     @Test
     void inAServerTheAckLeavesOnlyAfterEveryResourceCommitted() {
         dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        java.util.List<String> reasons = new java.util.ArrayList<>();
+        AtomicInteger fallbacks = new AtomicInteger();
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, naks::incrementAndGet);
+        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, why -> {
+            naks.incrementAndGet();
+            reasons.add(why);
+        }, fallbacks::incrementAndGet);
         registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
         TestXid xid = new TestXid();
         r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
@@ -78,9 +83,14 @@ class SettlementXAResourceTest {
     @Test
     void aTransactionThatDoesNotEndCommittedRedeliversTheMessage() {
         dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        java.util.List<String> reasons = new java.util.ArrayList<>();
+        AtomicInteger fallbacks = new AtomicInteger();
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, naks::incrementAndGet);
+        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, why -> {
+            naks.incrementAndGet();
+            reasons.add(why);
+        }, fallbacks::incrementAndGet);
         registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
         TestXid xid = new TestXid();
         r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
@@ -88,16 +98,22 @@ class SettlementXAResourceTest {
         registry.complete(jakarta.transaction.Status.STATUS_UNKNOWN); // a heuristic outcome elsewhere
         assertEquals(0, acks.get());
         assertEquals(1, naks.get(), "an outcome not known to be committed: redelivered (its effects repeat by id)");
+        org.junit.jupiter.api.Assertions.assertTrue(reasons.get(0).contains("not known to be committed"), reasons.toString());
+        assertEquals(0, fallbacks.get());
     }
 
     @Test
     void withoutATransactionToWaitForCommitAcksAtOnce() {
         dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        java.util.List<String> reasons = new java.util.ArrayList<>();
+        AtomicInteger fallbacks = new AtomicInteger();
         AtomicInteger acks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, () -> { });
+        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, why -> { },
+                fallbacks::incrementAndGet);
         TestXid xid = new TestXid();
         r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS); // no active transaction on this thread
         r.commit(xid, true);
         assertEquals(1, acks.get());
+        assertEquals(1, fallbacks.get(), "the activation is told, to warn once");
     }
 }
