@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.transaction.xa.Xid;
 
+import dev.natsjca.tx.AfterCompletion;
 import dev.natsjca.tx.NoRecoveryXAResource;
 import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
@@ -107,21 +107,14 @@ final class SettlementXAResource extends NoRecoveryXAResource {
             return;
         }
         try {
-            transactions.registerInterposedSynchronization(new Synchronization() {
-                @Override
-                public void beforeCompletion() {
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    if (status == Status.STATUS_COMMITTED) {
-                        settleOnce(onCommit, "the end of the committed transaction");
-                    } else {
-                        settleOnce(() -> onRollback.accept("the transaction ended " + (status == Status.STATUS_ROLLEDBACK
-                                ? "rolled back" : "with status " + status + ", not known to be committed (a heuristic "
-                                + "outcome): redelivered, its effects may have been stored")),
-                                "the end of the transaction (status " + status + ")");
-                    }
+            AfterCompletion.register(transactions, status -> {
+                if (status == Status.STATUS_COMMITTED) {
+                    settleOnce(onCommit, "the end of the committed transaction");
+                } else {
+                    settleOnce(() -> onRollback.accept("the transaction ended " + (status == Status.STATUS_ROLLEDBACK
+                            ? "rolled back" : "with status " + status + ", not known to be committed (a heuristic "
+                            + "outcome): redelivered, its effects may have been stored")),
+                            "the end of the transaction (status " + status + ")");
                 }
             });
             afterCompletion = true;

@@ -194,16 +194,7 @@ public final class NatsManagedConnection implements ManagedConnection {
             return false;
         }
         try {
-            tsr.registerInterposedSynchronization(new jakarta.transaction.Synchronization() {
-                @Override
-                public void beforeCompletion() {
-                }
-
-                @Override
-                public void afterCompletion(int status) {
-                    afterCompletion.accept(status);
-                }
-            });
+            dev.natsjca.tx.AfterCompletion.register(tsr, afterCompletion);
             return true;
         } catch (RuntimeException e) {
             return false; // no transaction on this thread, or it is completing already
