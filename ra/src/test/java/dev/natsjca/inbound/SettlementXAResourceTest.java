@@ -52,6 +52,29 @@ class SettlementXAResourceTest {
         assertEquals(1, naks.get());
     }
 
+    /** A settlement resource in a server's registry, recording how it settled and whether it fell back. */
+    private static final class InServer {
+        final dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
+        final java.util.List<String> reasons = new java.util.ArrayList<>();
+        final AtomicInteger fallbacks = new AtomicInteger();
+        final AtomicInteger acks = new AtomicInteger();
+        final AtomicInteger naks = new AtomicInteger();
+        final TestXid xid = new TestXid();
+        final SettlementXAResource resource = new SettlementXAResource("test", registry, acks::incrementAndGet, why -> {
+            naks.incrementAndGet();
+            reasons.add(why);
+        }, fallbacks::incrementAndGet);
+
+        /** Starts the branch, in an active transaction on this thread when {@code active}. */
+        InServer started(boolean active) {
+            if (active) {
+                registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
+            }
+            resource.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
+            return this;
+        }
+    }
+
     /**
      * In a server the ack waits for the whole transaction: a crash between this resource's commit
      * and a later resource's (the bean's atomic batch) must mean a redelivery, not a message
@@ -59,61 +82,33 @@ class SettlementXAResourceTest {
      */
     @Test
     void inAServerTheAckLeavesOnlyAfterEveryResourceCommitted() {
-        dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
-        java.util.List<String> reasons = new java.util.ArrayList<>();
-        AtomicInteger fallbacks = new AtomicInteger();
-        AtomicInteger acks = new AtomicInteger();
-        AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, why -> {
-            naks.incrementAndGet();
-            reasons.add(why);
-        }, fallbacks::incrementAndGet);
-        registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
-        TestXid xid = new TestXid();
-        r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
-        r.end(xid, javax.transaction.xa.XAResource.TMSUCCESS);
-        assertEquals(javax.transaction.xa.XAResource.XA_OK, r.prepare(xid));
-        r.commit(xid, false);
-        assertEquals(0, acks.get(), "acked before the transaction's other resources committed");
-        registry.complete(jakarta.transaction.Status.STATUS_COMMITTED);
-        assertEquals(1, acks.get());
-        assertEquals(0, naks.get());
+        InServer t = new InServer().started(true);
+        t.resource.end(t.xid, javax.transaction.xa.XAResource.TMSUCCESS);
+        assertEquals(javax.transaction.xa.XAResource.XA_OK, t.resource.prepare(t.xid));
+        t.resource.commit(t.xid, false);
+        assertEquals(0, t.acks.get(), "acked before the transaction's other resources committed");
+        t.registry.complete(jakarta.transaction.Status.STATUS_COMMITTED);
+        assertEquals(1, t.acks.get());
+        assertEquals(0, t.naks.get());
     }
 
     @Test
     void aTransactionThatDoesNotEndCommittedRedeliversTheMessage() {
-        dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
-        java.util.List<String> reasons = new java.util.ArrayList<>();
-        AtomicInteger fallbacks = new AtomicInteger();
-        AtomicInteger acks = new AtomicInteger();
-        AtomicInteger naks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, why -> {
-            naks.incrementAndGet();
-            reasons.add(why);
-        }, fallbacks::incrementAndGet);
-        registry.status(jakarta.transaction.Status.STATUS_ACTIVE);
-        TestXid xid = new TestXid();
-        r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS);
-        r.commit(xid, true);
-        registry.complete(jakarta.transaction.Status.STATUS_UNKNOWN); // a heuristic outcome elsewhere
-        assertEquals(0, acks.get());
-        assertEquals(1, naks.get(), "an outcome not known to be committed: redelivered (its effects repeat by id)");
-        org.junit.jupiter.api.Assertions.assertTrue(reasons.get(0).contains("not known to be committed"), reasons.toString());
-        assertEquals(0, fallbacks.get());
+        InServer t = new InServer().started(true);
+        t.resource.commit(t.xid, true);
+        t.registry.complete(jakarta.transaction.Status.STATUS_UNKNOWN); // a heuristic outcome elsewhere
+        assertEquals(0, t.acks.get());
+        assertEquals(1, t.naks.get(), "an outcome not known to be committed: redelivered (its effects repeat by id)");
+        org.junit.jupiter.api.Assertions.assertTrue(t.reasons.get(0).contains("not known to be committed"),
+                t.reasons.toString());
+        assertEquals(0, t.fallbacks.get());
     }
 
     @Test
     void withoutATransactionToWaitForCommitAcksAtOnce() {
-        dev.natsjca.testing.TestTransactionRegistry registry = new dev.natsjca.testing.TestTransactionRegistry();
-        java.util.List<String> reasons = new java.util.ArrayList<>();
-        AtomicInteger fallbacks = new AtomicInteger();
-        AtomicInteger acks = new AtomicInteger();
-        SettlementXAResource r = new SettlementXAResource("test", registry, acks::incrementAndGet, why -> { },
-                fallbacks::incrementAndGet);
-        TestXid xid = new TestXid();
-        r.start(xid, javax.transaction.xa.XAResource.TMNOFLAGS); // no active transaction on this thread
-        r.commit(xid, true);
-        assertEquals(1, acks.get());
-        assertEquals(1, fallbacks.get(), "the activation is told, to warn once");
+        InServer t = new InServer().started(false); // no active transaction on this thread
+        t.resource.commit(t.xid, true);
+        assertEquals(1, t.acks.get());
+        assertEquals(1, t.fallbacks.get(), "the activation is told, to warn once");
     }
 }
