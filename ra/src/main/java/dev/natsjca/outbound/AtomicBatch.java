@@ -56,7 +56,10 @@ final class AtomicBatch {
     static final int MAX_MESSAGES = 1000;
     /** The server abandons a batch that had no message for this long. */
     static final Duration LIFETIME = Duration.ofSeconds(10);
-    /** The most one attempt of the commit waits for its answer before it tries again. */
+    /**
+     * The most one attempt of the commit waits for its answer before it tries again; the first
+     * staging at prepare too (each next one twice as long as the one before).
+     */
     static final Duration ATTEMPT = Duration.ofSeconds(2);
 
     static final int NOT_ENABLED = 10174;
@@ -202,6 +205,10 @@ final class AtomicBatch {
     /**
      * Prepare: stages the batch (all but the commit) and waits until the server holds it.
      *
+     * <p>A staging unanswered within its attempt, or answered "no responders", is aborted and
+     * the batch staged again under a new id, while the prepare timeout lasts: no commit ever
+     * names the old id, so nothing of it can be stored.
+     *
      * @throws Refused when the server refused a message or did not answer in time; the batch is
      *         aborted and nothing of it is stored
      */
@@ -209,19 +216,25 @@ final class AtomicBatch {
         boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
         interruptedDuring = false;
         long deadline = System.nanoTime() + timeout.toNanos();
+        Duration attempt = ATTEMPT;
         try {
             while (true) {
-                Refused failed = stageOnce(deadline);
+                Refused failed = stageOnce(deadline, attempt);
                 if (failed == null) {
                     return;
                 }
-                // No stream leader (a node of the cluster lost), or the connection moving to another
-                // node: nothing of this batch will be committed (aborted, under its own id); the
-                // next try is a new batch, while prepare's time lasts. (The server's limit of
-                // batches in prepare is not waited out: auto sends one by one instead.)
+                // No stream leader (a node of the cluster lost), the connection moving to another
+                // node, or a staging request never answered (the stream's leader left, a lame duck
+                // shut its JetStream down, with the request or its reply): nothing of this batch
+                // will be committed (aborted, under its own id; a commit only ever names the new
+                // one), so the next try is a new batch, while prepare's time lasts. Each try waits
+                // twice as long as the one before, so a slow server still gets the time. (The
+                // server's limit of batches in prepare is not waited out: auto sends one by one.)
                 boolean again = failed.code == NO_RESPONDERS || failed.code == -1
-                        && failed.getCause() instanceof RuntimeException
-                        && !(failed.getCause() instanceof java.util.concurrent.CancellationException);
+                        && (failed.getCause() instanceof RuntimeException
+                        && !(failed.getCause() instanceof java.util.concurrent.CancellationException)
+                        || failed.getCause() instanceof TimeoutException);
+                attempt = attempt.multipliedBy(2);
                 if (!again || nats.getStatus() == Connection.Status.CLOSED
                         || System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline || !pause()) {
                     throw failed;
@@ -248,7 +261,7 @@ final class AtomicBatch {
     }
 
     /** @return {@code null} when the server holds the batch, else why not (the batch aborted) */
-    private Refused stageOnce(long deadline) throws Refused {
+    private Refused stageOnce(long deadline, Duration attempt) throws Refused {
         id = NUID.nextGlobal();
         checkSizes(wire.whole(id));
         int upTo = finish == Finish.EOB ? messages.size() : messages.size() - 1;
@@ -260,7 +273,8 @@ final class AtomicBatch {
         connection.awaitReady(Duration.ofNanos(Math.max(0, Math.min(left,
                 NatsManagedConnection.RECONNECT_AT_COMMIT.toNanos()))));
         try {
-            awaitStaged(send(batch), deadline, batch.size());
+            List<CompletableFuture<Message>> replies = send(batch);
+            awaitStaged(replies, Math.min(deadline, System.nanoTime() + attempt.toNanos()), batch.size());
             return null;
         } catch (RuntimeException e) {
             // jnats refused one (the connection dropped, its queue is full): what went out is never committed
@@ -561,8 +575,8 @@ final class AtomicBatch {
             return m;
         } catch (TimeoutException e) {
             reply.cancel(false);
-            throw new Refused("no answer from NATS within " + timeout + " to message " + (k + 1) + " of batch " + id,
-                    -1, true, e);
+            throw new Refused("no answer from NATS within " + Duration.ofMillis((System.nanoTime() - lastSentNanos)
+                    / 1_000_000) + " to message " + (k + 1) + " of batch " + id, -1, true, e);
         } catch (ExecutionException | java.util.concurrent.CancellationException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             if (noResponders(reply)) {

@@ -423,6 +423,36 @@ class AtomicCommitTest {
         }
     }
 
+    /**
+     * A staging request nobody answers (the stream's leader left with it, a lame duck shut its
+     * JetStream down): prepare does not wait out its whole timeout for it, it stages the batch
+     * again, under a new id, and the commit stores each message once. Here the stream answers
+     * nothing (no_ack) until the first staging has gone out.
+     */
+    @Test
+    void aStagingNobodyAnswersIsStagedAgainUnderANewIdWithinPrepare() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), "required");
+        StreamConfiguration silent = jsm.getStreamInfo(stream).getConfiguration();
+        jsm.updateStream(StreamConfiguration.builder(silent).noAck(true).build());
+        Xid xid = staged(mc, 3, null);
+        long sentBefore = mc.jnats().getStatistics().getOutMsgs();
+        CompletableFuture<Void> answering = CompletableFuture.runAsync(() -> {
+            Await.until(WAIT, "the batch staged once", () -> mc.jnats().getStatistics().getOutMsgs() >= sentBefore + 3);
+            try {
+                jsm.updateStream(silent);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(XAResource.XA_OK, mc.getXAResource().prepare(xid));
+        answering.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(mc.jnats().getStatistics().getOutMsgs() >= sentBefore + 3 + 1 + 3,
+                "staged, aborted and staged again: " + (mc.jnats().getStatistics().getOutMsgs() - sentBefore));
+        assertEquals(0, stored());
+        mc.getXAResource().commit(xid, false);
+        assertEquals(3, stored(), "each message once");
+    }
+
     @Test
     void beyondFiftyBatchesInPrepareOnOneStreamAutoFallsBackAndRequiredVotesRollback() throws Exception {
         NatsManagedConnection mc = connect(NATS.server().url(), null);
