@@ -14,12 +14,17 @@ import javax.transaction.xa.XAResource;
 import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.Durations;
+import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.inbound.Deactivation;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.inbound.ResolvedActivation;
 import dev.natsjca.inbound.core.CoreSubscriptionActivation;
 import dev.natsjca.inbound.jetstream.JetStreamActivation;
+import dev.natsjca.inbound.service.ServiceEndpointActivation;
+import dev.natsjca.inbound.service.ServiceInstance;
+import dev.natsjca.inbound.service.ServiceRegistry;
+import dev.natsjca.inbound.service.ServiceSettings;
 import dev.natsjca.monitoring.ActivationMonitor;
 import dev.natsjca.monitoring.Monitoring;
 import dev.natsjca.streams.StreamDeclaration;
@@ -75,6 +80,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     private transient volatile TransactionSynchronizationRegistry transactions;
     private final transient Map<ActivationKey, EndpointActivation> activations = new ConcurrentHashMap<>();
     private final transient Monitoring monitoring = new Monitoring();
+    private final transient ServiceRegistry services = new ServiceRegistry();
 
     @Override
     public void start(BootstrapContext ctx) throws ResourceAdapterInternalException {
@@ -144,13 +150,23 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         ActivationMonitor monitor = monitoring.activation(beanName(endpointFactory, resolved), resolved.describe(),
                 resolved.jetStream() != null);
         EndpointActivation activation;
+        ServiceInstance.Endpoint joined = null;
         try {
-            activation = resolved.jetStream() == null
-                    ? new CoreSubscriptionActivation(endpointFactory, resolved, settings, wm, t, monitor,
-                            monitoring.tracing())
-                    : new JetStreamActivation(endpointFactory, resolved, settings, wm, t, monitor,
-                            monitoring.tracing());
+            if (answers(endpointFactory, resolved)) {
+                joined = joinService(endpointFactory, resolved);
+                activation = new ServiceEndpointActivation(endpointFactory, resolved, settings, wm, t, monitor,
+                        monitoring.tracing(), joined);
+            } else {
+                activation = resolved.jetStream() == null
+                        ? new CoreSubscriptionActivation(endpointFactory, resolved, settings, wm, t, monitor,
+                                monitoring.tracing())
+                        : new JetStreamActivation(endpointFactory, resolved, settings, wm, t, monitor,
+                                monitoring.tracing());
+            }
         } catch (ResourceException | RuntimeException e) {
+            if (joined != null) {
+                joined.leave();
+            }
             monitor.close();
             throw e;
         }
@@ -165,6 +181,9 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
             activation.start();
         } catch (ResourceException | RuntimeException e) {
             activations.remove(key, activation);
+            if (joined != null) {
+                joined.leave();
+            }
             monitor.close();
             throw e;
         }
@@ -172,6 +191,53 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
             activations.remove(key, activation);
             stop(activation);
         }
+    }
+
+    /**
+     * @return whether the bean answers requests ({@link NatsServiceListener}); when the server
+     *         does not tell the bean's class, whether it was given a service name
+     * @throws InvalidPropertyException for service properties on a bean that does not answer, or
+     *         an answering bean on a JetStream consumer
+     */
+    private static boolean answers(MessageEndpointFactory factory, ResolvedActivation resolved)
+            throws InvalidPropertyException {
+        Class<?> bean = null;
+        try {
+            bean = factory.getEndpointClass();
+        } catch (RuntimeException | AbstractMethodError e) {
+            // a server on an older Connectors version
+        }
+        boolean answers = bean == null ? resolved.service() != null : NatsServiceListener.class.isAssignableFrom(bean);
+        if (!answers && resolved.service() != null) {
+            throw new InvalidPropertyException("Invalid value for property 'serviceName': '" + resolved.service().name()
+                    + "': the message-driven bean " + bean.getName() + " does not implement "
+                    + NatsServiceListener.class.getName() + ", whose method returns the reply");
+        }
+        if (answers && resolved.jetStream() != null) {
+            throw new InvalidPropertyException("Invalid value for property 'stream': '" + resolved.jetStream().stream()
+                    + "': the message-driven bean " + (bean == null ? "" : bean.getName() + " ") + "answers requests "
+                    + "(" + NatsServiceListener.class.getSimpleName() + "), which arrive on core NATS, not from a stream");
+        }
+        return answers;
+    }
+
+    /** @return the bean's endpoint in its service, or {@code null} when it names no service */
+    private ServiceInstance.Endpoint joinService(MessageEndpointFactory factory, ResolvedActivation resolved)
+            throws InvalidPropertyException {
+        ServiceSettings service = resolved.service();
+        if (service == null) {
+            return null;
+        }
+        String name = service.endpointName();
+        if (name == null) {
+            name = beanName(factory, resolved);
+            if (!name.matches("[A-Za-z0-9_-]+")) {
+                throw new InvalidPropertyException("Invalid value for property 'endpointName': '': the bean's name ('"
+                        + name + "') cannot name an endpoint of service '" + service.name() + "' (only letters, "
+                        + "digits, - and _); set endpointName");
+            }
+        }
+        return services.join(service, name, resolved.subject(), resolved.queueGroup(), beanName(factory, resolved));
     }
 
     private void stop(EndpointActivation activation) {

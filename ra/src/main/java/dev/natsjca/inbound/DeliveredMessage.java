@@ -7,14 +7,20 @@ import dev.natsjca.payload.Protobuf;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 
-/** A received jnats message as endpoints see it. */
-final class DeliveredMessage implements NatsMessage {
+/**
+ * A received jnats message as endpoints see it, and what its delivery came to: the activations
+ * settle it with what the endpoint returned (a service endpoint's reply) and when it started.
+ */
+public final class DeliveredMessage implements NatsMessage {
 
     private static final byte[] EMPTY = new byte[0];
     private static final Headers NO_HEADERS = new Headers(null, true);
 
     private final Message message;
+    private final long startedNanos = System.nanoTime();
     private volatile boolean terminated;
+    /** What the endpoint's method returned; set on the delivering thread before the settlement. */
+    private volatile Object returned;
     /** The read-only copy {@link #headers()} hands out, made at its first call: one copy per message at most. */
     private Headers readOnlyHeaders;
 
@@ -93,8 +99,22 @@ final class DeliveredMessage implements NatsMessage {
     }
 
     /** @return the jnats message */
-    Message message() {
+    public Message message() {
         return message;
+    }
+
+    /** @return what the endpoint's method returned ({@code null} for {@code onMessage}) */
+    public Object returned() {
+        return returned;
+    }
+
+    void returned(Object value) {
+        this.returned = value;
+    }
+
+    /** @return {@link System#nanoTime()} when the delivery started */
+    public long startedNanos() {
+        return startedNanos;
     }
 
     /** @return whether the endpoint terminated the message itself */

@@ -433,11 +433,12 @@ public abstract class EndpointActivation {
                 pendingAttempt = null;
             }
             deliveries.stop();
-            if (connection == null) {
-                LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
-                return false; // an attempt connecting now closes its connection when it sees the stop
-            }
             c = connection;
+        }
+        stopping();
+        if (c == null) {
+            LOG.log(Level.INFO, "NATS endpoint on {0} stopped before it ever connected", spec.describe());
+            return false; // an attempt connecting now closes its connection when it sees the stop
         }
         Duration flush = Deactivation.boundedBy(STOP_FLUSH, deadlineNanos);
         CompletableFuture<Void> stopped = Deactivation.onExecutorOf(c, () -> stopConsumingQuietly(flush));
@@ -600,6 +601,10 @@ public abstract class EndpointActivation {
         return 0;
     }
 
+    /** The activation stops (once, before its subscription does): nothing is taken from here on. */
+    protected void stopping() {
+    }
+
     /** A message that was received but will not be delivered here (stopping, or no endpoint came). */
     protected abstract void notTaken(Message message);
 
@@ -609,11 +614,20 @@ public abstract class EndpointActivation {
      */
     protected abstract boolean settlesInTransaction();
 
-    /** After {@code onMessage} returned normally (or its transaction committed). */
-    protected abstract void delivered(Message message);
+    /**
+     * @return whether the endpoints answer requests ({@code NatsServiceListener}: their method
+     *         returns the reply) rather than consume ({@code NatsMessageListener}); constant per
+     *         class, asked while constructing
+     */
+    protected boolean answers() {
+        return false;
+    }
 
-    /** After {@code onMessage} threw (or its transaction rolled back). */
-    protected abstract void failed(Message message, Throwable failure);
+    /** After the endpoint's method returned normally (or its transaction committed). */
+    protected abstract void delivered(DeliveredMessage delivery);
+
+    /** After the endpoint's method threw (or its transaction rolled back). */
+    protected abstract void failed(DeliveredMessage delivery, Throwable failure);
 
     /** The endpoint settled the message itself ({@code term()}): nothing more happens to it. */
     protected void settledByEndpoint(Message message) {

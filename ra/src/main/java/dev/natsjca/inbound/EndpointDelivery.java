@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import javax.transaction.xa.XAResource;
 
 import dev.natsjca.api.NatsMessageListener;
+import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.monitoring.ActivationMonitor;
 import dev.natsjca.monitoring.Tracing;
 import io.nats.client.Message;
@@ -26,10 +27,12 @@ final class EndpointDelivery {
 
     private static final System.Logger LOG = EndpointActivation.LOG;
     static final Method ON_MESSAGE;
+    static final Method ON_REQUEST;
 
     static {
         try {
             ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
+            ON_REQUEST = NatsServiceListener.class.getMethod("onRequest", dev.natsjca.api.NatsMessage.class);
         } catch (NoSuchMethodException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -52,6 +55,8 @@ final class EndpointDelivery {
     private final Tracing.ConsumerTracing tracing;
     private final Consumer<Message> giveBack;
     private final boolean transacted;
+    /** The listener method: {@code onMessage}, or a service endpoint's {@code onRequest}. */
+    private final Method method;
     private volatile boolean traceFailureLogged;
     private final java.util.concurrent.atomic.AtomicBoolean ackAtCommitLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -74,10 +79,11 @@ final class EndpointDelivery {
         this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
                 spec.queueGroup() != null ? spec.queueGroup()
                         : spec.jetStream() != null ? spec.jetStream().durable() : null);
+        this.method = activation.answers() ? ON_REQUEST : ON_MESSAGE;
         try {
-            this.transacted = endpointFactory.isDeliveryTransacted(ON_MESSAGE);
+            this.transacted = endpointFactory.isDeliveryTransacted(method);
         } catch (NoSuchMethodException e) {
-            throw new ResourceException("The endpoint does not implement " + ON_MESSAGE, e);
+            throw new ResourceException("The endpoint does not implement " + method, e);
         }
     }
 
@@ -122,7 +128,7 @@ final class EndpointDelivery {
         Throwable[] failure = new Throwable[1];
         SettlementXAResource settlement = transacted && activation.settlesInTransaction()
                 ? new SettlementXAResource(activation.describe(), activation.transactions(), () -> settle(delivered, null),
-                        why -> settle(delivered, failure[0] != null ? failure[0] : new IllegalStateException(why)),
+                        why -> settle(delivered, failure[0] != null ? failure[0] : new DeliveryRolledBack(why)),
                         this::ackAtCommit)
                 : null;
         // A settling transaction binds its XAResource to the endpoint: one endpoint per delivery then.
@@ -140,10 +146,14 @@ final class EndpointDelivery {
         long started = monitor.deliveryStarted();
         try {
             if (transacted) {
-                endpoint.beforeDelivery(ON_MESSAGE);
+                endpoint.beforeDelivery(method);
             }
             try {
-                ((NatsMessageListener) endpoint).onMessage(delivered);
+                if (method == ON_REQUEST) {
+                    delivered.returned(((NatsServiceListener) endpoint).onRequest(delivered));
+                } else {
+                    ((NatsMessageListener) endpoint).onMessage(delivered);
+                }
             } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
                 failure[0] = e;
             }
@@ -181,7 +191,7 @@ final class EndpointDelivery {
             // this resource), the delivery counts as failed: a nak, never an ack for work that
             // may have rolled back. Through the same once-only gate as the transaction's call.
             Throwable f = failure[0] != null ? failure[0]
-                    : new IllegalStateException("the transaction ended without settling the delivery");
+                    : new DeliveryRolledBack("the transaction ended without settling the delivery");
             settlement.settleInstead(() -> settle(delivered, f));
         }
     }
@@ -198,9 +208,9 @@ final class EndpointDelivery {
                 monitor.terminated();
                 activation.settledByEndpoint(delivered.message());
             } else if (failure == null) {
-                activation.delivered(delivered.message());
+                activation.delivered(delivered);
             } else {
-                activation.failed(delivered.message(), failure);
+                activation.failed(delivered, failure);
             }
         } catch (RuntimeException e) {
             // E.g. an ack on a connection that closed meanwhile: the server redelivers after ackWait.

@@ -1,11 +1,14 @@
 package dev.natsjca.inbound;
 
 import dev.natsjca.api.NatsMessageListener;
+import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.PropertyResolver;
 import dev.natsjca.config.Subjects;
 import dev.natsjca.inbound.jetstream.JetStreamSettings;
+import dev.natsjca.inbound.service.ServiceEndpointProperties;
+import dev.natsjca.inbound.service.ServiceSettings;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.Activation;
 import jakarta.resource.spi.ActivationSpec;
@@ -31,8 +34,8 @@ import jakarta.resource.spi.ResourceAdapter;
  * Every value may be a {@code ${key}} / {@code ${key:default}} MicroProfile Config placeholder.
  * {@link #validate()} rejects bad values naming the property and the value.
  */
-@Activation(messageListeners = NatsMessageListener.class)
-public class NatsActivationSpec extends ConnectionProperties implements ActivationSpec {
+@Activation(messageListeners = {NatsMessageListener.class, NatsServiceListener.class})
+public class NatsActivationSpec extends ServiceEndpointProperties implements ActivationSpec {
 
     private static final long serialVersionUID = 1L;
 
@@ -189,7 +192,21 @@ public class NatsActivationSpec extends ConnectionProperties implements Activati
                     + "': it applies to core NATS only; a JetStream activation is bounded by batchSize and maxAckPending");
         }
         int pending = mp == null || mp.isBlank() ? DEFAULT_MAX_PENDING : positiveInt(MAX_PENDING, mp);
-        return new ResolvedActivation(subjects, q, concurrency, pending, js);
+        ServiceSettings service = resolveService();
+        if (service != null) {
+            if (js != null) {
+                throw new InvalidPropertyException("Invalid value for property 'stream': '" + js.stream() + "': a "
+                        + "service endpoint ('" + service.name() + "') answers core requests; it has no stream");
+            }
+            if (subjects.size() != 1) {
+                throw new InvalidPropertyException("Invalid value for property '" + SUBJECT + "': '" + s + "': a "
+                        + "service endpoint ('" + service.name() + "') has one subject; make one bean per subject");
+            }
+            if (q == null) {
+                q = ServiceSettings.DEFAULT_QUEUE_GROUP;
+            }
+        }
+        return new ResolvedActivation(subjects, q, concurrency, pending, js, service);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.natsjca.inbound;
 import java.util.List;
 
 import dev.natsjca.inbound.jetstream.JetStreamSettings;
+import dev.natsjca.inbound.service.ServiceSettings;
 
 /**
  * The validated, placeholder-free properties of one activation.
@@ -12,9 +13,10 @@ import dev.natsjca.inbound.jetstream.JetStreamSettings;
  * @param maxConcurrency deliveries in flight at most
  * @param maxPending core subscriptions: messages the client buffers while all deliveries are busy
  * @param jetStream the JetStream consumer settings, or {@code null} for a core subscription
+ * @param service the service the endpoint belongs to, or {@code null}
  */
 public record ResolvedActivation(List<String> subjects, String queueGroup, int maxConcurrency, int maxPending,
-                                 JetStreamSettings jetStream) {
+                                 JetStreamSettings jetStream, ServiceSettings service) {
 
     /** @return the subjects as configured: comma-separated */
     public String subject() {
@@ -27,6 +29,7 @@ public record ResolvedActivation(List<String> subjects, String queueGroup, int m
             return subject() + " (stream " + jetStream.stream() + ", "
                     + (jetStream.durable() == null ? "ephemeral" : "durable " + jetStream.durable()) + ")";
         }
-        return queueGroup == null ? subject() : subject() + " (queue " + queueGroup + ")";
+        String where = queueGroup == null ? subject() : subject() + " (queue " + queueGroup + ")";
+        return service == null ? where : where + " (service " + service.name() + ")";
     }
 }

@@ -120,7 +120,7 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             throw new IllegalStateException("test: the bean is being undeployed");
         }
         created.incrementAndGet();
-        return new Endpoint(xaResource);
+        return answer != null ? new AnsweringEndpoint(xaResource) : new Endpoint(xaResource);
     }
 
     @Override
@@ -135,10 +135,39 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
 
     @Override
     public Class<?> getEndpointClass() {
-        return Endpoint.class;
+        return answer != null ? AnsweringEndpoint.class : Endpoint.class;
     }
 
-    private final class Endpoint implements MessageEndpoint, NatsMessageListener {
+    private volatile java.util.function.Function<NatsMessage, dev.natsjca.api.NatsReply> answer;
+
+    /**
+     * Makes the endpoints {@code NatsServiceListener}s (the bean's class says so): {@code onRequest}
+     * records the request, runs the behaviour, then returns what {@code answer} makes of it.
+     * Called before the activation.
+     */
+    public TestEndpointFactory answering(java.util.function.Function<NatsMessage, dev.natsjca.api.NatsReply> answer) {
+        this.answer = answer;
+        return this;
+    }
+
+    private final class AnsweringEndpoint extends Endpoint implements dev.natsjca.api.NatsServiceListener {
+        AnsweringEndpoint(XAResource xa) {
+            super(xa);
+        }
+
+        @Override
+        public dev.natsjca.api.NatsReply onRequest(NatsMessage request) {
+            onMessage(request);
+            try {
+                return answer.apply(request);
+            } catch (RuntimeException e) {
+                failedAnswer();
+                throw e;
+            }
+        }
+    }
+
+    private class Endpoint implements MessageEndpoint, NatsMessageListener {
         private final XAResource xa;
         private final javax.transaction.xa.Xid xid = new TestXid();
         private boolean isReleased;
@@ -168,6 +197,11 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             } finally {
                 inFlight.decrementAndGet();
             }
+        }
+
+        /** The answer threw: the container rolls the transaction back, as for onMessage. */
+        void failedAnswer() {
+            rollback = true;
         }
 
         @Override

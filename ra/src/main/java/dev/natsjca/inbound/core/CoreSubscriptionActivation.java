@@ -6,6 +6,7 @@ import java.util.Timer;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.inbound.DeliveredMessage;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
 import dev.natsjca.monitoring.ActivationMonitor;
@@ -25,7 +26,7 @@ import jakarta.resource.spi.work.WorkManager;
  * behind that {@code maxPending} messages wait in the client, newer ones are dropped: counted
  * ({@link #droppedMessages()}), warned about when it starts, and totalled at deactivation.
  */
-public final class CoreSubscriptionActivation extends EndpointActivation {
+public class CoreSubscriptionActivation extends EndpointActivation {
 
     /** jnats' default byte bound, kept: {@code maxPending} is the limit users tune. */
     private static final long MAX_PENDING_BYTES = 64L * 1024 * 1024;
@@ -171,12 +172,12 @@ public final class CoreSubscriptionActivation extends EndpointActivation {
     }
 
     @Override
-    protected void delivered(Message message) {
+    protected void delivered(DeliveredMessage delivery) {
     }
 
     @Override
-    protected void failed(Message message, Throwable failure) {
+    protected void failed(DeliveredMessage delivery, Throwable failure) {
         LOG.log(Level.WARNING, "NATS endpoint on " + describe() + " failed on a message on subject '"
-                + message.getSubject() + "'; core NATS is at-most-once, the message is not redelivered", failure);
+                + delivery.subject() + "'; core NATS is at-most-once, the message is not redelivered", failure);
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.JetStreamRefusals;
 import dev.natsjca.inbound.ConfigurationException;
+import dev.natsjca.inbound.DeliveredMessage;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
 import dev.natsjca.monitoring.ActivationMonitor;
@@ -435,7 +436,8 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     @Override
-    protected void delivered(Message message) {
+    protected void delivered(DeliveredMessage delivery) {
+        Message message = delivery.message();
         try {
             message.ack();
         } finally {
@@ -449,7 +451,8 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     @Override
-    protected void failed(Message message, Throwable failure) {
+    protected void failed(DeliveredMessage delivery, Throwable failure) {
+        Message message = delivery.message();
         boolean ended = false;
         try {
             ended = failures.settle(message, failure);
