@@ -1,0 +1,185 @@
+package dev.natsjca.inbound.service;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Timer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.natsjca.api.NatsReply;
+import dev.natsjca.api.NatsServiceException;
+import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.inbound.DeliveredMessage;
+import dev.natsjca.inbound.DeliveryRolledBack;
+import dev.natsjca.inbound.ResolvedActivation;
+import dev.natsjca.inbound.core.CoreSubscriptionActivation;
+import dev.natsjca.monitoring.ActivationMonitor;
+import dev.natsjca.monitoring.Tracing;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.MessageHandler;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.endpoint.MessageEndpointFactory;
+import jakarta.resource.spi.work.WorkManager;
+
+/**
+ * An activation of a {@code NatsServiceListener} bean: requests arrive on a core subscription
+ * (in the endpoint's queue group), and what the bean returns is sent to the reply subject — at
+ * once, or, when the bean runs in a container-managed transaction, once that transaction has
+ * committed (after every resource, so after the bean's staged publishes). A bean that throws, or
+ * whose transaction does not commit, answers with a service error instead of silence: the code
+ * and description of its {@link NatsServiceException}, else 500. A request the activation took
+ * but could not deliver (it stops) is answered 503. With a service name the activation is an
+ * endpoint of that service ({@link ServiceInstance}) and counts each request in its statistics.
+ */
+public final class ServiceEndpointActivation extends CoreSubscriptionActivation {
+
+    /** The code of an error that is not the bean's own {@link NatsServiceException}. */
+    static final int INTERNAL_ERROR = 500;
+    /** The code of a request taken but not delivered: the endpoint is stopping; asking again reaches another. */
+    static final int UNAVAILABLE = 503;
+
+    private final ServiceInstance.Endpoint endpoint;
+    private final AtomicBoolean noReplySubjectLogged = new AtomicBoolean();
+
+    /**
+     * @param endpoint the endpoint in its service, or {@code null} (a bean that answers, not discoverable)
+     * @throws ResourceException when the endpoint does not implement the listener interface
+     */
+    public ServiceEndpointActivation(MessageEndpointFactory endpointFactory, ResolvedActivation spec,
+                                     ConnectionSettings settings, WorkManager workManager, Timer timer,
+                                     ActivationMonitor monitor, Tracing tracing, ServiceInstance.Endpoint endpoint)
+            throws ResourceException {
+        super(endpointFactory, spec, settings, workManager, timer, monitor, tracing);
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    protected boolean answers() {
+        return true;
+    }
+
+    /** The reply waits for the transaction's outcome: sent when it committed, an error otherwise. */
+    @Override
+    protected boolean settlesInTransaction() {
+        return true;
+    }
+
+    @Override
+    protected void consume(Connection connection, MessageHandler handler) {
+        super.consume(connection, handler);
+        if (endpoint != null) {
+            endpoint.consuming(connection);
+        }
+    }
+
+    @Override
+    protected void stopConsuming(Duration flush) {
+        if (endpoint != null) {
+            endpoint.notConsuming();
+        }
+        super.stopConsuming(flush);
+    }
+
+    @Override
+    protected void stopping() {
+        if (endpoint != null) {
+            endpoint.leave();
+        }
+    }
+
+    @Override
+    protected void notTaken(Message message) {
+        super.notTaken(message);
+        if (message.getReplyTo() != null) {
+            sendError(message.getReplyTo(), UNAVAILABLE, "the service endpoint is stopping; ask again");
+        }
+        if (endpoint != null) {
+            endpoint.failed(0, UNAVAILABLE + ": the service endpoint is stopping");
+        }
+    }
+
+    @Override
+    protected void delivered(DeliveredMessage delivery) {
+        String replyTo = delivery.replyTo();
+        long nanos = System.nanoTime() - delivery.startedNanos();
+        if (replyTo == null) {
+            noReplySubject(delivery);
+            if (endpoint != null) {
+                endpoint.answered(nanos);
+            }
+            return;
+        }
+        Object returned = delivery.returned();
+        NatsReply reply = returned instanceof NatsReply r ? r : NatsReply.empty();
+        Connection c = connection();
+        try {
+            c.publish(ServiceReplies.reply(replyTo, reply));
+        } catch (RuntimeException e) {
+            // Refused by jnats (over max_payload, a header it cannot send): the requester hears why.
+            String why = "the reply could not be sent: " + e.getMessage();
+            LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": " + why + " (" + reply + ")", e);
+            sendError(replyTo, INTERNAL_ERROR, why);
+            if (endpoint != null) {
+                endpoint.failed(nanos, INTERNAL_ERROR + ": " + why);
+            }
+            return;
+        }
+        if (endpoint != null) {
+            endpoint.answered(nanos);
+        }
+    }
+
+    @Override
+    protected void failed(DeliveredMessage delivery, Throwable failure) {
+        long nanos = System.nanoTime() - delivery.startedNanos();
+        NatsServiceException own = serviceException(failure);
+        int code = own != null ? own.code() : INTERNAL_ERROR;
+        String description = own != null ? own.getMessage()
+                : failure instanceof DeliveryRolledBack ? failure.getMessage()
+                : "the request failed (" + failure.getClass().getName() + ")";
+        if (own != null) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: answered error {1} ({2})", describe(), code, description);
+        } else {
+            LOG.log(Level.WARNING, "NATS endpoint on " + describe() + " failed on a request on subject '"
+                    + delivery.subject() + "'; answered error " + code, failure);
+        }
+        if (delivery.replyTo() != null) {
+            sendError(delivery.replyTo(), code, description);
+        } else {
+            noReplySubject(delivery);
+        }
+        if (endpoint != null) {
+            endpoint.failed(nanos, code + ": " + ServiceReplies.headerValue(description));
+        }
+    }
+
+    /** @return the bean's own service error, possibly wrapped by the container */
+    static NatsServiceException serviceException(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof NatsServiceException s) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void sendError(String replyTo, int code, String description) {
+        Connection c = connection();
+        if (c == null) {
+            return;
+        }
+        try {
+            c.publish(ServiceReplies.error(replyTo, code, description));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NATS endpoint on {0}: the error reply {1} could not be sent ({2}); the "
+                    + "requester times out", describe(), code, e.toString());
+        }
+    }
+
+    private void noReplySubject(DeliveredMessage delivery) {
+        if (noReplySubjectLogged.compareAndSet(false, true)) {
+            LOG.log(Level.INFO, "NATS endpoint on {0}: a request on subject ''{1}'' came without a reply subject; "
+                    + "it is processed and its reply dropped (logged once)", describe(), delivery.subject());
+        }
+    }
+}
