@@ -97,7 +97,8 @@ public class LeaderTimer {
 
     /** The leader's job: tells the world who leads, with the fencing token. */
     private void job(NatsConnection connection, Leadership leadership) {
-        String tick = "{\"node\":\"" + Json.escape(Node.NAME) + "\",\"token\":" + leadership.token() + "}";
+        String tick = jakarta.json.Json.createObjectBuilder().add("node", Node.NAME).add("token", leadership.token())
+                .build().toString();
         connection.publish(SampleSubjects.LEADER_TICK, null, tick.getBytes(StandardCharsets.UTF_8));
         LOG.log(Level.INFO, "Leader tick: {0}", tick);
     }

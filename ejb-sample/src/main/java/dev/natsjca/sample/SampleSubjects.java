@@ -31,6 +31,9 @@ public final class SampleSubjects {
     /** Core request/reply: this instance's status as JSON. */
     public static final String STATUS = "sample.status";
     public static final String STATUS_QUEUE = "sample-status";
+    /** The NATS service the status responder is the {@code status} endpoint of. */
+    public static final String SERVICE = "sample";
+    public static final String SERVICE_VERSION = "1.0.0";
     /** The elected leader's job publishes {@code {"node":…,"token":…}} here every tick ({@link LeaderTimer}). */
     public static final String LEADER_TICK = "sample.leader.tick";
 

@@ -16,6 +16,8 @@ import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import dev.natsjca.it.broken.BadServiceNameListener;
+import dev.natsjca.it.broken.BadServiceVersionListener;
 import dev.natsjca.it.broken.BadSubjectListener;
 import dev.natsjca.it.broken.ImmutableStreamMismatchListener;
 import dev.natsjca.it.broken.MissingStreamListener;
@@ -25,7 +27,8 @@ import dev.natsjca.testing.NatsServerExtension;
 
 /**
  * An MDB whose activation properties are wrong (a malformed subject, an unknown deliver policy, a
- * negative maxDeliver, a stream that does not exist) must fail its deployment, with a message that
+ * negative maxDeliver, a stream that does not exist, a service name or version the service
+ * protocol forbids) must fail its deployment, with a message that
  * names the property and the value, instead of deploying and silently receiving nothing.
  */
 @ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
@@ -63,6 +66,26 @@ class InvalidActivationIT {
     @Deployment(name = "missingstream", managed = false, testable = false)
     static EnterpriseArchive missingStream() {
         return brokenEar("missingstream", MissingStreamListener.class);
+    }
+
+    @Deployment(name = "badservicename", managed = false, testable = false)
+    static EnterpriseArchive badServiceName() {
+        return brokenEar("badservicename", BadServiceNameListener.class);
+    }
+
+    @Deployment(name = "badserviceversion", managed = false, testable = false)
+    static EnterpriseArchive badServiceVersion() {
+        return brokenEar("badserviceversion", BadServiceVersionListener.class);
+    }
+
+    @Test
+    void aServiceNameTheProtocolForbidsFailsDeploymentNamingPropertyAndValue() {
+        assertDeploymentFails("badservicename", "serviceName", BadServiceNameListener.BAD_VALUE);
+    }
+
+    @Test
+    void aServiceVersionThatIsNotSemanticFailsDeploymentNamingPropertyAndValue() {
+        assertDeploymentFails("badserviceversion", "serviceVersion", BadServiceVersionListener.BAD_VALUE);
     }
 
     @Test

@@ -40,7 +40,7 @@ import io.nats.client.api.MessageInfo;
  * The sample's NATS contract (README, "The sample's NATS contract"), driven from outside the EAR
  * over NATS alone, by a plain jnats client that knows only the subjects, the stream and
  * {@code orders.proto}: orders in, audits out exactly once each; poison to the dead-letter
- * subject; the status reply; the leader's ticks.
+ * subject; the status reply, and the status endpoint of service {@code sample}; the leader's ticks.
  */
 @ExtendWith({NatsServerExtension.class, ArquillianExtension.class})
 class SampleContractIT {
@@ -141,6 +141,38 @@ class SampleContractIT {
                 m -> Long.parseLong(m.group(4)) >= audited + 1);
         assertEquals(first.group(1), after.group(1), "same node");
         assertEquals(1, audits(id).size());
+    }
+
+    /**
+     * The status responder is endpoint {@code status} of NATS service {@code sample}, as jnats'
+     * own service client (an implementation of the protocol other than the adapter's) sees it:
+     * one instance, its endpoint, and statistics that count exactly the requests sent.
+     */
+    @Test
+    void theSampleIsADiscoverableNatsServiceWhoseStatsCountTheRequestsExactly() throws Exception {
+        awaitStatus("the status endpoint answering", m -> true);
+        io.nats.service.Discovery discovery = new io.nats.service.Discovery(client, 1000, 10);
+        List<io.nats.service.PingResponse> pings = discovery.ping("sample");
+        assertEquals(1, pings.size(), "one instance of service sample: " + pings);
+        String id = pings.get(0).getId();
+        assertEquals("1.0.0", pings.get(0).getVersion());
+        io.nats.service.InfoResponse info = discovery.info("sample", id);
+        assertEquals(1, info.getEndpoints().size(), info.toJson());
+        io.nats.service.Endpoint endpoint = info.getEndpoints().get(0);
+        assertEquals("status", endpoint.getName());
+        assertEquals("sample.status", endpoint.getSubject());
+        assertEquals("sample-status", endpoint.getQueueGroup());
+
+        long before = discovery.stats("sample", id).getEndpointStatsList().get(0).getNumRequests();
+        int sent = 7;
+        for (int k = 0; k < sent; k++) {
+            Message reply = client.request("sample.status", new byte[0], Duration.ofSeconds(10));
+            assertTrue(STATUS.matcher(new String(reply.getData(), StandardCharsets.UTF_8)).matches());
+        }
+        io.nats.service.EndpointStats stats = discovery.stats("sample", id).getEndpointStatsList().get(0);
+        assertEquals(before + sent, stats.getNumRequests(), stats.toJson());
+        assertEquals(0, stats.getNumErrors(), stats.toJson());
+        assertTrue(stats.getProcessingTime() > 0, stats.toJson());
     }
 
     @Test

@@ -139,6 +139,10 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
                 : "the request failed (" + failure.getClass().getName() + ")";
         if (own != null) {
             LOG.log(Level.DEBUG, "NATS endpoint on {0}: answered error {1} ({2})", describe(), code, description);
+        } else if (failure instanceof DeliveryRolledBack) {
+            // The bean asked for it, or a resource refused the commit (which logged why).
+            LOG.log(Level.INFO, "NATS endpoint on {0}: a request on subject ''{1}'' answered error {2}: {3}",
+                    describe(), delivery.subject(), code, description);
         } else {
             LOG.log(Level.WARNING, "NATS endpoint on " + describe() + " failed on a request on subject '"
                     + delivery.subject() + "'; answered error " + code, failure);
