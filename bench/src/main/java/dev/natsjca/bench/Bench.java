@@ -64,7 +64,7 @@ public final class Bench {
     private static final Duration STALL = Duration.ofSeconds(3);
     /** What {@code -Dbench.only} selects from: scenarios 1, 2, 3, 4, 1b–5c (in WildFly), 6a–6e. */
     static final Set<String> SCENARIOS = Set.of("outbound-core", "outbound-jetstream", "inbound-core",
-            "inbound-jetstream", "wildfly", "observability", "atomic");
+            "inbound-jetstream", "wildfly", "observability", "atomic", "service");
 
     private final NatsServer nats;
     private final StartedAdapter adapter;
@@ -112,6 +112,9 @@ public final class Bench {
             }
             if (selected(only, "observability")) {
                 bench.observability();
+            }
+            if (selected(only, "service")) {
+                bench.requestReply();
             }
             if (args.length >= 3 && selected(only, "wildfly")) {
                 Path wildfly = ServerBench.required(args[1], "WildFly");
@@ -340,6 +343,23 @@ public final class Bench {
         }
         raw.close();
         hop.close();
+    }
+
+    /** Scenario 8: request/reply round trips, raw jnats' service vs the adapter's service endpoint. */
+    private void requestReply() throws Exception {
+        List<Variant> variants = new ArrayList<>();
+        variants.add(RequestReply.rawService(sub, pub, "bench.svc.raw"));
+        for (int c : new int[] {1, 4}) {
+            variants.add(RequestReply.adapterService(adapter, pub, "bench.svc.mdb" + c, c));
+        }
+        awaitSubscriptions(List.of("bench.svc.raw", "bench.svc.mdb1", "bench.svc.mdb4"));
+        notes.put("8. Request/reply round trips", new Report.Note("An echo service; the requester keeps "
+                + RequestReply.WINDOW + " requests in flight; msgs/s = round trips per second, p50/p99 = the round "
+                + "trip (request sent to reply received) at half the variant's peak.", false));
+        compare("8. Request/reply round trips", 20_000, variants);
+        for (Variant v : variants) {
+            v.close();
+        }
     }
 
     private void inboundJetStream() throws Exception {

@@ -43,14 +43,22 @@ final class BenchEndpointFactory implements MessageEndpointFactory {
         samples = s;
     }
 
+    /** Endpoints that answer: each request's data comes back as the reply (an echo service). */
+    BenchEndpointFactory answering() {
+        answering = true;
+        return this;
+    }
+
+    private volatile boolean answering;
+
     @Override
     public MessageEndpoint createEndpoint(XAResource xa) {
-        return new Endpoint(xa);
+        return answering ? new Echo(xa) : new Endpoint(xa);
     }
 
     @Override
     public MessageEndpoint createEndpoint(XAResource xa, long timeout) {
-        return new Endpoint(xa);
+        return createEndpoint(xa);
     }
 
     @Override
@@ -65,10 +73,21 @@ final class BenchEndpointFactory implements MessageEndpointFactory {
 
     @Override
     public Class<?> getEndpointClass() {
-        return endpointClass != null ? endpointClass : Endpoint.class;
+        return endpointClass != null ? endpointClass : answering ? Echo.class : Endpoint.class;
     }
 
-    private final class Endpoint implements MessageEndpoint, NatsMessageListener {
+    private final class Echo extends Endpoint implements dev.natsjca.api.NatsServiceListener {
+        Echo(XAResource xa) {
+            super(xa);
+        }
+
+        @Override
+        public dev.natsjca.api.NatsReply onRequest(NatsMessage request) {
+            return dev.natsjca.api.NatsReply.of(request.data());
+        }
+    }
+
+    private class Endpoint implements MessageEndpoint, NatsMessageListener {
         private final XAResource xa;
         private Xid xid;
 
