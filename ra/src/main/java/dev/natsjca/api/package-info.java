@@ -1,6 +1,9 @@
 /**
  * What applications compile against: the connection factory they inject, the connection handle
- * they publish through, and the message-listener interface their message-driven beans implement.
+ * they publish through, and the message-listener interfaces their message-driven beans
+ * implement: {@link dev.natsjca.api.NatsMessageListener} to consume,
+ * {@link dev.natsjca.api.NatsServiceListener} to answer requests (with {@link dev.natsjca.api.NatsReply}
+ * and {@link dev.natsjca.api.NatsServiceException}).
  *
  * <p>Leader election for jobs that must run on one instance is in {@code dev.natsjca.leader}, which
  * builds on {@link dev.natsjca.api.NatsConnection}.

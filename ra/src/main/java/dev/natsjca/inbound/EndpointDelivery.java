@@ -115,8 +115,9 @@ final class EndpointDelivery {
     private void ackAtCommit() {
         if (activation.transactions() != null && ackAtCommitLogged.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.WARNING, "NATS endpoint on {0}: the server would not let the adapter wait for "
-                    + "the end of a delivery''s transaction; deliveries are acked when their own resource commits, "
-                    + "and a crash before the transaction''s other resources commit would lose the message",
+                    + "the end of a delivery''s transaction; deliveries are settled (a JetStream ack, a service reply) "
+                    + "when their own resource commits, and a crash before the transaction''s other resources "
+                    + "commit would lose the message (or have answered a request whose effects were not stored)",
                     activation.describe());
         }
     }

@@ -189,7 +189,41 @@ class ClusterIT {
         exactlyOnce(ids);
 
         Map<String, Map<String, Long>> work = queueGroupSplit(200);
-        figures.add("split: 400 orders audited once each, by " + byNode + "; 200 work items once each, by " + work);
+        Map<String, Long> answeredBy = serviceSplit(100);
+        figures.add("split: 400 orders audited once each, by " + byNode + "; 200 work items once each, by " + work
+                + "; 100 status requests answered once each, by " + answeredBy);
+    }
+
+    /**
+     * Service {@code sample} runs on both instances: jnats' service client finds two instances,
+     * each with its own id, and the status endpoint's queue group splits requests between them,
+     * each answered once and counted by the instance that answered.
+     */
+    private static Map<String, Long> serviceSplit(int n) throws Exception {
+        io.nats.service.Discovery discovery = new io.nats.service.Discovery(observer1, 1500, 10);
+        Await.until(WAIT, "two instances of service sample", () -> {
+            try {
+                return discovery.ping("sample").size() == 2;
+            } catch (IllegalArgumentException noResponders) {
+                return false;
+            }
+        });
+        List<io.nats.service.StatsResponse> before = discovery.stats("sample");
+        assertEquals(2, before.stream().map(io.nats.service.StatsResponse::getId).distinct().count(),
+                "two instances, two ids: " + before);
+        Map<String, Long> answeredBy = new java.util.TreeMap<>();
+        Pattern node = Pattern.compile("\\{\"node\":\"([^\"]+)\".*");
+        for (int k = 0; k < n; k++) {
+            Message reply = observer1.request("sample.status", new byte[0], Duration.ofSeconds(10));
+            Matcher m = node.matcher(new String(reply.getData(), StandardCharsets.UTF_8));
+            assertTrue(m.matches(), "a status reply: " + new String(reply.getData(), StandardCharsets.UTF_8));
+            answeredBy.merge(m.group(1), 1L, Long::sum);
+        }
+        assertEquals(Set.of("a", "b"), answeredBy.keySet(), "both instances answer part: " + answeredBy);
+        long counted = discovery.stats("sample").stream().mapToLong(s -> s.getEndpointStatsList().get(0).getNumRequests())
+                .sum() - before.stream().mapToLong(s -> s.getEndpointStatsList().get(0).getNumRequests()).sum();
+        assertEquals(n, counted, "each request counted once, by the instance that answered it");
+        return answeredBy;
     }
 
     @Test
