@@ -21,6 +21,7 @@ public final class DeliveredMessage implements NatsMessage {
     private volatile boolean terminated;
     /** What the endpoint's method returned; set on the delivering thread before the settlement. */
     private volatile Object returned;
+    private volatile Throwable thrown;
     /** The read-only copy {@link #headers()} hands out, made at its first call: one copy per message at most. */
     private Headers readOnlyHeaders;
 
@@ -110,6 +111,15 @@ public final class DeliveredMessage implements NatsMessage {
 
     void returned(Object value) {
         this.returned = value;
+    }
+
+    /** @return what the endpoint's method threw (or what made its result unusable), or {@code null} */
+    public Throwable thrown() {
+        return thrown;
+    }
+
+    void thrown(Throwable t) {
+        this.thrown = t;
     }
 
     /** @return {@link System#nanoTime()} when the delivery started */

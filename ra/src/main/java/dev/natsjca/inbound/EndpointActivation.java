@@ -623,7 +623,19 @@ public abstract class EndpointActivation {
         return false;
     }
 
-    /** After the endpoint's method returned normally (or its transaction committed). */
+    /**
+     * Checks what an answering endpoint returned while its transaction is still open.
+     *
+     * @return why the reply cannot be sent (then the transaction rolls back), or {@code null}
+     */
+    protected RuntimeException unsendable(DeliveredMessage delivery) {
+        return null;
+    }
+
+    /**
+     * After the endpoint's method returned normally, or its transaction committed (the method
+     * may have thrown an exception that kept the transaction: {@link DeliveredMessage#thrown()}).
+     */
     protected abstract void delivered(DeliveredMessage delivery);
 
     /** After the endpoint's method threw (or its transaction rolled back). */

@@ -157,6 +157,19 @@ final class EndpointDelivery {
                 }
             } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
                 failure[0] = e;
+                delivered.thrown(e); // a transaction may still commit (an application exception that keeps it)
+            }
+            if (failure[0] == null && method == ON_REQUEST) {
+                // A reply that cannot be sent must be known before the transaction completes,
+                // so that the bean's staged work rolls back instead of committing unanswered.
+                RuntimeException unsendable = activation.unsendable(delivered);
+                if (unsendable != null) {
+                    failure[0] = unsendable;
+                    delivered.thrown(unsendable);
+                    if (transacted) {
+                        rollbackOnly();
+                    }
+                }
             }
             if (Thread.interrupted()) {
                 // The bean (or the container, for a slow delivery) interrupted this thread: that
@@ -197,6 +210,20 @@ final class EndpointDelivery {
         }
     }
 
+    /** Marks the delivery's transaction rollback-only, through the server's registry when there is one. */
+    private void rollbackOnly() {
+        jakarta.transaction.TransactionSynchronizationRegistry tsr = activation.transactions();
+        if (tsr == null) {
+            return; // outside a server: the settlement sees the failure and answers it
+        }
+        try {
+            tsr.setRollbackOnly();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: no transaction to mark rollback-only ({1})",
+                    activation.describe(), e.toString());
+        }
+    }
+
     /** Settles a delivery once: nothing when the endpoint terminated it, else delivered or failed. */
     private void settle(DeliveredMessage delivered, Throwable failure) {
         if (failure == null) {
@@ -216,7 +243,7 @@ final class EndpointDelivery {
         } catch (RuntimeException e) {
             // E.g. an ack on a connection that closed meanwhile: the server redelivers after ackWait.
             LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": could not settle a message on '"
-                    + delivered.subject() + "' (" + e + "); JetStream redelivers it after ackWait", e);
+                    + delivered.subject() + "' (" + e + "); a JetStream message is redelivered after ackWait", e);
         }
     }
 

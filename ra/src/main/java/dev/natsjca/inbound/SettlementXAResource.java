@@ -113,7 +113,7 @@ final class SettlementXAResource extends NoRecoveryXAResource {
                 } else {
                     settleOnce(() -> onRollback.accept("the transaction ended " + (status == Status.STATUS_ROLLEDBACK
                             ? "rolled back" : "with status " + status + ", not known to be committed (a heuristic "
-                            + "outcome): redelivered, its effects may have been stored")),
+                            + "outcome; its effects may have been stored)")),
                             "the end of the transaction (status " + status + ")");
                 }
             });

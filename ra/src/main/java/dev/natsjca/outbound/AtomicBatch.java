@@ -56,10 +56,7 @@ final class AtomicBatch {
     static final int MAX_MESSAGES = 1000;
     /** The server abandons a batch that had no message for this long. */
     static final Duration LIFETIME = Duration.ofSeconds(10);
-    /**
-     * The most one attempt of the commit waits for its answer before it tries again; the first
-     * staging at prepare too (each next one twice as long as the one before).
-     */
+    /** The most one attempt of the commit waits for its answer before it tries again. */
     static final Duration ATTEMPT = Duration.ofSeconds(2);
 
     static final int NOT_ENABLED = 10174;
@@ -205,9 +202,9 @@ final class AtomicBatch {
     /**
      * Prepare: stages the batch (all but the commit) and waits until the server holds it.
      *
-     * <p>A staging unanswered within its attempt, or answered "no responders", is aborted and
-     * the batch staged again under a new id, while the prepare timeout lasts: no commit ever
-     * names the old id, so nothing of it can be stored.
+     * <p>A staging whose first message is not answered within a third of the timeout, or is
+     * answered "no responders", is aborted and the batch staged again under a new id, while the
+     * prepare timeout lasts: no commit ever names the old id, so nothing of it can be stored.
      *
      * @throws Refused when the server refused a message or did not answer in time; the batch is
      *         aborted and nothing of it is stored
@@ -216,7 +213,10 @@ final class AtomicBatch {
         boolean interrupted = Thread.interrupted(); // jnats drops what an interrupted thread sends
         interruptedDuring = false;
         long deadline = System.nanoTime() + timeout.toNanos();
-        Duration attempt = ATTEMPT;
+        // The first staging waits a third of the timeout (at least ATTEMPT) for its first
+        // answer; a second one has what is left. A staging the stream answers at all (its first
+        // reply came) is waited for until the deadline: slow, not lost.
+        Duration attempt = timeout.dividedBy(3).compareTo(ATTEMPT) > 0 ? timeout.dividedBy(3) : ATTEMPT;
         try {
             while (true) {
                 Refused failed = stageOnce(deadline, attempt);
@@ -227,14 +227,13 @@ final class AtomicBatch {
                 // node, or a staging request never answered (the stream's leader left, a lame duck
                 // shut its JetStream down, with the request or its reply): nothing of this batch
                 // will be committed (aborted, under its own id; a commit only ever names the new
-                // one), so the next try is a new batch, while prepare's time lasts. Each try waits
-                // twice as long as the one before, so a slow server still gets the time. (The
-                // server's limit of batches in prepare is not waited out: auto sends one by one.)
+                // one), so the next try is a new batch, while prepare's time lasts. (The server's
+                // limit of batches in prepare is not waited out: auto sends one by one.)
                 boolean again = failed.code == NO_RESPONDERS || failed.code == -1
                         && (failed.getCause() instanceof RuntimeException
                         && !(failed.getCause() instanceof java.util.concurrent.CancellationException)
                         || failed.getCause() instanceof TimeoutException);
-                attempt = attempt.multipliedBy(2);
+                attempt = timeout;
                 if (!again || nats.getStatus() == Connection.Status.CLOSED
                         || System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline || !pause()) {
                     throw failed;
@@ -274,7 +273,7 @@ final class AtomicBatch {
                 NatsManagedConnection.RECONNECT_AT_COMMIT.toNanos()))));
         try {
             List<CompletableFuture<Message>> replies = send(batch);
-            awaitStaged(replies, Math.min(deadline, System.nanoTime() + attempt.toNanos()), batch.size());
+            awaitStaged(replies, Math.min(deadline, System.nanoTime() + attempt.toNanos()), deadline, batch.size());
             return null;
         } catch (RuntimeException e) {
             // jnats refused one (the connection dropped, its queue is full): what went out is never committed
@@ -519,18 +518,24 @@ final class AtomicBatch {
     }
 
     /** Waits for every staging reply: each must be the server's empty acknowledgement. */
-    private void awaitStaged(List<CompletableFuture<Message>> replies, long deadline, int count) throws Refused {
+    /**
+     * @param firstBy when the first reply must have come (else the staging counts as lost)
+     * @param deadline when every reply must have come
+     */
+    private void awaitStaged(List<CompletableFuture<Message>> replies, long firstBy, long deadline, int count)
+            throws Refused {
         try {
-            awaitStagedReplies(replies, deadline, count);
+            awaitStagedReplies(replies, firstBy, deadline, count);
         } catch (Refused r) {
             replies.forEach(f -> f.cancel(false));
             throw r;
         }
     }
 
-    private void awaitStagedReplies(List<CompletableFuture<Message>> replies, long deadline, int count) throws Refused {
+    private void awaitStagedReplies(List<CompletableFuture<Message>> replies, long firstBy, long deadline, int count)
+            throws Refused {
         for (int k = 0; k < count; k++) {
-            Message reply = reply(replies.get(k), deadline, k);
+            Message reply = reply(replies.get(k), k == 0 ? firstBy : deadline, k);
             if (reply.getData() != null && reply.getData().length > 0) {
                 PublishAck stored = parse(reply, k); // throws the server's refusal
                 throw new Refused("the server stored message " + (k + 1) + " of a batch it should have staged (seq "

@@ -453,6 +453,33 @@ class AtomicCommitTest {
         assertEquals(3, stored(), "each message once");
     }
 
+    /**
+     * A stream that answers, but slowly (here: a stand-in answering each staging after 5 s, the
+     * stream itself silent), is not mistaken for one that lost the staging for good: prepare
+     * stages again once, after a third of its timeout, and the second staging has the rest.
+     */
+    @Test
+    void aSlowStagingAnswerStillVotesCommitWithinThePrepareTimeout() throws Exception {
+        NatsManagedConnection mc = connect(NATS.server().url(), "required");
+        jsm.updateStream(StreamConfiguration.builder(jsm.getStreamInfo(stream).getConfiguration()).noAck(true).build());
+        java.util.concurrent.ScheduledExecutorService later = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            io.nats.client.Dispatcher slow = observer.createDispatcher(m -> {
+                if (m.getReplyTo() != null) {
+                    later.schedule(() -> observer.publish(m.getReplyTo(), new byte[0]), 5, TimeUnit.SECONDS);
+                }
+            });
+            slow.subscribe(subjects + ".>");
+            observer.flush(WAIT);
+            Xid xid = staged(mc, 2, null);
+            assertEquals(XAResource.XA_OK, mc.getXAResource().prepare(xid));
+            mc.getXAResource().rollback(xid);
+            assertEquals(0, stored());
+        } finally {
+            later.shutdownNow();
+        }
+    }
+
     @Test
     void beyondFiftyBatchesInPrepareOnOneStreamAutoFallsBackAndRequiredVotesRollback() throws Exception {
         NatsManagedConnection mc = connect(NATS.server().url(), null);

@@ -160,11 +160,32 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             onMessage(request);
             try {
                 return answer.apply(request);
+            } catch (KeepsTransaction e) {
+                throw e; // an application exception with rollback=false: the container commits
             } catch (RuntimeException e) {
                 failedAnswer();
                 throw e;
             }
         }
+    }
+
+    /** Thrown by an answer, it leaves the transaction to commit, as an application exception with rollback=false does. */
+    public static class KeepsTransaction extends dev.natsjca.api.NatsServiceException {
+        private static final long serialVersionUID = 1L;
+
+        public KeepsTransaction(int code, String description) {
+            super(code, description);
+        }
+    }
+
+    private volatile boolean interruptAtCompletion;
+
+    /**
+     * With {@link #transacted}: afterDelivery completes the transaction on an interrupted thread,
+     * as a commit that gives back an interrupt it received leaves it.
+     */
+    public void interruptAtCompletion() {
+        interruptAtCompletion = true;
     }
 
     private class Endpoint implements MessageEndpoint, NatsMessageListener {
@@ -223,11 +244,17 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
                     return; // the transaction ends elsewhere; this resource hears nothing of it
                 }
                 if (xa != null) {
+                    if (interruptAtCompletion) {
+                        Thread.currentThread().interrupt();
+                    }
                     xa.end(xid, rollback ? XAResource.TMFAIL : XAResource.TMSUCCESS);
                     if (rollback) {
                         xa.rollback(xid);
                     } else {
                         xa.commit(xid, true);
+                    }
+                    if (interruptAtCompletion) {
+                        Thread.interrupted(); // the container's business from here on
                     }
                 }
             } catch (javax.transaction.xa.XAException e) {

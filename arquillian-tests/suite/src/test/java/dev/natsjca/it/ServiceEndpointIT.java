@@ -145,6 +145,18 @@ class ServiceEndpointIT {
     }
 
     @Test
+    void aReplyTooBigToSendRollsTheTransactionBackBeforeItCommits() throws Exception {
+        try (Receiver effects = new Receiver(client, TxAnswering.EFFECTS)) {
+            String token = "huge-" + run;
+            Message reply = request("svcit.tx", "huge:" + token);
+            assertEquals("500", errorCode(reply));
+            String why = reply.getHeaders().getFirst(ServiceMessage.NATS_SERVICE_ERROR);
+            assertTrue(why.contains("max_payload"), why);
+            assertOnlySentinelsEffect(effects, token);
+        }
+    }
+
+    @Test
     void theBeansServiceExceptionAnswersItsCodeAndAnyOtherException500() throws Exception {
         try (Receiver effects = new Receiver(client, TxAnswering.EFFECTS)) {
             String token = "rf-" + run;

@@ -87,19 +87,44 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
         }
     }
 
+    /**
+     * A request taken but not delivered (the endpoint stops): answered 503 so the requester asks
+     * again at once; one without a reply subject is dropped, and counted as core NATS counts it.
+     */
     @Override
     protected void notTaken(Message message) {
-        super.notTaken(message);
-        if (message.getReplyTo() != null) {
-            sendError(message.getReplyTo(), UNAVAILABLE, "the service endpoint is stopping; ask again");
+        if (message.getReplyTo() == null) {
+            super.notTaken(message);
+            return;
         }
+        sendError(message.getReplyTo(), UNAVAILABLE, "the service endpoint is stopping; ask again");
         if (endpoint != null) {
             endpoint.failed(0, UNAVAILABLE + ": the service endpoint is stopping");
         }
     }
 
+    /** A reply over the server's {@code max_payload}: known before the bean's transaction completes. */
+    @Override
+    protected RuntimeException unsendable(DeliveredMessage delivery) {
+        Connection c = connection();
+        if (delivery.replyTo() == null || c == null || !(delivery.returned() instanceof NatsReply reply)) {
+            return null;
+        }
+        Message m = ServiceReplies.reply(delivery.replyTo(), reply);
+        long size = (long) m.getData().length + (m.getHeaders() == null ? 0 : m.getHeaders().serializedLength());
+        long max = c.getMaxPayload();
+        return max > 0 && size > max ? new UnsendableReply("the reply is " + size + " bytes with its headers, over "
+                + "the server's max_payload of " + max) : null;
+    }
+
     @Override
     protected void delivered(DeliveredMessage delivery) {
+        if (delivery.thrown() != null) {
+            // It threw, and its transaction committed all the same (an application exception that
+            // keeps it): the bean's effects are stored, but its answer is the error.
+            failed(delivery, delivery.thrown());
+            return;
+        }
         String replyTo = delivery.replyTo();
         long nanos = System.nanoTime() - delivery.startedNanos();
         if (replyTo == null) {
@@ -111,11 +136,10 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
         }
         Object returned = delivery.returned();
         NatsReply reply = returned instanceof NatsReply r ? r : NatsReply.empty();
-        Connection c = connection();
         try {
-            c.publish(ServiceReplies.reply(replyTo, reply));
+            send(ServiceReplies.reply(replyTo, reply));
         } catch (RuntimeException e) {
-            // Refused by jnats (over max_payload, a header it cannot send): the requester hears why.
+            // Refused by jnats (the connection closed for good): the requester hears why if it can.
             String why = "the reply could not be sent: " + e.getMessage();
             LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": " + why + " (" + reply + ")", e);
             sendError(replyTo, INTERNAL_ERROR, why);
@@ -129,17 +153,36 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
         }
     }
 
+    /**
+     * Publishes on the activation's connection; jnats silently drops what an interrupted thread
+     * writes (a commit may leave the flag set on purpose), so the flag waits until it is sent.
+     */
+    private void send(Message m) {
+        Connection c = connection();
+        if (c == null) {
+            throw new IllegalStateException("no connection");
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            c.publish(m);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     @Override
     protected void failed(DeliveredMessage delivery, Throwable failure) {
         long nanos = System.nanoTime() - delivery.startedNanos();
         NatsServiceException own = serviceException(failure);
         int code = own != null ? own.code() : INTERNAL_ERROR;
         String description = own != null ? own.getMessage()
-                : failure instanceof DeliveryRolledBack ? failure.getMessage()
+                : failure instanceof DeliveryRolledBack || failure instanceof UnsendableReply ? failure.getMessage()
                 : "the request failed (" + failure.getClass().getName() + ")";
         if (own != null) {
             LOG.log(Level.DEBUG, "NATS endpoint on {0}: answered error {1} ({2})", describe(), code, description);
-        } else if (failure instanceof DeliveryRolledBack) {
+        } else if (failure instanceof DeliveryRolledBack || failure instanceof UnsendableReply) {
             // The bean asked for it, or a resource refused the commit (which logged why).
             LOG.log(Level.INFO, "NATS endpoint on {0}: a request on subject ''{1}'' answered error {2}: {3}",
                     describe(), delivery.subject(), code, description);
@@ -157,9 +200,10 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
         }
     }
 
-    /** @return the bean's own service error, possibly wrapped by the container */
+    /** @return the bean's own service error, possibly wrapped by the container (a cause chain, cycles ended) */
     static NatsServiceException serviceException(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof NatsServiceException s) {
                 return s;
             }
@@ -167,13 +211,18 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
         return null;
     }
 
-    private void sendError(String replyTo, int code, String description) {
-        Connection c = connection();
-        if (c == null) {
-            return;
+    /** Why a reply could not be sent, found while the bean's transaction could still roll back. */
+    static final class UnsendableReply extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnsendableReply(String why) {
+            super(why);
         }
+    }
+
+    private void sendError(String replyTo, int code, String description) {
         try {
-            c.publish(ServiceReplies.error(replyTo, code, description));
+            send(ServiceReplies.error(replyTo, code, description));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "NATS endpoint on {0}: the error reply {1} could not be sent ({2}); the "
                     + "requester times out", describe(), code, e.toString());

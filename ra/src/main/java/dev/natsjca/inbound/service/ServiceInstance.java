@@ -35,8 +35,12 @@ public final class ServiceInstance {
 
     private static final System.Logger LOG = System.getLogger(ServiceInstance.class.getName());
 
-    private final ServiceSettings settings;
+    private final String name;
+    private final String version;
     private final ServiceRegistry registry;
+    /** As the first endpoint that set them declared them; guarded by this. */
+    private String description;
+    private Map<String, String> metadata = Map.of();
     private final String id = NUID.nextGlobal();
     private final ZonedDateTime started = ZonedDateTime.now(ZoneOffset.UTC);
     private final List<Endpoint> endpoints = new ArrayList<>();
@@ -45,13 +49,14 @@ public final class ServiceInstance {
     private Dispatcher discovery;
 
     ServiceInstance(ServiceSettings settings, ServiceRegistry registry) {
-        this.settings = settings;
+        this.name = settings.name();
+        this.version = settings.version();
         this.registry = registry;
     }
 
     /** @return the service's name */
     public String name() {
-        return settings.name();
+        return name;
     }
 
     /** @return this instance's id (new with every start of the service in this adapter) */
@@ -62,18 +67,23 @@ public final class ServiceInstance {
     synchronized Endpoint join(ServiceSettings declared, String endpointName, String subject, String queueGroup,
                                String owner) throws InvalidPropertyException {
         if (!endpoints.isEmpty()) {
-            // The version every endpoint states; description and metadata once are enough, and
-            // another endpoint may leave them unset, but not set them otherwise.
+            // The version every endpoint states; description and metadata once are enough, by
+            // whichever endpoint, in whatever order they activate: another may leave them unset,
+            // but not set them otherwise.
             Endpoint first = endpoints.get(0);
-            disagreement(ServiceEndpointProperties.SERVICE_VERSION, declared.version(), settings.version(), first);
-            if (declared.description() != null) {
-                disagreement(ServiceEndpointProperties.SERVICE_DESCRIPTION, declared.description(),
-                        settings.description(), first);
+            disagreement(ServiceEndpointProperties.SERVICE_VERSION, declared.version(), version, first);
+            if (declared.description() != null && description != null) {
+                disagreement(ServiceEndpointProperties.SERVICE_DESCRIPTION, declared.description(), description, first);
             }
-            if (!declared.metadata().isEmpty()) {
-                disagreement(ServiceEndpointProperties.SERVICE_METADATA, declared.metadata(), settings.metadata(),
-                        first);
+            if (!declared.metadata().isEmpty() && !metadata.isEmpty()) {
+                disagreement(ServiceEndpointProperties.SERVICE_METADATA, declared.metadata(), metadata, first);
             }
+        }
+        if (description == null) {
+            description = declared.description();
+        }
+        if (metadata.isEmpty()) {
+            metadata = declared.metadata();
         }
         for (Endpoint e : endpoints) {
             if (e.name.equals(endpointName)) {
@@ -141,20 +151,28 @@ public final class ServiceInstance {
     }
 
     private boolean host(Endpoint e) {
+        Dispatcher[] self = new Dispatcher[1];
         try {
-            Dispatcher d = e.connection.createDispatcher(this::answer);
+            self[0] = e.connection.createDispatcher(m -> answer(m, self[0]));
             for (String verb : new String[] {Service.SRV_PING, Service.SRV_INFO, Service.SRV_STATS}) {
                 String all = Service.DEFAULT_SERVICE_PREFIX + verb;
-                d.subscribe(all);
-                d.subscribe(all + "." + name());
-                d.subscribe(all + "." + name() + "." + id);
+                self[0].subscribe(all);
+                self[0].subscribe(all + "." + name());
+                self[0].subscribe(all + "." + name() + "." + id);
             }
             host = e;
-            discovery = d;
+            discovery = self[0];
             return true;
         } catch (RuntimeException ex) {
             LOG.log(Level.WARNING, "NATS service " + name() + " (" + id + "): discovery cannot be answered on the "
                     + "connection of " + e.owner + "; trying the next endpoint", ex);
+            if (self[0] != null) {
+                try {
+                    e.connection.closeDispatcher(self[0]); // half-subscribed: it would answer beside the next
+                } catch (RuntimeException closing) {
+                    LOG.log(Level.DEBUG, "NATS service {0}: {1}", name(), closing.toString());
+                }
+            }
             return false;
         }
     }
@@ -173,7 +191,12 @@ public final class ServiceInstance {
         }
     }
 
-    private void answer(Message request) {
+    /**
+     * Answers one discovery request, received by dispatcher {@code from}. Only the current host's
+     * dispatcher answers: while discovery moves, a request the server gave both the old and the
+     * new subscription is answered once (one given only to the old may go unanswered then).
+     */
+    private void answer(Message request, Dispatcher from) {
         String replyTo = request.getReplyTo();
         if (replyTo == null) {
             return;
@@ -182,8 +205,8 @@ public final class ServiceInstance {
         String verb = subject.substring(Service.DEFAULT_SERVICE_PREFIX.length()).split("\\.", 2)[0];
         String json;
         synchronized (this) {
-            if (discovery == null) {
-                return; // moved meanwhile: the new host answers
+            if (discovery == null || discovery != from) {
+                return;
             }
             json = switch (verb) {
                 case Service.SRV_PING -> ping();
@@ -195,10 +218,15 @@ public final class ServiceInstance {
         if (json == null) {
             return;
         }
+        boolean interrupted = Thread.interrupted(); // jnats would drop it silently
         try {
             request.getConnection().publish(replyTo, json.getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, "NATS service {0}: a {1} answer was not sent ({2})", name(), verb, e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -207,8 +235,8 @@ public final class ServiceInstance {
         JsonUtils.addField(sb, "type", type);
         JsonUtils.addField(sb, "name", name());
         JsonUtils.addField(sb, "id", id);
-        JsonUtils.addField(sb, "version", settings.version());
-        JsonUtils.addField(sb, "metadata", settings.metadata());
+        JsonUtils.addField(sb, "version", version);
+        JsonUtils.addField(sb, "metadata", metadata);
         return sb;
     }
 
@@ -218,7 +246,7 @@ public final class ServiceInstance {
 
     String info() {
         StringBuilder sb = common(InfoResponse.TYPE);
-        JsonUtils.addField(sb, "description", settings.description());
+        JsonUtils.addField(sb, "description", description);
         List<String> list = new ArrayList<>();
         for (Endpoint e : endpoints) {
             StringBuilder es = JsonUtils.beginJson();

@@ -245,6 +245,75 @@ class ServiceEndpointTest {
     }
 
     @Test
+    void aBeanThatThrowsInATransactionThatCommitsAllTheSameAnswersItsError() throws Exception {
+        TestEndpointFactory f = new TestEndpointFactory("keeps").answering(m -> {
+            throw new TestEndpointFactory.KeepsTransaction(409, "already there");
+        });
+        f.transacted(m -> false);
+        started.adapter().endpointActivation(f, service("svc.keeps", "keeping", "1.0.0", "keeps"));
+        awaitDiscoverable("keeping");
+        Message reply = request("svc.keeps", "x");
+        assertEquals("409", reply.getHeaders() == null ? null
+                : reply.getHeaders().getFirst(ServiceMessage.NATS_SERVICE_ERROR_CODE), "the error, not an empty success");
+        assertEquals(1, endpoint(discovery().stats("keeping").get(0), "keeps").getNumErrors());
+    }
+
+    @Test
+    void aReplyOverMaxPayloadIsAnsweredAsAnErrorNamingTheLimit() throws Exception {
+        long max = client.getMaxPayload();
+        TestEndpointFactory f = new TestEndpointFactory("huge").answering(m -> NatsReply.of(new byte[(int) max + 1]));
+        f.transacted(m -> false);
+        started.adapter().endpointActivation(f, service("svc.huge", "huge", "1.0.0", "huge"));
+        awaitDiscoverable("huge");
+        Message reply = request("svc.huge", "x");
+        assertEquals("500", reply.getHeaders().getFirst(ServiceMessage.NATS_SERVICE_ERROR_CODE));
+        String why = reply.getHeaders().getFirst(ServiceMessage.NATS_SERVICE_ERROR);
+        assertTrue(why.contains("max_payload of " + max), why);
+    }
+
+    @Test
+    void aReplySentAtACommitThatLeftTheThreadInterruptedStillLeaves() throws Exception {
+        TestEndpointFactory f = new TestEndpointFactory("intr").answering(m -> NatsReply.of("made it"));
+        f.transacted(m -> false);
+        f.interruptAtCompletion();
+        started.adapter().endpointActivation(f, service("svc.intr", "interrupted", "1.0.0", "intr"));
+        awaitDiscoverable("interrupted");
+        assertEquals("made it", text(request("svc.intr", "x")));
+        assertEquals("made it", text(request("svc.intr", "y")), "the worker goes on");
+    }
+
+    @Test
+    void aDescriptionSetByALaterEndpointIsTheServicesWhateverTheOrder() throws Exception {
+        started.adapter().endpointActivation(new TestEndpointFactory("bare").answering(m -> NatsReply.empty()),
+                service("svc.bare", "ordered", "1.0.0", "bare"));
+        NatsActivationSpec described = service("svc.described", "ordered", "1.0.0", "described");
+        described.setServiceDescription("told by the second");
+        described.setServiceMetadata("k=v");
+        started.adapter().endpointActivation(new TestEndpointFactory("described").answering(m -> NatsReply.empty()),
+                described);
+        NatsActivationSpec other = service("svc.other", "ordered", "1.0.0", "other");
+        other.setServiceDescription("something else");
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class, () -> started.adapter()
+                .endpointActivation(new TestEndpointFactory("other").answering(m -> NatsReply.empty()), other));
+        assertTrue(e.getMessage().contains("'serviceDescription': 'something else'"), e.getMessage());
+        awaitDiscoverable("ordered");
+        InfoResponse info = discovery().info("ordered").get(0);
+        assertEquals("told by the second", info.getDescription());
+        assertEquals(Map.of("k", "v"), info.getMetadata());
+        assertEquals(2, info.getEndpoints().size());
+    }
+
+    @Test
+    void aCauseChainWithACycleEndsTheSearchForTheBeansServiceError() {
+        RuntimeException a = new RuntimeException("a");
+        RuntimeException b = new RuntimeException("b", a);
+        a.initCause(b);
+        assertEquals(null, ServiceEndpointActivation.serviceException(a));
+        NatsServiceException own = new NatsServiceException(418, "teapot");
+        assertEquals(own, ServiceEndpointActivation.serviceException(new RuntimeException(new RuntimeException(own))));
+    }
+
+    @Test
     void aRequestWithoutAReplySubjectIsProcessedAndLoggedOncePerActivation() throws Exception {
         TestEndpointFactory f = new TestEndpointFactory("noreply").answering(m -> NatsReply.of("unheard"));
         started.adapter().endpointActivation(f, service("svc.noreply", "quiet", "1.0.0", "noreply"));

@@ -51,6 +51,9 @@ public class TxAnswering implements NatsServiceListener {
             }
         }
         switch (mode) {
+            case "huge" -> {
+                return NatsReply.of(new byte[2 * 1024 * 1024]); // over the server's 1 MiB max_payload
+            }
             case "rollback" -> context.setRollbackOnly();
             case "refuse" -> throw new NatsServiceException(422, "refused " + token);
             case "boom" -> throw new IllegalStateException("boom " + token);
