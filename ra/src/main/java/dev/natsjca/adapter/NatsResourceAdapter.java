@@ -14,6 +14,7 @@ import javax.transaction.xa.XAResource;
 import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.Durations;
+import dev.natsjca.api.NatsBatchListener;
 import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.inbound.Deactivation;
 import dev.natsjca.inbound.EndpointActivation;
@@ -141,7 +142,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         NatsActivationSpec natsSpec = (NatsActivationSpec) spec;
         natsSpec.validate();
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
-        ResolvedActivation resolved = natsSpec.resolved();
+        ResolvedActivation resolved = batched(endpointFactory, natsSpec.resolved());
         refuseConflictingStreamDeclaration(resolved, new ActivationKey(endpointFactory, spec));
         EndpointActivation previous = activations.remove(new ActivationKey(endpointFactory, spec));
         if (previous != null) {
@@ -219,6 +220,38 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
                     + "(" + NatsServiceListener.class.getSimpleName() + "), which arrive on core NATS, not from a stream");
         }
         return answers;
+    }
+
+    /**
+     * @return {@code resolved} with batch settings (the defaults, unless set) when the bean takes
+     *         batches ({@link NatsBatchListener}); when the server does not tell the bean's class,
+     *         batched when batch properties are set
+     * @throws InvalidPropertyException for batch properties on a bean that takes single messages
+     */
+    private static ResolvedActivation batched(MessageEndpointFactory factory, ResolvedActivation resolved)
+            throws InvalidPropertyException {
+        Class<?> bean = null;
+        try {
+            bean = factory.getEndpointClass();
+        } catch (RuntimeException | AbstractMethodError e) {
+            // a server on an older Connectors version
+        }
+        if (bean == null) {
+            return resolved;
+        }
+        boolean batches = NatsBatchListener.class.isAssignableFrom(bean);
+        if (batches && NatsServiceListener.class.isAssignableFrom(bean)) {
+            throw new InvalidPropertyException("The message-driven bean " + bean.getName() + " implements both "
+                    + NatsBatchListener.class.getSimpleName() + " and " + NatsServiceListener.class.getSimpleName()
+                    + "; a bean takes batches or answers requests");
+        }
+        if (!batches && resolved.batch() != null) {
+            throw new InvalidPropertyException("Invalid value for property 'maxBatchSize': the message-driven bean "
+                    + bean.getName() + " does not implement " + NatsBatchListener.class.getName()
+                    + " (maxBatchSize and maxBatchWait apply to beans that take batches)");
+        }
+        return batches && resolved.batch() == null ? resolved.withBatch(dev.natsjca.inbound.BatchSettings.DEFAULT)
+                : resolved;
     }
 
     /** @return the bean's endpoint in its service, or {@code null} when it names no service */

@@ -1,7 +1,8 @@
 /**
  * What applications compile against: the connection factory they inject, the connection handle
  * they publish through, and the message-listener interfaces their message-driven beans
- * implement: {@link dev.natsjca.api.NatsMessageListener} to consume,
+ * implement: {@link dev.natsjca.api.NatsMessageListener} to consume one message at a time,
+ * {@link dev.natsjca.api.NatsBatchListener} to consume batches,
  * {@link dev.natsjca.api.NatsServiceListener} to answer requests (with {@link dev.natsjca.api.NatsReply}
  * and {@link dev.natsjca.api.NatsServiceException}).
  *

@@ -1,6 +1,8 @@
 package dev.natsjca.inbound;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -63,6 +65,8 @@ final class Deliveries {
     private final Semaphore permits;
     private final BlockingQueue<Message> handOff;
     private final EndpointDelivery delivery;
+    /** A batch listener's batching, or {@code null}: one message per delivery. */
+    private final BatchSettings batch;
 
     private volatile boolean running = true;
     // Guarded by this: the pending retry of a refused worker, the pause before the next one, and
@@ -94,6 +98,7 @@ final class Deliveries {
         this.permits = new Semaphore(maxConcurrency);
         this.handOff = new ArrayBlockingQueue<>(handOffCapacity);
         this.delivery = new EndpointDelivery(activation, endpointFactory, this::giveBack);
+        this.batch = activation.resolved().batch();
     }
 
     /**
@@ -284,7 +289,11 @@ final class Deliveries {
                         giveBack(message);
                         continue;
                     }
-                    deliver(message);
+                    if (batch == null) {
+                        deliver(message);
+                    } else {
+                        deliverBatch(message);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // interrupted while waiting: the work manager is stopping
@@ -312,6 +321,38 @@ final class Deliveries {
         /** Delivers through this worker's endpoint, or through one per delivery when it settles in a transaction. */
         private void deliver(Message message) {
             delivery.deliver(message, this);
+        }
+
+        /**
+         * A batch listener's delivery: {@code first} and what else waits, up to the batch size,
+         * waiting at most the batch's wait for more. Interrupted while it waits (the work manager
+         * stopping), it gives the batch back and ends.
+         */
+        private void deliverBatch(Message first) throws InterruptedException {
+            List<Message> messages = new ArrayList<>(Math.min(batch.maxSize(), 64));
+            messages.add(first);
+            long until = System.nanoTime() + batch.maxWait().toNanos();
+            try {
+                while (messages.size() < batch.maxSize()) {
+                    Message next = handOff.poll();
+                    if (next == null) {
+                        long left = until - System.nanoTime();
+                        if (left <= 0 || (next = handOff.poll(left, TimeUnit.NANOSECONDS)) == null) {
+                            break;
+                        }
+                    }
+                    messages.add(next);
+                }
+            } catch (InterruptedException e) {
+                messages.forEach(Deliveries.this::giveBack);
+                throw e;
+            }
+            progressNanos = System.nanoTime();
+            if (!running || released) {
+                messages.forEach(Deliveries.this::giveBack);
+                return;
+            }
+            delivery.deliver(messages, this);
         }
 
         @Override

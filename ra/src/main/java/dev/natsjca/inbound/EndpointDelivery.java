@@ -2,10 +2,13 @@ package dev.natsjca.inbound;
 
 import java.lang.System.Logger.Level;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 import javax.transaction.xa.XAResource;
 
+import dev.natsjca.api.NatsBatchListener;
 import dev.natsjca.api.NatsMessageListener;
 import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.monitoring.ActivationMonitor;
@@ -28,11 +31,13 @@ final class EndpointDelivery {
     private static final System.Logger LOG = EndpointActivation.LOG;
     static final Method ON_MESSAGE;
     static final Method ON_REQUEST;
+    static final Method ON_MESSAGES;
 
     static {
         try {
             ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
             ON_REQUEST = NatsServiceListener.class.getMethod("onRequest", dev.natsjca.api.NatsMessage.class);
+            ON_MESSAGES = NatsBatchListener.class.getMethod("onMessages", List.class);
         } catch (NoSuchMethodException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -79,7 +84,7 @@ final class EndpointDelivery {
         this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
                 spec.queueGroup() != null ? spec.queueGroup()
                         : spec.jetStream() != null ? spec.jetStream().durable() : null);
-        this.method = activation.answers() ? ON_REQUEST : ON_MESSAGE;
+        this.method = activation.answers() ? ON_REQUEST : spec.batch() != null ? ON_MESSAGES : ON_MESSAGE;
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(method);
         } catch (NoSuchMethodException e) {
@@ -89,9 +94,30 @@ final class EndpointDelivery {
 
     /** Delivers {@code message} in its span, which is current until the message is settled. */
     void deliver(Message message, Endpoints endpoints) {
-        Tracing.DeliverySpan span = startSpan(message);
+        deliver(List.of(message), endpoints);
+    }
+
+    /**
+     * Delivers {@code messages} in one call: one message, or a batch listener's batch. A batch of
+     * several that fails as a whole (the call threw, its transaction rolled back) is settled not
+     * at all but delivered again one message at a time, at once, so that only the message that
+     * fails alone fails (nak, dead letter) and the others are processed.
+     */
+    void deliver(List<Message> messages, Endpoints endpoints) {
+        if (!deliverInSpan(messages, endpoints, messages.size() > 1)) {
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: a batch of {1} failed; delivering its messages one by one",
+                    activation.describe(), messages.size());
+            for (Message m : messages) {
+                deliverInSpan(List.of(m), endpoints, false);
+            }
+        }
+    }
+
+    /** @return false when a batch to be retried one by one failed (nothing of it settled) */
+    private boolean deliverInSpan(List<Message> messages, Endpoints endpoints, boolean retryOneByOne) {
+        Tracing.DeliverySpan span = startSpan(messages.get(0));
         try {
-            deliver(message, span, endpoints);
+            return deliver(messages, span, endpoints, retryOneByOne);
         } finally {
             try {
                 span.close();
@@ -122,14 +148,45 @@ final class EndpointDelivery {
         }
     }
 
-    private void deliver(Message message, Tracing.DeliverySpan span, Endpoints endpoints) {
-        DeliveredMessage delivered = new DeliveredMessage(message);
+    /** What one delivery came to, for the settlement that follows it (or the transaction's). */
+    private final class Outcome {
+        final List<DeliveredMessage> delivered;
+        final boolean retryOneByOne;
+        /** What the endpoint threw (or made its result unusable), or beforeDelivery/afterDelivery failed. */
+        volatile Throwable failure;
+        /** A batch to be retried one by one failed; nothing of it was settled. */
+        volatile boolean failedAsBatch;
+
+        Outcome(List<DeliveredMessage> delivered, boolean retryOneByOne) {
+            this.delivered = delivered;
+            this.retryOneByOne = retryOneByOne;
+        }
+
+        void committed() {
+            delivered.forEach(d -> settle(d, null));
+        }
+
+        void failed(Throwable why) {
+            if (retryOneByOne) {
+                failedAsBatch = true;
+                return;
+            }
+            delivered.forEach(d -> settle(d, why));
+        }
+    }
+
+    private boolean deliver(List<Message> messages, Tracing.DeliverySpan span, Endpoints endpoints,
+                            boolean retryOneByOne) {
+        List<DeliveredMessage> delivered = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            delivered.add(new DeliveredMessage(m));
+        }
+        Outcome outcome = new Outcome(delivered, retryOneByOne);
         // A transacted delivery is settled by the transaction's outcome (commit: delivered;
         // rollback: failed, with the endpoint's exception as the reason when it threw one).
-        Throwable[] failure = new Throwable[1];
         SettlementXAResource settlement = transacted && activation.settlesInTransaction()
-                ? new SettlementXAResource(activation.describe(), activation.transactions(), () -> settle(delivered, null),
-                        why -> settle(delivered, failure[0] != null ? failure[0] : new DeliveryRolledBack(why)),
+                ? new SettlementXAResource(activation.describe(), activation.transactions(), outcome::committed,
+                        why -> outcome.failed(outcome.failure != null ? outcome.failure : new DeliveryRolledBack(why)),
                         this::ackAtCommit)
                 : null;
         // A settling transaction binds its XAResource to the endpoint: one endpoint per delivery then.
@@ -141,8 +198,8 @@ final class EndpointDelivery {
             } catch (RuntimeException | LinkageError e) {
                 traceFailed(e);
             }
-            giveBack.accept(message);
-            return;
+            messages.forEach(giveBack);
+            return true;
         }
         long started = monitor.deliveryStarted();
         try {
@@ -150,22 +207,18 @@ final class EndpointDelivery {
                 endpoint.beforeDelivery(method);
             }
             try {
-                if (method == ON_REQUEST) {
-                    delivered.returned(((NatsServiceListener) endpoint).onRequest(delivered));
-                } else {
-                    ((NatsMessageListener) endpoint).onMessage(delivered);
-                }
+                invoke(endpoint, delivered);
             } catch (Throwable e) { // an endpoint may throw anything; the subclass decides what follows
-                failure[0] = e;
-                delivered.thrown(e); // a transaction may still commit (an application exception that keeps it)
+                outcome.failure = e;
+                delivered.forEach(d -> d.thrown(e)); // a transaction may still commit (an exception that keeps it)
             }
-            if (failure[0] == null && method == ON_REQUEST) {
+            if (outcome.failure == null && method == ON_REQUEST) {
                 // A reply that cannot be sent must be known before the transaction completes,
                 // so that the bean's staged work rolls back instead of committing unanswered.
-                RuntimeException unsendable = activation.unsendable(delivered);
+                RuntimeException unsendable = activation.unsendable(delivered.get(0));
                 if (unsendable != null) {
-                    failure[0] = unsendable;
-                    delivered.thrown(unsendable);
+                    outcome.failure = unsendable;
+                    delivered.get(0).thrown(unsendable);
                     if (transacted) {
                         rollbackOnly();
                     }
@@ -182,8 +235,8 @@ final class EndpointDelivery {
                 endpoint.afterDelivery(); // commits or rolls back: the settlement resource acts
             }
         } catch (Throwable e) {
-            if (failure[0] == null) {
-                failure[0] = e; // beforeDelivery/afterDelivery failed
+            if (outcome.failure == null) {
+                outcome.failure = e; // beforeDelivery/afterDelivery failed
             }
         } finally {
             if (settlement != null) {
@@ -191,22 +244,38 @@ final class EndpointDelivery {
             }
             monitor.deliveryEnded(started);
         }
-        if (failure[0] != null) {
+        if (outcome.failure != null) {
             try {
-                span.failed(failure[0]);
+                span.failed(outcome.failure);
             } catch (RuntimeException | LinkageError e) {
                 traceFailed(e);
             }
         }
         if (settlement == null) {
-            settle(delivered, failure[0]);
+            if (outcome.failure == null) {
+                outcome.committed();
+            } else {
+                outcome.failed(outcome.failure);
+            }
         } else {
             // The transaction should have settled it; when it did not (its outcome never reached
             // this resource), the delivery counts as failed: a nak, never an ack for work that
             // may have rolled back. Through the same once-only gate as the transaction's call.
-            Throwable f = failure[0] != null ? failure[0]
+            Throwable f = outcome.failure != null ? outcome.failure
                     : new DeliveryRolledBack("the transaction ended without settling the delivery");
-            settlement.settleInstead(() -> settle(delivered, f));
+            settlement.settleInstead(() -> outcome.failed(f));
+        }
+        return !outcome.failedAsBatch;
+    }
+
+    /** Calls the endpoint's listener method. */
+    private void invoke(MessageEndpoint endpoint, List<DeliveredMessage> delivered) {
+        if (method == ON_REQUEST) {
+            delivered.get(0).returned(((NatsServiceListener) endpoint).onRequest(delivered.get(0)));
+        } else if (method == ON_MESSAGES) {
+            ((NatsBatchListener) endpoint).onMessages(java.util.Collections.unmodifiableList(delivered));
+        } else {
+            ((NatsMessageListener) endpoint).onMessage(delivered.get(0));
         }
     }
 

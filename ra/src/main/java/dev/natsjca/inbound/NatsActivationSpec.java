@@ -1,5 +1,6 @@
 package dev.natsjca.inbound;
 
+import dev.natsjca.api.NatsBatchListener;
 import dev.natsjca.api.NatsMessageListener;
 import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.config.ConnectionProperties;
@@ -34,7 +35,7 @@ import jakarta.resource.spi.ResourceAdapter;
  * Every value may be a {@code ${key}} / {@code ${key:default}} MicroProfile Config placeholder.
  * {@link #validate()} rejects bad values naming the property and the value.
  */
-@Activation(messageListeners = {NatsMessageListener.class, NatsServiceListener.class})
+@Activation(messageListeners = {NatsMessageListener.class, NatsServiceListener.class, NatsBatchListener.class})
 public class NatsActivationSpec extends ServiceEndpointProperties implements ActivationSpec {
 
     private static final long serialVersionUID = 1L;
@@ -154,6 +155,13 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
     @ConfigProperty(description = "Description of the declared stream")
     private String streamDescription;
 
+    @ConfigProperty(description = "A NatsBatchListener bean: messages per delivery at most (1-1000; default 100)")
+    private String maxBatchSize;
+
+    @ConfigProperty(description = "A NatsBatchListener bean: how long a delivery with fewer messages waits for more, "
+            + "milliseconds or ISO-8601, 0 = none (default 20 ms, at most 10 s)")
+    private String maxBatchWait;
+
     private transient ResourceAdapter resourceAdapter;
 
     /**
@@ -206,7 +214,18 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
                 q = ServiceSettings.DEFAULT_QUEUE_GROUP;
             }
         }
-        return new ResolvedActivation(subjects, q, concurrency, pending, js, service);
+        BatchSettings batch = BatchSettings.resolve(PropertyResolver.resolve(BatchSettings.MAX_BATCH_SIZE, maxBatchSize),
+                PropertyResolver.resolve(BatchSettings.MAX_BATCH_WAIT, maxBatchWait));
+        if (batch != null && service != null) {
+            throw new InvalidPropertyException("Invalid value for property '" + BatchSettings.MAX_BATCH_SIZE + "': '"
+                    + (maxBatchSize == null ? "" : maxBatchSize) + "': a service endpoint ('" + service.name()
+                    + "') answers each request on its own; batches are for NatsBatchListener beans");
+        }
+        if (batch != null && js != null && batch.maxSize() > js.maxAckPending()) {
+            throw new InvalidPropertyException("Invalid value for property '" + BatchSettings.MAX_BATCH_SIZE + "': '"
+                    + batch.maxSize() + "': more than maxAckPending (" + js.maxAckPending() + "), so no batch could fill");
+        }
+        return new ResolvedActivation(subjects, q, concurrency, pending, js, service, batch);
     }
 
     /**
@@ -229,6 +248,22 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
         }
         throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
                 + "': must be a whole number of at least 1");
+    }
+
+    public String getMaxBatchSize() {
+        return maxBatchSize;
+    }
+
+    public void setMaxBatchSize(String maxBatchSize) {
+        this.maxBatchSize = maxBatchSize;
+    }
+
+    public String getMaxBatchWait() {
+        return maxBatchWait;
+    }
+
+    public void setMaxBatchWait(String maxBatchWait) {
+        this.maxBatchWait = maxBatchWait;
     }
 
     public String getMaxPending() {

@@ -14,9 +14,20 @@ import dev.natsjca.inbound.service.ServiceSettings;
  * @param maxPending core subscriptions: messages the client buffers while all deliveries are busy
  * @param jetStream the JetStream consumer settings, or {@code null} for a core subscription
  * @param service the service the endpoint belongs to, or {@code null}
+ * @param batch how deliveries are batched ({@code NatsBatchListener}), or {@code null}: one message each
  */
 public record ResolvedActivation(List<String> subjects, String queueGroup, int maxConcurrency, int maxPending,
-                                 JetStreamSettings jetStream, ServiceSettings service) {
+                                 JetStreamSettings jetStream, ServiceSettings service, BatchSettings batch) {
+
+    /** @return these settings with {@code batch} */
+    public ResolvedActivation withBatch(BatchSettings batch) {
+        return new ResolvedActivation(subjects, queueGroup, maxConcurrency, maxPending, jetStream, service, batch);
+    }
+
+    /** @return messages one delivery takes at most: 1 unless batched */
+    public int messagesPerDelivery() {
+        return batch == null ? 1 : batch.maxSize();
+    }
 
     /** @return the subjects as configured: comma-separated */
     public String subject() {

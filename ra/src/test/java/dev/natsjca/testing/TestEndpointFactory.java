@@ -120,7 +120,8 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             throw new IllegalStateException("test: the bean is being undeployed");
         }
         created.incrementAndGet();
-        return answer != null ? new AnsweringEndpoint(xaResource) : new Endpoint(xaResource);
+        return answer != null ? new AnsweringEndpoint(xaResource)
+                : batching ? new BatchingEndpoint(xaResource) : new Endpoint(xaResource);
     }
 
     @Override
@@ -135,8 +136,69 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
 
     @Override
     public Class<?> getEndpointClass() {
-        return answer != null ? AnsweringEndpoint.class : Endpoint.class;
+        return answer != null ? AnsweringEndpoint.class : batching ? BatchingEndpoint.class : Endpoint.class;
     }
+
+    private volatile boolean batching;
+    private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    private final List<String> committed = new CopyOnWriteArrayList<>();
+
+    /**
+     * Makes the endpoints {@code NatsBatchListener}s: {@code onMessages} records and runs the
+     * behaviour for each message in turn (a throw ends the batch, rolled back); the transaction
+     * rolls back when {@code rollbackWhen} selects any of them. Called before the activation.
+     */
+    public TestEndpointFactory batching() {
+        this.batching = true;
+        return this;
+    }
+
+    /** @return the size of every batch delivered, in order */
+    public List<Integer> batchSizes() {
+        return batchSizes;
+    }
+
+    /** @return the UTF-8 bodies of messages whose delivery committed (returned, when not transacted) */
+    public List<String> committed() {
+        return committed;
+    }
+
+    private final class BatchingEndpoint extends Endpoint implements dev.natsjca.api.NatsBatchListener {
+        private List<String> bodies = List.of();
+
+        BatchingEndpoint(XAResource xa) {
+            super(xa);
+        }
+
+        @Override
+        public void onMessages(List<NatsMessage> messages) {
+            batchSizes.add(messages.size());
+            bodies = messages.stream().map(m -> new String(m.data(), java.nio.charset.StandardCharsets.UTF_8))
+                    .collect(java.util.stream.Collectors.toList());
+            boolean rollbackAny = false;
+            try {
+                for (NatsMessage m : messages) {
+                    onMessage(m);
+                    rollbackAny |= ((Endpoint) this).rollback;
+                }
+            } catch (RuntimeException e) {
+                rollbackAny = true;
+                throw e;
+            } finally {
+                ((Endpoint) this).rollback = rollbackAny;
+            }
+            if (((Endpoint) this).xa == null) {
+                committed.addAll(bodies);
+            }
+        }
+
+        @Override
+        void committedNow() {
+            committed.addAll(bodies);
+        }
+    }
+
+
 
     private volatile java.util.function.Function<NatsMessage, dev.natsjca.api.NatsReply> answer;
 
@@ -220,6 +282,10 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             }
         }
 
+        /** The transaction committed. */
+        void committedNow() {
+        }
+
         /** The answer threw: the container rolls the transaction back, as for onMessage. */
         void failedAnswer() {
             rollback = true;
@@ -252,6 +318,7 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
                         xa.rollback(xid);
                     } else {
                         xa.commit(xid, true);
+                        committedNow();
                     }
                     if (interruptAtCompletion) {
                         Thread.interrupted(); // the container's business from here on

@@ -55,8 +55,8 @@ public class CoreSubscriptionActivation extends EndpointActivation {
                                       ConnectionSettings settings, WorkManager workManager, Timer timer,
                                       ActivationMonitor monitor, Tracing tracing)
             throws ResourceException {
-        super(endpointFactory, spec, settings, workManager, timer, coreHandOffCapacity(spec.maxConcurrency()),
-                monitor, tracing);
+        super(endpointFactory, spec, settings, workManager, timer,
+                Math.max(coreHandOffCapacity(spec.maxConcurrency()), spec.messagesPerDelivery()), monitor, tracing);
     }
 
     /** A subscription that ended under a consuming activation (closed by the client) receives nothing. */

@@ -114,8 +114,9 @@ public final class JetStreamActivation extends EndpointActivation {
                                ConnectionSettings settings, WorkManager workManager, Timer timer,
                                ActivationMonitor monitor, Tracing tracing)
             throws ResourceException {
-        // A batch waits for a worker at most: the pull asks for no more than the hand-off and workers hold.
-        super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize(), monitor, tracing);
+        // A pull's batch waits for a worker at most: the pull asks for no more than the hand-off and
+        // workers hold. A batch listener's pulls ask for a delivery's batch at least.
+        super(endpointFactory, spec, settings, workManager, timer, pullBatch(spec), monitor, tracing);
         this.js = spec.jetStream();
         this.positions = new ConsumerPositions(js.durable() != null);
         this.failures = new FailedDeliveries(js, "NATS endpoint on " + describe(), monitor, tracing,
@@ -170,7 +171,8 @@ public final class JetStreamActivation extends EndpointActivation {
             pull = FlowControlledPull.start(connection, jetStream, js.stream(), info.getName(), msg -> {
                 received(msg);
                 handler.onMessage(msg);
-            }, js.batchSize() + spec.maxConcurrency(), js.batchSize(), PULL_EXPIRES, js.ackWait(), held,
+            }, pullBatch(spec) + spec.maxConcurrency() * spec.messagesPerDelivery(), pullBatch(spec), PULL_EXPIRES,
+                    js.ackWait(), held,
                     monitor(), "NATS endpoint on " + describe());
         } catch (JetStreamApiException e) {
             throw refusal(e);
@@ -408,6 +410,11 @@ public final class JetStreamActivation extends EndpointActivation {
      * sends in the very instant of the unsubscribe is lost to this client and comes back after
      * {@code ackWait}.)
      */
+    /** @return messages per pull: {@code batchSize}, and for a batch listener at least its {@code maxBatchSize} */
+    private static int pullBatch(ResolvedActivation spec) {
+        return Math.max(spec.jetStream().batchSize(), spec.messagesPerDelivery());
+    }
+
     @Override
     protected void stopConsuming(Duration flush) {
         FlowControlledPull p = pull;
