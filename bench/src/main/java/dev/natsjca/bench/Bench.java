@@ -621,7 +621,10 @@ public final class Bench {
         List<Report.Row> core = compare("3b. Inbound, core, MDB in WildFly", 20_000, List.of(rawDispatcher,
                 server.serverReceiver("NATS MDB, maxConcurrency 1", "core1",
                         (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core1", h, d))),
-                mdb4));
+                mdb4,
+                server.serverReceiver("NATS batch MDB (up to 100 per call, 5 ms wait), maxConcurrency 4", "corebatch4",
+                        (n, size, rate) -> Sender.send(n, size, rate,
+                                (h, d) -> pub.publish("bench.srv.corebatch4", h, d)))));
         int mdbHalfPeak = (int) (core.stream().filter(r -> r.size() == SIZES[0] && r.variant().equals(mdb4.name()))
                 .findFirst().orElseThrow().perSecond() / 2);
         latencyByRate("3c. Inbound, core, latency by send rate, in WildFly", SIZES[0],
@@ -654,7 +657,10 @@ public final class Bench {
                 server.serverReceiver("NATS JetStream MDB, not transacted, maxConcurrency 4", "js",
                         (n, size, rate) -> publishAsync(js, "bench.srv.js", n, size, rate)),
                 server.serverReceiver("NATS JetStream MDB, transacted, maxConcurrency 4", "jstx",
-                        (n, size, rate) -> publishAsync(js, "bench.srv.jstx", n, size, rate))));
+                        (n, size, rate) -> publishAsync(js, "bench.srv.jstx", n, size, rate)),
+                server.serverReceiver("NATS JetStream batch MDB, transacted (one per batch of up to 100), "
+                        + "maxConcurrency 4", "jstxbatch",
+                        (n, size, rate) -> publishAsync(js, "bench.srv.jstxbatch", n, size, rate))));
         consumer.stop();
         compare("5a. NATS core MDB vs non-persistent JMS MDB (Artemis), in WildFly", 10_000, List.of(
                 server.serverReceiver("JMS MDB, non-persistent, maxSession 4", "jms",
@@ -670,7 +676,9 @@ public final class Bench {
                 server.serverReceiver("JMS MDB, persistent, transacted, maxSession 4", "jmstx",
                         (n, size, rate) -> server.inServer("jms jmstx " + n + " " + size + " true " + rate)),
                 server.serverReceiver("NATS JetStream MDB, transacted, maxConcurrency 4", "jstx",
-                        (n, size, rate) -> publishAsync(js, "bench.srv.jstx", n, size, rate))));
+                        (n, size, rate) -> publishAsync(js, "bench.srv.jstx", n, size, rate)),
+                server.serverReceiver("NATS JetStream batch MDB, transacted, maxConcurrency 4", "jstxbatch",
+                        (n, size, rate) -> publishAsync(js, "bench.srv.jstxbatch", n, size, rate))));
     }
 
     private static long publishAsync(JetStream js, String subject, int n, int size, int rate) throws Exception {

@@ -34,7 +34,7 @@ final class ServerBench implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ServerBench.class.getName());
     private static final Duration START = Duration.ofSeconds(180);
-    private static final String NATS_MDBS = "CoreMdb1 CoreMdb4 JsMdb JsTxMdb Control";
+    private static final String NATS_MDBS = "CoreMdb1 CoreMdb4 CoreBatchMdb4 JsMdb JsTxMdb JsTxBatchMdb Control";
 
     private final Connection pub;
     private final Path ear;
@@ -43,7 +43,8 @@ final class ServerBench implements AutoCloseable {
     ServerBench(String natsUrl, Connection pub, Path wildflyHome, Path rar, Path log) throws Exception {
         this.pub = pub;
         pub.jetStreamManagement().addStream(StreamConfiguration.builder().name("BENCH_SRV")
-                .subjects("bench.srv.js", "bench.srv.jstx", "bench.srv.jsraw").storageType(StorageType.File).build());
+                .subjects("bench.srv.js", "bench.srv.jstx", "bench.srv.jstxbatch", "bench.srv.jsraw")
+                .storageType(StorageType.File).build());
         this.ear = wildflyHome.resolve("standalone/deployments/bench.ear");
         Files.deleteIfExists(ear.resolveSibling("bench.ear.failed"));
         Files.deleteIfExists(ear.resolveSibling("bench.ear.deployed"));
