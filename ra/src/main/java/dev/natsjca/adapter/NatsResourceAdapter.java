@@ -250,8 +250,16 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
                     + bean.getName() + " does not implement " + NatsBatchListener.class.getName()
                     + " (maxBatchSize and maxBatchWait apply to beans that take batches)");
         }
-        return batches && resolved.batch() == null ? resolved.withBatch(dev.natsjca.inbound.BatchSettings.DEFAULT)
-                : resolved;
+        if (!batches || resolved.batch() != null) {
+            return resolved;
+        }
+        dev.natsjca.inbound.BatchSettings defaults = dev.natsjca.inbound.BatchSettings.DEFAULT;
+        if (resolved.jetStream() != null && defaults.maxSize() > resolved.jetStream().maxAckPending()) {
+            throw new InvalidPropertyException("Invalid value for property 'maxAckPending': '"
+                    + resolved.jetStream().maxAckPending() + "': below the batch listener " + bean.getName()
+                    + "'s default maxBatchSize of " + defaults.maxSize() + "; set maxBatchSize to at most maxAckPending");
+        }
+        return resolved.withBatch(defaults);
     }
 
     /** @return the bean's endpoint in its service, or {@code null} when it names no service */

@@ -47,6 +47,8 @@ final class Deliveries {
     private static final System.Logger LOG = EndpointActivation.LOG;
     /** How long one wait for room in the hand-off queue lasts before re-checking workers and state. */
     private static final long OFFER_WAIT_MILLIS = 250;
+    /** A batch filling up checks for a stop at least this often. */
+    private static final long BATCH_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** How long an idle worker waits for the next message before it ends and frees its thread. */
     private static final long WORKER_IDLE_MILLIS = 100;
     /** Endpoint creation: how long one attempt may block, and the pause after the pool said no. */
@@ -333,12 +335,18 @@ final class Deliveries {
             messages.add(first);
             long until = System.nanoTime() + batch.maxWait().toNanos();
             try {
-                while (messages.size() < batch.maxSize()) {
+                // In slices, so that a stop is seen within one: what the batch holds is given back
+                // while the connection is still there to take it.
+                while (messages.size() < batch.maxSize() && running && !released) {
                     Message next = handOff.poll();
                     if (next == null) {
                         long left = until - System.nanoTime();
-                        if (left <= 0 || (next = handOff.poll(left, TimeUnit.NANOSECONDS)) == null) {
+                        if (left <= 0) {
                             break;
+                        }
+                        next = handOff.poll(Math.min(left, BATCH_WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+                        if (next == null) {
+                            continue;
                         }
                     }
                     messages.add(next);
@@ -371,6 +379,11 @@ final class Deliveries {
         @Override
         public void release(MessageEndpoint endpoint) {
             releaseQuietly(endpoint);
+        }
+
+        @Override
+        public boolean stopping() {
+            return !running || released;
         }
 
         /** @return an endpoint, or {@code null} when the activation stopped while none could be had */

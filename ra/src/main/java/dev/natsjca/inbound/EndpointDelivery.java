@@ -53,6 +53,9 @@ final class EndpointDelivery {
 
         /** Releases an endpoint made by {@link #create}. */
         void release(MessageEndpoint endpoint);
+
+        /** @return whether the worker is to deliver nothing more (the activation stops) */
+        boolean stopping();
     }
 
     private final EndpointActivation activation;
@@ -104,17 +107,26 @@ final class EndpointDelivery {
      * fails alone fails (nak, dead letter) and the others are processed.
      */
     void deliver(List<Message> messages, Endpoints endpoints) {
-        if (!deliverInSpan(messages, endpoints, messages.size() > 1)) {
-            LOG.log(Level.DEBUG, "NATS endpoint on {0}: a batch of {1} failed; delivering its messages one by one",
-                    activation.describe(), messages.size());
-            for (Message m : messages) {
-                deliverInSpan(List.of(m), endpoints, false);
+        List<Message> again = deliverInSpan(messages, endpoints, messages.size() > 1);
+        if (again.isEmpty()) {
+            return;
+        }
+        LOG.log(Level.DEBUG, "NATS endpoint on {0}: a batch of {1} failed; delivering its messages one by one",
+                activation.describe(), messages.size());
+        for (int k = 0; k < again.size(); k++) {
+            if (endpoints.stopping()) {
+                again.subList(k, again.size()).forEach(giveBack); // redelivered to whoever consumes next
+                return;
             }
+            deliverInSpan(List.of(again.get(k)), endpoints, false);
         }
     }
 
-    /** @return false when a batch to be retried one by one failed (nothing of it settled) */
-    private boolean deliverInSpan(List<Message> messages, Endpoints endpoints, boolean retryOneByOne) {
+    /**
+     * @return what is to be delivered again one by one: the messages of a batch that failed as a
+     *         whole (but those the endpoint terminated itself), else none
+     */
+    private List<Message> deliverInSpan(List<Message> messages, Endpoints endpoints, boolean retryOneByOne) {
         Tracing.DeliverySpan span = startSpan(messages.get(0));
         try {
             return deliver(messages, span, endpoints, retryOneByOne);
@@ -154,8 +166,8 @@ final class EndpointDelivery {
         final boolean retryOneByOne;
         /** What the endpoint threw (or made its result unusable), or beforeDelivery/afterDelivery failed. */
         volatile Throwable failure;
-        /** A batch to be retried one by one failed; nothing of it was settled. */
-        volatile boolean failedAsBatch;
+        /** A batch to be retried one by one failed: what is to be delivered again; nothing else of it settled. */
+        volatile List<Message> again = List.of();
 
         Outcome(List<DeliveredMessage> delivered, boolean retryOneByOne) {
             this.delivered = delivered;
@@ -163,20 +175,39 @@ final class EndpointDelivery {
         }
 
         void committed() {
+            if (retryOneByOne && delivered.get(0).thrown() != null) {
+                // The call threw and its transaction committed all the same (an exception that
+                // keeps it): the messages after the one that threw were never processed, so none
+                // is acked for it; each is delivered again alone.
+                failedAsBatch(delivered.get(0).thrown());
+                return;
+            }
             delivered.forEach(d -> settle(d, null));
         }
 
         void failed(Throwable why) {
             if (retryOneByOne) {
-                failedAsBatch = true;
+                failedAsBatch(why);
                 return;
             }
             delivered.forEach(d -> settle(d, why));
         }
+
+        private void failedAsBatch(Throwable why) {
+            List<Message> retry = new ArrayList<>(delivered.size());
+            for (DeliveredMessage d : delivered) {
+                if (d.terminated()) {
+                    settle(d, why); // the endpoint ended it: nothing more happens to it
+                } else {
+                    retry.add(d.message());
+                }
+            }
+            again = retry;
+        }
     }
 
-    private boolean deliver(List<Message> messages, Tracing.DeliverySpan span, Endpoints endpoints,
-                            boolean retryOneByOne) {
+    private List<Message> deliver(List<Message> messages, Tracing.DeliverySpan span, Endpoints endpoints,
+                                  boolean retryOneByOne) {
         List<DeliveredMessage> delivered = new ArrayList<>(messages.size());
         for (Message m : messages) {
             delivered.add(new DeliveredMessage(m));
@@ -199,7 +230,7 @@ final class EndpointDelivery {
                 traceFailed(e);
             }
             messages.forEach(giveBack);
-            return true;
+            return List.of();
         }
         long started = monitor.deliveryStarted();
         try {
@@ -265,7 +296,7 @@ final class EndpointDelivery {
                     : new DeliveryRolledBack("the transaction ended without settling the delivery");
             settlement.settleInstead(() -> outcome.failed(f));
         }
-        return !outcome.failedAsBatch;
+        return outcome.again;
     }
 
     /** Calls the endpoint's listener method. */

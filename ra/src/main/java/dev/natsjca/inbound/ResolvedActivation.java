@@ -19,6 +19,13 @@ import dev.natsjca.inbound.service.ServiceSettings;
 public record ResolvedActivation(List<String> subjects, String queueGroup, int maxConcurrency, int maxPending,
                                  JetStreamSettings jetStream, ServiceSettings service, BatchSettings batch) {
 
+    public ResolvedActivation {
+        // A batch listener's pulls ask for a batch at least (and a durable's max_batch is raised to it).
+        if (batch != null && jetStream != null && jetStream.batchSize() < batch.maxSize()) {
+            jetStream = jetStream.withBatchSize(batch.maxSize());
+        }
+    }
+
     /** @return these settings with {@code batch} */
     public ResolvedActivation withBatch(BatchSettings batch) {
         return new ResolvedActivation(subjects, queueGroup, maxConcurrency, maxPending, jetStream, service, batch);

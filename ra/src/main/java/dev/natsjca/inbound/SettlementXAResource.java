@@ -65,8 +65,23 @@ final class SettlementXAResource extends NoRecoveryXAResource {
      * transaction whose outcome never reached this resource.
      */
     void settleInstead(Runnable fallback) {
-        settleOnce(fallback, "the end of the delivery");
+        if (!settleOnce(fallback, "the end of the delivery")) {
+            // The transaction's own settlement won, possibly on another thread (a timeout's
+            // rollback): what follows the delivery reads what it decided, so it waits for it.
+            try {
+                if (!done.await(SETTLEMENT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.log(Level.WARNING, "NATS endpoint on {0}: the transaction''s settlement of a delivery has not "
+                            + "ended after {1} s; going on", owner, SETTLEMENT_WAIT_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
+
+    /** How long the end of a delivery waits for a settlement running on another thread. */
+    private static final long SETTLEMENT_WAIT_SECONDS = 30;
+    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     public void commit(Xid xid, boolean onePhase) {
@@ -80,16 +95,20 @@ final class SettlementXAResource extends NoRecoveryXAResource {
         settleOnce(() -> onRollback.accept("the transaction rolled back"), "rollback");
     }
 
-    private void settleOnce(Runnable settlement, String phase) {
+    /** @return whether this call settled it */
+    private boolean settleOnce(Runnable settlement, String phase) {
         if (!settled.compareAndSet(false, true)) {
-            return;
+            return false;
         }
         try {
             settlement.run();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "NATS endpoint on " + owner + ": settling the delivery at " + phase
                     + " failed; JetStream redelivers the message after ackWait", e);
+        } finally {
+            done.countDown();
         }
+        return true;
     }
 
     @Override

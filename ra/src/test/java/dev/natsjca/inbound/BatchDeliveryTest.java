@@ -162,6 +162,112 @@ class BatchDeliveryTest {
     }
 
     @Test
+    void aDurableWhoseMaxBatchIsBelowTheBatchIsRaisedAndDelivers() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("BMB").subjects("bmb.>").build());
+        jsm.addOrUpdateConsumer("BMB", io.nats.client.api.ConsumerConfiguration.builder().durable("bmb-worker")
+                .filterSubject("bmb.x").ackPolicy(io.nats.client.api.AckPolicy.Explicit).maxBatch(50).build());
+        TestEndpointFactory endpoint = new TestEndpointFactory("bmb").batching();
+        NatsActivationSpec spec = Specs.of("bmb.x", "BMB", "bmb-worker");
+        spec.setMaxBatchSize("100"); // an operator's max_batch of 50 would refuse every pull of 100
+        started.adapter().endpointActivation(endpoint, spec);
+        for (int i = 0; i < 10; i++) {
+            js.publish("bmb.x", ("m" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        Await.until(WAIT, () -> "all 10 acked, ack floor " + ackFloor("BMB", "bmb-worker"),
+                () -> ackFloor("BMB", "bmb-worker") == 10);
+        assertEquals(100, jsm.getConsumerInfo("BMB", "bmb-worker").getConsumerConfiguration().getMaxBatch());
+    }
+
+    @Test
+    void aMessageTheBeanTerminatedInABatchThatFailsIsNotDeliveredAgain() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("BTM").subjects("btm.>").build());
+        for (int i = 0; i < 5; i++) {
+            js.publish("btm.x", ("m" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        TestEndpointFactory endpoint = new TestEndpointFactory("btm", m -> {
+            String b = new String(m.data(), StandardCharsets.UTF_8);
+            if (seen.merge(b, 1, Integer::sum) == 1 && b.equals("m1")) {
+                m.term();
+            }
+            if (b.equals("m3") && seen.get("m3") == 1) {
+                throw new IllegalStateException("the batch fails once");
+            }
+        }).batching();
+        endpoint.transacted(m -> false);
+        NatsActivationSpec spec = Specs.of("btm.x", "BTM", "btm-worker");
+        spec.setMaxBatchSize("5");
+        spec.setMaxBatchWait("300");
+        started.adapter().endpointActivation(endpoint, spec);
+        Await.until(WAIT, () -> "all settled, ack floor " + ackFloor("BTM", "btm-worker"),
+                () -> ackFloor("BTM", "btm-worker") == 5);
+        assertEquals(5, (int) endpoint.batchSizes().get(0), "one batch first: " + endpoint.batchSizes());
+        assertEquals(1, seen.get("m1"), "the terminated message was not delivered again: " + seen);
+        assertEquals(2, seen.get("m0"), "the others again, alone: " + seen);
+    }
+
+    @Test
+    void anExceptionThatKeepsTheTransactionAcksNothingOfTheBatchAndEachComesAgainAlone() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("BKT").subjects("bkt.>").build());
+        for (int i = 0; i < 5; i++) {
+            js.publish("bkt.x", ("m" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        TestEndpointFactory endpoint = new TestEndpointFactory("bkt", m -> {
+            String b = new String(m.data(), StandardCharsets.UTF_8);
+            if (seen.merge(b, 1, Integer::sum) == 1 && b.equals("m2")) {
+                throw new TestEndpointFactory.KeepsTransaction(409, "kept"); // the container commits
+            }
+        }).batching();
+        endpoint.transacted(m -> false);
+        endpoint.commitDespite(TestEndpointFactory.KeepsTransaction.class);
+        NatsActivationSpec spec = Specs.of("bkt.x", "BKT", "bkt-worker");
+        spec.setMaxBatchSize("5");
+        spec.setMaxBatchWait("300");
+        started.adapter().endpointActivation(endpoint, spec);
+        Await.until(WAIT, () -> "all acked, ack floor " + ackFloor("BKT", "bkt-worker"),
+                () -> ackFloor("BKT", "bkt-worker") == 5);
+        assertEquals(5, (int) endpoint.batchSizes().get(0), endpoint.batchSizes().toString());
+        assertEquals(Map.of("m0", 2, "m1", 2, "m2", 2, "m3", 1, "m4", 1), seen,
+                "m3 and m4 never processed by the call that threw: delivered alone, not acked unprocessed");
+    }
+
+    @Test
+    void aBatchStillFillingWhenTheActivationStopsIsGivenBackAtOnce() throws Exception {
+        jsm.addStream(StreamConfiguration.builder().name("BST").subjects("bst.>").build());
+        started.close();
+        started = new StartedAdapter(NATS.server().url(), 8, a -> a.setDeactivationTimeout("2000")); // < the wait
+        TestEndpointFactory first = new TestEndpointFactory("filling").batching();
+        NatsActivationSpec spec = Specs.of("bst.x", "BST", "bst-worker");
+        spec.setMaxBatchSize("10");
+        spec.setMaxBatchWait("PT10S"); // the batch would wait 10 s for nine more
+        spec.setAckWait("120000"); // a message not given back would wait two minutes
+        started.adapter().endpointActivation(first, spec);
+        Await.until(WAIT, "the consumer", () -> ackFloor("BST", "bst-worker") == 0);
+        js.publish("bst.x", "held".getBytes(StandardCharsets.UTF_8));
+        Await.until(WAIT, "held by the filling batch (taken from the hand-off by a worker)", () -> {
+            try {
+                return jsm.getConsumerInfo("BST", "bst-worker").getNumAckPending() == 1
+                        && started.adapter().monitoring().snapshot().activations().get(0).handOffDepth() == 0
+                        && Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith(
+                                dev.natsjca.testing.TestWorkManager.THREAD_PREFIX)
+                                && java.util.Arrays.stream(t.getStackTrace()).anyMatch(
+                                        f -> f.getMethodName().equals("deliverBatch")));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        started.adapter().endpointDeactivation(first, spec);
+        assertTrue(first.batchSizes().isEmpty(), "nothing delivered while it filled: " + first.batchSizes());
+        TestEndpointFactory next = new TestEndpointFactory("next").batching();
+        NatsActivationSpec again = Specs.of("bst.x", "BST", "bst-worker");
+        again.setMaxBatchWait("0");
+        started.adapter().endpointActivation(next, again);
+        Await.until(Duration.ofSeconds(20), "given back, it comes again long before ackWait",
+                () -> next.batchSizes().size() == 1);
+    }
+
+    @Test
     void aCoreBatchTakesWhatWaitsAndALoneMessageStillComes() throws Exception {
         Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
         TestEndpointFactory endpoint = new TestEndpointFactory("core",

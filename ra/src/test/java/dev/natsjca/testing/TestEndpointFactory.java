@@ -153,6 +153,13 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
         return this;
     }
 
+    private volatile Class<? extends RuntimeException> commitDespite;
+
+    /** Batch endpoints: an exception of {@code type} leaves the transaction to commit (an application exception with rollback=false). */
+    public void commitDespite(Class<? extends RuntimeException> type) {
+        this.commitDespite = type;
+    }
+
     /** @return the size of every batch delivered, in order */
     public List<Integer> batchSizes() {
         return batchSizes;
@@ -182,7 +189,8 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
                     rollbackAny |= ((Endpoint) this).rollback;
                 }
             } catch (RuntimeException e) {
-                rollbackAny = true;
+                Class<? extends RuntimeException> keeps = commitDespite;
+                rollbackAny = keeps == null || !keeps.isInstance(e);
                 throw e;
             } finally {
                 ((Endpoint) this).rollback = rollbackAny;

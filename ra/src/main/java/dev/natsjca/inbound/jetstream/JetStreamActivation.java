@@ -115,8 +115,8 @@ public final class JetStreamActivation extends EndpointActivation {
                                ActivationMonitor monitor, Tracing tracing)
             throws ResourceException {
         // A pull's batch waits for a worker at most: the pull asks for no more than the hand-off and
-        // workers hold. A batch listener's pulls ask for a delivery's batch at least.
-        super(endpointFactory, spec, settings, workManager, timer, pullBatch(spec), monitor, tracing);
+        // workers hold (a batch listener's batchSize is its maxBatchSize at least: ResolvedActivation).
+        super(endpointFactory, spec, settings, workManager, timer, spec.jetStream().batchSize(), monitor, tracing);
         this.js = spec.jetStream();
         this.positions = new ConsumerPositions(js.durable() != null);
         this.failures = new FailedDeliveries(js, "NATS endpoint on " + describe(), monitor, tracing,
@@ -171,7 +171,7 @@ public final class JetStreamActivation extends EndpointActivation {
             pull = FlowControlledPull.start(connection, jetStream, js.stream(), info.getName(), msg -> {
                 received(msg);
                 handler.onMessage(msg);
-            }, pullBatch(spec) + spec.maxConcurrency() * spec.messagesPerDelivery(), pullBatch(spec), PULL_EXPIRES,
+            }, js.batchSize() + spec.maxConcurrency() * spec.messagesPerDelivery(), js.batchSize(), PULL_EXPIRES,
                     js.ackWait(), held,
                     monitor(), "NATS endpoint on " + describe());
         } catch (JetStreamApiException e) {
@@ -410,11 +410,6 @@ public final class JetStreamActivation extends EndpointActivation {
      * sends in the very instant of the unsubscribe is lost to this client and comes back after
      * {@code ackWait}.)
      */
-    /** @return messages per pull: {@code batchSize}, and for a batch listener at least its {@code maxBatchSize} */
-    private static int pullBatch(ResolvedActivation spec) {
-        return Math.max(spec.jetStream().batchSize(), spec.messagesPerDelivery());
-    }
-
     @Override
     protected void stopConsuming(Duration flush) {
         FlowControlledPull p = pull;

@@ -41,6 +41,12 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
                                 int maxAckPending, int batchSize, String deadLetterSubject,
                                 StreamDeclaration streamDeclaration) {
 
+    /** @return these settings with pulls of {@code n} messages (a batch listener's batch, at least) */
+    public JetStreamSettings withBatchSize(int n) {
+        return new JetStreamSettings(stream, durable, deliverPolicy, startSequence, startTime, ackWait, maxDeliver,
+                backoff, maxAckPending, n, deadLetterSubject, streamDeclaration);
+    }
+
     /**
      * @return the settings, or {@code null} when the spec names no stream (core NATS)
      * @throws InvalidPropertyException naming the property and its value
