@@ -62,16 +62,16 @@ enum AtomicCommit {
 
     /**
      * {@link #AUTO}, at commit: the batch was refused for a message id the stream holds, and the
-     * messages go out one by one (the stream drops each repeat). A WARNING once a minute when an
-     * application's id repeats an older message; INFO when the repeat may be this batch's own,
-     * stored by a commit whose answer was lost (a stream leader change): no fault of anyone's.
+     * messages go out one by one (the stream drops each repeat). INFO, once a minute (else DEBUG):
+     * an application's id that repeats is what a redelivery does (its ack was lost, a connection
+     * moved), and the repeat may be this batch's own, stored by a commit whose answer was lost:
+     * the outcome is right either way, nothing is stored twice.
      */
     static void sentOneByOne(String stream, String why, boolean maybeOwnCommit) {
         long last = lastFallbackLog.get();
         long now = System.nanoTime();
         boolean log = now - last >= FALLBACK_LOG_INTERVAL && lastFallbackLog.compareAndSet(last, now);
-        System.Logger.Level level = maybeOwnCommit ? System.Logger.Level.INFO
-                : log ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        System.Logger.Level level = maybeOwnCommit || log ? System.Logger.Level.INFO : System.Logger.Level.DEBUG;
         LOG.log(level, "Stream ''{0}'' refused a transaction''s atomic batch at commit ({1}); with atomicCommit=auto "
                 + "its messages are sent one by one instead, each repeat acknowledged as a duplicate", stream, why);
     }

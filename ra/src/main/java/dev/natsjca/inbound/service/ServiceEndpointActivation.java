@@ -97,10 +97,10 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
             super.notTaken(message);
             return;
         }
-        sendError(message.getReplyTo(), UNAVAILABLE, "the service endpoint is stopping; ask again");
         if (endpoint != null) {
             endpoint.failed(0, UNAVAILABLE + ": the service endpoint is stopping");
         }
+        sendError(message.getReplyTo(), UNAVAILABLE, "the service endpoint is stopping; ask again");
     }
 
     /** A reply over the server's {@code max_payload}: known before the bean's transaction completes. */
@@ -136,20 +136,19 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
         }
         Object returned = delivery.returned();
         NatsReply reply = returned instanceof NatsReply r ? r : NatsReply.empty();
+        if (endpoint != null) {
+            endpoint.answered(nanos);
+        }
         try {
             send(ServiceReplies.reply(replyTo, reply));
         } catch (RuntimeException e) {
             // Refused by jnats (the connection closed for good): the requester hears why if it can.
             String why = "the reply could not be sent: " + e.getMessage();
             LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": " + why + " (" + reply + ")", e);
-            sendError(replyTo, INTERNAL_ERROR, why);
             if (endpoint != null) {
-                endpoint.failed(nanos, INTERNAL_ERROR + ": " + why);
+                endpoint.unsent(INTERNAL_ERROR + ": " + why);
             }
-            return;
-        }
-        if (endpoint != null) {
-            endpoint.answered(nanos);
+            sendError(replyTo, INTERNAL_ERROR, why);
         }
     }
 
@@ -190,13 +189,13 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
             LOG.log(Level.WARNING, "NATS endpoint on " + describe() + " failed on a request on subject '"
                     + delivery.subject() + "'; answered error " + code, failure);
         }
+        if (endpoint != null) {
+            endpoint.failed(nanos, code + ": " + ServiceReplies.headerValue(description));
+        }
         if (delivery.replyTo() != null) {
             sendError(delivery.replyTo(), code, description);
         } else {
             noReplySubject(delivery);
-        }
-        if (endpoint != null) {
-            endpoint.failed(nanos, code + ": " + ServiceReplies.headerValue(description));
         }
     }
 

@@ -328,17 +328,26 @@ public final class ServiceInstance {
             registry.leave(this);
         }
 
-        /** A request answered with the bean's reply, {@code nanos} after it arrived. */
+        /**
+         * A request answered with the bean's reply, {@code nanos} after it arrived: counted before
+         * the reply leaves, so a requester that asks for the stats next finds it.
+         */
         public void answered(long nanos) {
             requests.incrementAndGet();
             processingNanos.addAndGet(nanos);
         }
 
-        /** A request answered with an error. */
+        /** A request answered with an error (counted before the error reply leaves). */
         public void failed(long nanos, String error) {
             errors.incrementAndGet();
             lastError = error;
             answered(nanos);
+        }
+
+        /** A request already counted as answered whose reply could not be sent: an error after all. */
+        public void unsent(String error) {
+            errors.incrementAndGet();
+            lastError = error;
         }
     }
 }
