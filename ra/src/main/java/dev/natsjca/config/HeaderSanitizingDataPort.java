@@ -1,7 +1,6 @@
 package dev.natsjca.config;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 import io.nats.client.impl.SocketDataPortWithWriteTimeout;
 
@@ -121,21 +120,65 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
             if (!hmsg && !startsWith(length, "MSG ")) {
                 return; // INFO, PING, PONG, +OK, -ERR: nothing follows them
             }
-            String[] tokens = new String(line, 0, length, StandardCharsets.US_ASCII).trim().split("[ \\t]+");
-            try {
-                if (hmsg && tokens.length >= 5) {
-                    long headers = Long.parseLong(tokens[tokens.length - 2]);
-                    long total = Long.parseLong(tokens[tokens.length - 1]);
+            // Allocation-free: this runs on the reader thread for every message of every connection.
+            int tokens = 0;
+            int lastStart = 0;
+            int lastEnd = 0;
+            int prevStart = 0;
+            int prevEnd = 0;
+            for (int k = 0; k < length; ) {
+                while (k < length && blank(line[k])) {
+                    k++;
+                }
+                if (k == length) {
+                    break;
+                }
+                int start = k;
+                while (k < length && !blank(line[k])) {
+                    k++;
+                }
+                tokens++;
+                prevStart = lastStart;
+                prevEnd = lastEnd;
+                lastStart = start;
+                lastEnd = k;
+            }
+            if (hmsg && tokens >= 5) {
+                long headers = number(prevStart, prevEnd);
+                long total = number(lastStart, lastEnd);
+                if (headers >= 0 && total >= headers) {
                     headerLeft = headers;
                     skipLeft = total - headers + 2;
                     headerFirstLine = true;
                     inKey = false;
-                } else if (!hmsg && tokens.length >= 4) {
-                    skipLeft = Long.parseLong(tokens[tokens.length - 1]) + 2;
                 }
-            } catch (NumberFormatException e) {
-                // Not a line jnats can parse either: it fails on it itself.
+            } else if (!hmsg && tokens >= 4) {
+                long total = number(lastStart, lastEnd);
+                if (total >= 0) {
+                    skipLeft = total + 2;
+                }
             }
+            // Otherwise not a line jnats can parse either: it fails on it itself.
+        }
+
+        private static boolean blank(byte b) {
+            return b == ' ' || b == '\t';
+        }
+
+        /** @return the decimal number in {@code line[start..end)}, or -1 when it is none (or too long to be a length) */
+        private long number(int start, int end) {
+            if (end - start > 18) {
+                return -1;
+            }
+            long value = 0;
+            for (int k = start; k < end; k++) {
+                byte b = line[k];
+                if (b < '0' || b > '9') {
+                    return -1;
+                }
+                value = value * 10 + (b - '0');
+            }
+            return end > start ? value : -1;
         }
 
         private boolean startsWith(int length, String op) {

@@ -86,4 +86,29 @@ class HeaderSanitizingDataPortTest {
         assertArrayEquals(before, buf);
         assertEquals((byte) 0xff, buf[buf.length - 5], "binary payload bytes are never touched");
     }
+
+    /** Separators are spaces or tabs, any number of them; a line with a length that is no number is not followed. */
+    @Test
+    void tabsRepliesAndMalformedLengthsAreParsedAsTheProtocolSays() {
+        byte[] headers = utf8("NATS/1.0\r\nX-Name: Müller\r\n\r\n");
+        byte[] clean = utf8("NATS/1.0\r\nX-Name: M??ller\r\n\r\n");
+        byte[] payload = utf8("HMSG x 1 2 3\r\n");
+        String data = new String(payload, StandardCharsets.UTF_8);
+        String prefix = "MSG\ta.b  1\t _INBOX.r " + payload.length + "\r\n" + data + "\r\n"
+                + "MSG a 1 twelve\r\n"
+                + "HMSG \t a.b\t9  _INBOX.q\t" + headers.length + "   " + (headers.length + payload.length) + " \r\n";
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        in.writeBytes(utf8(prefix));
+        in.writeBytes(headers);
+        in.writeBytes(payload);
+        in.writeBytes(utf8("\r\n"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(utf8(prefix));
+        out.writeBytes(clean);
+        out.writeBytes(payload);
+        out.writeBytes(utf8("\r\n"));
+        byte[] buf = in.toByteArray();
+        new HeaderSanitizingDataPort.Scanner().scan(buf, 0, buf.length);
+        assertArrayEquals(out.toByteArray(), buf, new String(buf, StandardCharsets.UTF_8));
+    }
 }
