@@ -57,14 +57,14 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
 
         /** Rewrites, in place, the header bytes of {@code buf[off..off+n)}. */
         void scan(byte[] buf, int off, int n) {
+            // Tight loops, no call per byte: this runs on the reader thread over every message's
+            // control line and headers (the payload is skipped by its length).
             int i = off;
             int end = off + n;
             while (i < end) {
                 if (headerLeft > 0) {
                     int stop = (int) Math.min(end, i + headerLeft);
-                    for (int k = i; k < stop; k++) {
-                        buf[k] = headerByte(buf[k]);
-                    }
+                    sanitizeHeaders(buf, i, stop);
                     headerLeft -= stop - i;
                     i = stop;
                 } else if (skipLeft > 0) {
@@ -72,13 +72,22 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
                     skipLeft -= stop - i;
                     i = stop;
                 } else {
-                    byte b = buf[i++];
-                    if (b == '\n') {
-                        endOfLine();
-                    } else if (lineLength < MAX_LINE) {
-                        line[lineLength++] = b;
+                    int newline = i;
+                    while (newline < end && buf[newline] != '\n') {
+                        newline++;
+                    }
+                    int length = newline - i;
+                    if (lineTooLong || length > MAX_LINE - lineLength) {
+                        lineTooLong = true; // only skipped to its end
                     } else {
-                        lineTooLong = true;
+                        System.arraycopy(buf, i, line, lineLength, length);
+                        lineLength += length;
+                    }
+                    if (newline < end) {
+                        endOfLine();
+                        i = newline + 1;
+                    } else {
+                        i = end;
                     }
                 }
             }
@@ -89,23 +98,24 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
          * jnats refuses (outside printable ASCII, space) becomes {@code '?'}; in a value, any byte
          * outside ASCII does.
          */
-        private byte headerByte(byte b) {
-            if (b == '\n') {
-                headerFirstLine = false;
-                inKey = true;
-                return b;
-            }
-            if (headerFirstLine || b == '\r') {
-                return b;
-            }
-            if (inKey) {
-                if (b == ':') {
-                    inKey = false;
-                    return b;
+        private void sanitizeHeaders(byte[] buf, int from, int to) {
+            for (int k = from; k < to; k++) {
+                byte b = buf[k];
+                if (b == '\n') {
+                    headerFirstLine = false;
+                    inKey = true;
+                } else if (headerFirstLine) {
+                    continue;
+                } else if (inKey) {
+                    if (b == ':') {
+                        inKey = false;
+                    } else if ((b < 33 || b > 126) && b != '\r') { // negative: a byte >= 0x80
+                        buf[k] = '?';
+                    }
+                } else if (b < 0) {
+                    buf[k] = '?';
                 }
-                return b < 33 || b > 126 ? (byte) '?' : b; // negative: a byte >= 0x80
             }
-            return b < 0 ? (byte) '?' : b;
         }
 
         private void endOfLine() {

@@ -111,4 +111,29 @@ class HeaderSanitizingDataPortTest {
         new HeaderSanitizingDataPort.Scanner().scan(buf, 0, buf.length);
         assertArrayEquals(out.toByteArray(), buf, new String(buf, StandardCharsets.UTF_8));
     }
+
+    /** A control line longer than the scanner keeps (a big INFO), cut anywhere, is skipped to its end; what follows is followed. */
+    @Test
+    void aControlLineLongerThanWhatIsKeptIsSkippedAndTheNextFrameStillSanitized() {
+        byte[] headers = utf8("NATS/1.0\r\nX-Name: Müller\r\n\r\n");
+        byte[] clean = utf8("NATS/1.0\r\nX-Name: M??ller\r\n\r\n");
+        String info = "INFO {\"pad\":\"" + "x".repeat(40 * 1024) + "\"}\r\n";
+        String control = "HMSG a 1 " + headers.length + " " + (headers.length + 2) + "\r\n";
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.writeBytes(utf8(info + control));
+        in.writeBytes(headers);
+        in.writeBytes(utf8("ok\r\n"));
+        out.writeBytes(utf8(info + control));
+        out.writeBytes(clean);
+        out.writeBytes(utf8("ok\r\n"));
+        for (int chunk : new int[] {Integer.MAX_VALUE, 7000, 100}) {
+            byte[] buf = in.toByteArray();
+            HeaderSanitizingDataPort.Scanner scanner = new HeaderSanitizingDataPort.Scanner();
+            for (int at = 0; at < buf.length; at += chunk) {
+                scanner.scan(buf, at, Math.min(chunk, buf.length - at));
+            }
+            assertArrayEquals(out.toByteArray(), buf, "chunks of " + chunk);
+        }
+    }
 }
