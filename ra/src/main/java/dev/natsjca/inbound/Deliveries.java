@@ -337,19 +337,20 @@ final class Deliveries {
             try {
                 // In slices, so that a stop is seen within one: what the batch holds is given back
                 // while the connection is still there to take it.
+                // What waits is taken under one lock; only an empty queue is waited on, so a fast
+                // publisher wakes this worker once per many messages, not once per message.
                 while (messages.size() < batch.maxSize() && running && !released) {
-                    Message next = handOff.poll();
-                    if (next == null) {
-                        long left = until - System.nanoTime();
-                        if (left <= 0) {
-                            break;
-                        }
-                        next = handOff.poll(Math.min(left, BATCH_WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
-                        if (next == null) {
-                            continue;
-                        }
+                    if (handOff.drainTo(messages, batch.maxSize() - messages.size()) > 0) {
+                        continue;
                     }
-                    messages.add(next);
+                    long left = until - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    Message next = handOff.poll(Math.min(left, BATCH_WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+                    if (next != null) {
+                        messages.add(next);
+                    }
                 }
             } catch (InterruptedException e) {
                 messages.forEach(Deliveries.this::giveBack);
