@@ -62,9 +62,27 @@ public final class Bench {
     /** Measured rounds per variant and size after the warm-up; {@code -Dbench.rounds} to change. */
     static final int ROUNDS = Integer.getInteger("bench.rounds", 6);
     private static final Duration STALL = Duration.ofSeconds(3);
-    /** What {@code -Dbench.only} selects from: scenarios 1, 2, 3, 4, 1b–5c (in WildFly), 6a–6e. */
+    /**
+     * Messages per round of the core MDB scenarios: at 20,000 a raw dispatcher's round lasted
+     * 55 ms, so a batch MDB's one wait for its last, partial batch (5 ms) alone cost it 0.09x.
+     */
+    private static final int CORE_MDB_ROUND = 100_000;
+    /** What {@code -Dbench.only} selects from: scenarios 1, 2, 3, 4, 1b–5c (in WildFly), 9a–9e (in Payara), 6a–6e, 7, 8. */
     static final Set<String> SCENARIOS = Set.of("outbound-core", "outbound-jetstream", "inbound-core",
-            "inbound-jetstream", "wildfly", "observability", "atomic", "service");
+            "inbound-jetstream", "wildfly", "payara", "observability", "atomic", "service");
+
+    /** The README's targets, drawn in the chart (the README's table carries each verdict). */
+    private static final List<Report.Target> TARGETS = List.of(
+            new Report.Target("1c. Outbound, core, in an EJB, sending side only (no subscriber)", "handle", 0.9),
+            new Report.Target("1c. Outbound, core, in an EJB, sending side only (no subscriber)", "pool", 0.5),
+            new Report.Target("2. Outbound, JetStream", "100 per commit", 0.5),
+            new Report.Target("3. Inbound, core", "adapter", 0.8),
+            new Report.Target("4. Inbound, JetStream", "adapter", 0.8),
+            new Report.Target("3b. Inbound, core, MDB in WildFly", "batch", 0.8),
+            new Report.Target("4b. Inbound, JetStream, MDB in WildFly", "tx batch", 0.8),
+            new Report.Target("5a. NATS core MDB vs non-persistent JMS MDB (Artemis), in WildFly", "", 1.5),
+            new Report.Target("5b. NATS JetStream MDB vs persistent JMS MDB, not transacted, in WildFly", "", 2),
+            new Report.Target("5c. Transacted: NATS JetStream MDB vs persistent JMS MDB, in WildFly", "", 2));
 
     private final NatsServer nats;
     private final StartedAdapter adapter;
@@ -116,17 +134,32 @@ public final class Bench {
             if (selected(only, "service")) {
                 bench.requestReply();
             }
+            List<AtRest.Result> atRest = new ArrayList<>();
             if (args.length >= 3 && selected(only, "wildfly")) {
                 Path wildfly = ServerBench.required(args[1], "WildFly");
                 Path rar = ServerBench.required(args[2], "the resource adapter archive");
-                try (ServerBench server = new ServerBench(nats.url(), pub, wildfly, rar,
+                try (WildFlyServer server = new WildFlyServer(wildfly, nats.url(),
                         wildfly.resolveSibling("wildfly-bench.log"))) {
-                    bench.inWildFly(server);
+                    atRest.add(AtRest.measure(server, rar, nats, pub));
+                    try (ServerBench inServer = new ServerBench(pub, server, rar)) {
+                        bench.inWildFly(inServer);
+                    }
+                }
+            }
+            if (args.length >= 4 && selected(only, "payara")) {
+                Path payara = ServerBench.required(args[3], "Payara");
+                Path rar = ServerBench.required(args[2], "the resource adapter archive");
+                try (PayaraServer server = new PayaraServer(payara, nats.url())) {
+                    atRest.add(AtRest.measure(server, rar, nats, pub));
+                    try (ServerBench inServer = new ServerBench(pub, server, rar)) {
+                        bench.mdbs(inServer, new MdbScenarios("9a", null, "9b", "9c", "9d", "9e", "OpenMQ"));
+                    }
                 }
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
-            Report.write(out, bench.rows, bench.latencyRows, bench.notes,
-                    only.isEmpty() ? null : String.join(", ", only), took, LocalDate.now());
+            Report.write(out, bench.rows, bench.latencyRows, bench.notes, TARGETS,
+                    atRest.isEmpty() ? "" : AtRest.markdown(atRest), only.isEmpty() ? null : String.join(", ", only),
+                    took, LocalDate.now());
             LOG.log(System.Logger.Level.INFO, "Benchmark done in {0}; wrote {1} and {2}", took,
                     out.resolve("RESULTS.md"), out.resolve("results.png"));
         }
@@ -611,14 +644,31 @@ public final class Bench {
                 server.sendOnly("adapter in an EJB: one handle, many publishes", "handle", "bench.srv.nobody"),
                 server.sendOnly("adapter in an EJB: get, publish, close per message (server's pool)", "pool",
                         "bench.srv.nobody")));
+        mdbs(server, new MdbScenarios("3b", "3c", "4b", "5a", "5b", "5c", "Artemis"));
+    }
 
+    /**
+     * Scenario ids of the MDB comparisons in one server.
+     *
+     * @param latencyByRate the core latency-by-send-rate scenario, or {@code null} for none
+     * @param broker the server's own JMS broker
+     */
+    private record MdbScenarios(String core, String latencyByRate, String jetStream, String jmsCore,
+                                String jmsPersistent, String jmsTransacted, String broker) {
+    }
+
+    /** The same NATS MDBs and the server's own JMS MDBs (4 sessions), NATS load from outside, JMS load from an EJB. */
+    private void mdbs(ServerBench server, MdbScenarios ids) throws Exception {
+        String in = ", in " + server.serverName();
+        String jms = "JMS MDB (" + ids.broker() + "), ";
+        String jmsSessions = ", 4 sessions";
         String rawSubject = "bench.srv.core.raw";
         RawReceiver raw = new RawReceiver(sub, rawSubject);
         Variant rawDispatcher = variant("raw jnats dispatcher", raw,
                 (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish(rawSubject, h, d)));
         Variant mdb4 = server.serverReceiver("NATS MDB, maxConcurrency 4", "core4",
                 (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core4", h, d)));
-        List<Report.Row> core = compare("3b. Inbound, core, MDB in WildFly", 20_000, List.of(rawDispatcher,
+        List<Report.Row> core = compare(ids.core() + ". Inbound, core, MDB in " + server.serverName(), CORE_MDB_ROUND, List.of(rawDispatcher,
                 server.serverReceiver("NATS MDB, maxConcurrency 1", "core1",
                         (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core1", h, d))),
                 mdb4,
@@ -627,8 +677,11 @@ public final class Bench {
                                 (h, d) -> pub.publish("bench.srv.corebatch4", h, d)))));
         int mdbHalfPeak = (int) (core.stream().filter(r -> r.size() == SIZES[0] && r.variant().equals(mdb4.name()))
                 .findFirst().orElseThrow().perSecond() / 2);
-        latencyByRate("3c. Inbound, core, latency by send rate, in WildFly", SIZES[0],
-                new int[] {1_000, 10_000, Math.min(30_000, mdbHalfPeak / 2), mdbHalfPeak}, List.of(rawDispatcher, mdb4));
+        if (ids.latencyByRate() != null) {
+            latencyByRate(ids.latencyByRate() + ". Inbound, core, latency by send rate" + in, SIZES[0],
+                    new int[] {1_000, 10_000, Math.min(30_000, mdbHalfPeak / 2), mdbHalfPeak},
+                    List.of(rawDispatcher, mdb4));
+        }
         raw.close();
 
         JetStream js = server.jetStream();
@@ -640,7 +693,7 @@ public final class Bench {
                     rawSamples[0].arrived(m.getHeaders().getFirst(Samples.SENT_HEADER));
                     m.ack();
                 });
-        compare("4b. Inbound, JetStream, MDB in WildFly", 5_000, List.of(
+        compare(ids.jetStream() + ". Inbound, JetStream, MDB in " + server.serverName(), 5_000, List.of(
                 new Variant() {
                     @Override
                     public String name() {
@@ -662,18 +715,18 @@ public final class Bench {
                         + "maxConcurrency 4", "jstxbatch",
                         (n, size, rate) -> publishAsync(js, "bench.srv.jstxbatch", n, size, rate))));
         consumer.stop();
-        compare("5a. NATS core MDB vs non-persistent JMS MDB (Artemis), in WildFly", 10_000, List.of(
-                server.serverReceiver("JMS MDB, non-persistent, maxSession 4", "jms",
+        compare(ids.jmsCore() + ". NATS core MDB vs non-persistent JMS MDB (" + ids.broker() + ")" + in, 10_000, List.of(
+                server.serverReceiver(jms + "non-persistent" + jmsSessions, "jms",
                         (n, size, rate) -> server.inServer("jms jms " + n + " " + size + " false " + rate)),
                 server.serverReceiver("NATS core MDB, maxConcurrency 4", "core4",
                         (n, size, rate) -> Sender.send(n, size, rate, (h, d) -> pub.publish("bench.srv.core4", h, d)))));
-        compare("5b. NATS JetStream MDB vs persistent JMS MDB, not transacted, in WildFly", 5_000, List.of(
-                server.serverReceiver("JMS MDB, persistent, maxSession 4", "jms",
+        compare(ids.jmsPersistent() + ". NATS JetStream MDB vs persistent JMS MDB, not transacted" + in, 5_000, List.of(
+                server.serverReceiver(jms + "persistent" + jmsSessions, "jms",
                         (n, size, rate) -> server.inServer("jms jms " + n + " " + size + " true " + rate)),
                 server.serverReceiver("NATS JetStream MDB (file storage, acks), maxConcurrency 4", "js",
                         (n, size, rate) -> publishAsync(js, "bench.srv.js", n, size, rate))));
-        compare("5c. Transacted: NATS JetStream MDB vs persistent JMS MDB, in WildFly", 5_000, List.of(
-                server.serverReceiver("JMS MDB, persistent, transacted, maxSession 4", "jmstx",
+        compare(ids.jmsTransacted() + ". Transacted: NATS JetStream MDB vs persistent JMS MDB" + in, 5_000, List.of(
+                server.serverReceiver(jms + "persistent, transacted" + jmsSessions, "jmstx",
                         (n, size, rate) -> server.inServer("jms jmstx " + n + " " + size + " true " + rate)),
                 server.serverReceiver("NATS JetStream MDB, transacted, maxConcurrency 4", "jstx",
                         (n, size, rate) -> publishAsync(js, "bench.srv.jstx", n, size, rate)),

@@ -6,17 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.internal.chartpart.Chart;
-import org.knowm.xchart.style.Styler;
 
 /** Writes the results table ({@code RESULTS.md}) and chart ({@code results.png}). */
 final class Report {
@@ -54,15 +47,30 @@ final class Report {
     record Note(String text, boolean charted) {
     }
 
+    /**
+     * A goal for a scenario's throughput ratio, drawn in its panel as a dashed line labelled
+     * "target 0.8× (batch)"; only where the scenario is charted.
+     *
+     * @param scenario the {@link Row#scenario()} it is for
+     * @param variantContains which variants it is for, as part of their names, shown in the label;
+     *                        {@code ""} for the scenario as a whole
+     * @param ratio the ratio to the scenario's first variant to reach, above 0 (the axis is logarithmic)
+     */
+    record Target(String scenario, String variantContains, double ratio) {
+    }
+
     private Report() {
     }
 
     /**
      * @param notes per scenario, the paragraph above its table; scenarios without one are charted
+     * @param targets drawn in the chart's ratio panels
+     * @param sections further markdown (e.g. memory and threads at rest), after the tables
      * @param scope {@code null} for the whole benchmark, else which scenarios this run had
      */
-    static void write(Path dir, List<Row> rows, List<LatencyRow> latencyRows, Map<String, Note> notes, String scope,
-                      Duration took, LocalDate date) throws IOException {
+    static void write(Path dir, List<Row> rows, List<LatencyRow> latencyRows, Map<String, Note> notes,
+                      List<Target> targets, String sections, String scope, Duration took, LocalDate date)
+            throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark results\n\n")
                 .append("Measured ").append(date).append(" on this project's CI-like machine: ")
@@ -82,9 +90,10 @@ final class Report {
                 .append("\"Adapter delivery path\" is the resource adapter with the in-test JCA harness standing in ")
                 .append("for the EJB container (a bounded work manager, a minimal endpoint factory that drives the ")
                 .append("delivery's XAResource with one-phase commit when transacted). Scenarios marked \"in WildFly\" ")
-                .append("run in a WildFly (standalone-full, built-in Artemis) the benchmark starts with its own EAR: ")
-                .append("NATS load from outside the server, JMS load from an EJB inside it, 100 messages per JTA ")
-                .append("transaction through java:/JmsXA.\n");
+                .append("run in a WildFly 39 (standalone-full, built-in Artemis), those marked \"in Payara\" in a ")
+                .append("Payara 6 (domain1, its built-in OpenMQ broker embedded), each started by the benchmark with ")
+                .append("its own EAR: NATS load from outside the server, JMS load from an EJB inside it, 100 messages ")
+                .append("per JTA transaction through the server's default (pooled, XA) JMS connection factory.\n");
         String scenario = null;
         for (Row r : rows) {
             if (!r.scenario().equals(scenario)) {
@@ -117,13 +126,15 @@ final class Report {
                     r.size(), r.perSecond(), r.variant(), r.p50Micros(), r.p99Micros(), r.p999Micros(), r.gcPauses(),
                     r.gcMillis(), r.cpuBusyPercent(), r.lost()));
         }
+        md.append(sections);
         List<Row> charted = charted(rows, notes);
         if (!charted.isEmpty() || !latencyRows.isEmpty()) {
-            md.append("\nChart: `results.png` (throughput ratio to raw jnats; p99 latency at half peak; p99 by send rate).\n");
+            md.append("\nChart: `results.png` (per scenario: throughput ratio to its first variant and p99 latency at "
+                    + "half peak, both on log scales; then p99 by send rate).\n");
         }
         Files.writeString(dir.resolve("RESULTS.md"), md.toString(), StandardCharsets.UTF_8);
         if (!charted.isEmpty() || !latencyRows.isEmpty()) {
-            chart(dir.resolve("results.png"), charted, latencyRows);
+            Chart.write(dir.resolve("results.png"), charted, latencyRows, targets);
         }
     }
 
@@ -143,57 +154,5 @@ final class Report {
 
     private static String micros(double value) {
         return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%.0f", value);
-    }
-
-    private static void chart(Path file, List<Row> rows, List<LatencyRow> latencyRows) throws IOException {
-        List<String> labels = labels(rows);
-        List<Row> timed = rows.stream().filter(r -> !Double.isNaN(r.p99Micros())).collect(Collectors.toList());
-        CategoryChart ratio = new CategoryChartBuilder().width(1400).height(600)
-                .title("Throughput relative to raw jnats (same run)").yAxisTitle("ratio").build();
-        CategoryChart latency = new CategoryChartBuilder().width(1400).height(600)
-                .title("p99 latency, publish to receipt, at half peak rate (none for send-only variants)")
-                .yAxisTitle("milliseconds (log)").build();
-        latency.getStyler().setYAxisLogarithmic(true);
-        latency.getStyler().setYAxisMin(0.1); // bars would otherwise anchor the axis at 0, which a log axis cannot show
-        for (CategoryChart c : List.of(ratio, latency)) {
-            c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-            c.getStyler().setXAxisLabelRotation(60);
-        }
-        for (int size : rows.stream().mapToInt(Row::size).distinct().toArray()) {
-            ratio.addSeries(size + " B", labels, rows.stream().filter(r -> r.size() == size).map(Row::ratio)
-                    .collect(Collectors.toList()));
-            latency.addSeries(size + " B", labels(timed), timed.stream().filter(r -> r.size() == size)
-                    .map(r -> r.p99Micros() / 1000).collect(Collectors.toList()));
-        }
-        List<Chart> charts = new ArrayList<>(rows.isEmpty() ? List.of() : List.of(ratio, latency));
-        if (!latencyRows.isEmpty()) {
-            CategoryChart byRate = new CategoryChartBuilder().width(1400).height(500)
-                    .title(latencyRows.get(0).scenario() + ": p99").xAxisTitle("send rate, msgs/s")
-                    .yAxisTitle("milliseconds").build();
-            byRate.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-            List<String> rates = latencyRows.stream().map(r -> Integer.toString(r.perSecond())).distinct()
-                    .collect(Collectors.toList());
-            for (String variant : latencyRows.stream().map(LatencyRow::variant).distinct().toList()) {
-                byRate.addSeries(variant, rates, latencyRows.stream().filter(r -> r.variant().equals(variant))
-                        .map(r -> r.p99Micros() / 1000).collect(Collectors.toList()));
-            }
-            charts.add(byRate);
-        }
-        String name = file.toString();
-        BitmapEncoder.saveBitmap(charts, charts.size(), 1, name.substring(0, name.length() - 4), BitmapEncoder.BitmapFormat.PNG);
-    }
-
-    /** @return one label per variant, in the order of the first size's rows */
-    private static List<String> labels(List<Row> rows) {
-        if (rows.isEmpty()) {
-            return List.of();
-        }
-        return rows.stream().filter(r -> r.size() == rows.get(0).size())
-                .map(r -> r.scenario().substring(0, 2) + " " + shortName(r.variant())).collect(Collectors.toList());
-    }
-
-    private static String shortName(String variant) {
-        return variant.replace("adapter delivery path (no EJB container)", "adapter")
-                .replace("raw jnats ", "raw ").replace("adapter: ", "adapter ");
     }
 }

@@ -19,8 +19,6 @@ import jakarta.ejb.EJB;
 import jakarta.ejb.MessageDriven;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
-import jakarta.jms.JMSDestinationDefinition;
-import jakarta.jms.JMSDestinationDefinitions;
 import jakarta.jms.Queue;
 
 /**
@@ -29,9 +27,6 @@ import jakarta.jms.Queue;
  * messages; NATS publishes through the pool per message, through one handle, or on a plain jnats
  * connection in the same JVM). Each answer is one line of text.
  */
-@JMSDestinationDefinitions({
-        @JMSDestinationDefinition(name = Control.JMS_QUEUE, interfaceName = "jakarta.jms.Queue", destinationName = "benchJms"),
-        @JMSDestinationDefinition(name = Control.JMSTX_QUEUE, interfaceName = "jakarta.jms.Queue", destinationName = "benchJmsTx") })
 @MessageDriven(messageListenerInterface = NatsMessageListener.class, activationConfig = {
         @ActivationConfigProperty(propertyName = "subject", propertyValue = Control.SUBJECT) })
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
@@ -166,10 +161,15 @@ public class Control implements NatsMessageListener {
         return send(n, size, rate, (h, d) -> c.publish(subject, h, d));
     }
 
+    /** Payara refuses a lifecycle method that declares a checked exception. */
     @PreDestroy
-    void closeRaw() throws InterruptedException {
+    void closeRaw() {
         if (raw != null) {
-            raw.close();
+            try {
+                raw.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -4,11 +4,15 @@ import jakarta.ejb.ActivationConfigProperty;
 import jakarta.ejb.MessageDriven;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
+import jakarta.jms.JMSDestinationDefinition;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
 import jakarta.jms.MessageListener;
 
 /** Benchmark receiver 'jmstx' on WildFly's built-in Artemis: records each message's latency. */
+// On the MDB itself: Payara's JMS adapter looks the destination up when it activates this bean,
+// before definitions elsewhere in the module exist.
+@JMSDestinationDefinition(name = Control.JMSTX_QUEUE, interfaceName = "jakarta.jms.Queue", destinationName = "benchJmsTx")
 @MessageDriven(activationConfig = {
         @ActivationConfigProperty(propertyName = "destinationLookup", propertyValue = Control.JMSTX_QUEUE),
         @ActivationConfigProperty(propertyName = "destinationType", propertyValue = "jakarta.jms.Queue"),
