@@ -126,8 +126,9 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
             if (!parse || length < 4) {
                 return;
             }
-            boolean hmsg = startsWith(length, "HMSG ");
-            if (!hmsg && !startsWith(length, "MSG ")) {
+            // jnats ends the op at a space or a tab, so both count after it
+            boolean hmsg = startsWith(length, "HMSG");
+            if (!hmsg && !startsWith(length, "MSG")) {
                 return; // INFO, PING, PONG, +OK, -ERR: nothing follows them
             }
             // Allocation-free: this runs on the reader thread for every message of every connection.
@@ -191,8 +192,9 @@ public class HeaderSanitizingDataPort extends SocketDataPortWithWriteTimeout {
             return end > start ? value : -1;
         }
 
+        /** @return whether the line starts with {@code op} (any case) followed by a space or a tab */
         private boolean startsWith(int length, String op) {
-            if (length < op.length()) {
+            if (length <= op.length() || !blank(line[op.length()])) {
                 return false;
             }
             for (int k = 0; k < op.length(); k++) {

@@ -87,7 +87,11 @@ class HeaderSanitizingDataPortTest {
         assertEquals((byte) 0xff, buf[buf.length - 5], "binary payload bytes are never touched");
     }
 
-    /** Separators are spaces or tabs, any number of them; a line with a length that is no number is not followed. */
+    /**
+     * Separators are spaces or tabs (after the op too, as jnats reads it), several between the
+     * lengths; a line whose length is no number is not followed. The first line's payload looks
+     * like an HMSG: were that line not followed, the payload would be taken for protocol.
+     */
     @Test
     void tabsRepliesAndMalformedLengthsAreParsedAsTheProtocolSays() {
         byte[] headers = utf8("NATS/1.0\r\nX-Name: Müller\r\n\r\n");
@@ -135,5 +139,17 @@ class HeaderSanitizingDataPortTest {
             }
             assertArrayEquals(out.toByteArray(), buf, "chunks of " + chunk);
         }
+    }
+
+    /** A tab after the op (jnats accepts it): the payload, which looks like protocol, must not be followed. */
+    @Test
+    void aTabAfterTheOpIsFollowedLikeASpace() {
+        String prefix = "MSG\ta\t1\t14\r\nHMSG x 1 40 40\r\nMSG b 2 3\r\nabc\r\n";
+        String tail = "HMSG c 3 29 31\r\n";
+        String headers = "NATS/1.0\r\nX-Name: Müller\r\n\r\n";
+        byte[] buf = utf8(prefix + tail + headers + "ok\r\n");
+        new HeaderSanitizingDataPort.Scanner().scan(buf, 0, buf.length);
+        assertArrayEquals(utf8(prefix + tail + "NATS/1.0\r\nX-Name: M??ller\r\n\r\nok\r\n"), buf,
+                new String(buf, StandardCharsets.UTF_8));
     }
 }
