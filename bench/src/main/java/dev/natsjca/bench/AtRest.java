@@ -37,10 +37,10 @@ final class AtRest {
     /**
      * One state of the server: heap in use (KiB), threads (by folded name), connections the
      * nats-server counts, and what the threads of the first core and the first JetStream idle
-     * activation do (thread name: its innermost jnats or adapter frame).
+     * activation do ("`thread name`: `its innermost jnats or adapter frame`").
      */
     record Snapshot(long heapKiB, int threads, Map<String, Integer> threadsByName, int natsConnections,
-                    Map<String, String> sampleActivationThreads) {
+                    List<String> sampleActivationThreads) {
     }
 
     /** A server's two states. */
@@ -101,7 +101,7 @@ final class AtRest {
             throw new IllegalStateException("jcmd GC.heap_info of " + server.name() + ": no 'used' figure");
         }
         Map<String, Integer> byName = new TreeMap<>();
-        Map<String, String> sample = new TreeMap<>();
+        List<String> sample = new ArrayList<>(); // a list: jnats' executor and scheduler number their threads alike
         String dump = jcmd(server.pid(), "Thread.print");
         Matcher t = THREAD.matcher(dump);
         int threads = 0;
@@ -111,7 +111,7 @@ final class AtRest {
             threads++;
             if (name.startsWith("mdb:bench.idle.0:") || name.startsWith("mdb:bench.idle.1 ")) {
                 int next = dump.indexOf("\n\n", t.end());
-                sample.put(name, role(dump.substring(t.end(), next < 0 ? dump.length() : next)));
+                sample.add("`" + name + "`: `" + role(dump.substring(t.end(), next < 0 ? dump.length() : next)) + "`");
             }
         }
         return new Snapshot(Long.parseLong(heap.group(1)), threads, byName, connections(nats), sample);
@@ -198,8 +198,7 @@ final class AtRest {
         for (Result r : results) {
             md.append("\n").append(r.server()).append(": the threads of one core (`bench.idle.0`) and one JetStream "
                     + "(`bench.idle.1`) activation, each with its innermost jnats or adapter frame:\n\n");
-            r.idle().sampleActivationThreads().forEach((name, role) ->
-                    md.append("- `").append(name).append("`: `").append(role).append("`\n"));
+            r.idle().sampleActivationThreads().forEach(line -> md.append("- ").append(line).append("\n"));
         }
         return md.toString();
     }
