@@ -7,14 +7,21 @@ import java.util.Optional;
 import jakarta.resource.spi.InvalidPropertyException;
 
 /**
- * Resolves {@code ${key}} and {@code ${key:default}} property values.
+ * Resolves {@code ${key}} and {@code ${key:default}} placeholders anywhere in a property value.
  *
  * <p>Keys are looked up through MicroProfile Config when the server provides an implementation
  * (WildFly and Payara do); so {@code ${nats.url}} finds the environment variable
  * {@code NATS_URL}, a system property, or any other configured source. Where no MicroProfile
  * Config implementation is present (plain Java SE tests), the same two default sources are
  * consulted directly: the system property, then the environment variable named by the
- * MicroProfile mapping rules. A value that is not entirely one placeholder is returned as is.
+ * MicroProfile mapping rules.
+ *
+ * <p>A value may hold any number of placeholders among literal text
+ * ({@code ${app.env}.orders.${region:eu}.*}); a default may itself hold placeholders
+ * ({@code ${a:${b:x}}}). {@code \$} stands for a literal {@code $}. A looked-up value is used as
+ * it is, never resolved again, so a configuration value cannot make the adapter loop. A
+ * placeholder that is not closed, names no key, or names a key with no value and no default fails
+ * with an {@link InvalidPropertyException} naming the property and the key.
  */
 public final class PropertyResolver {
 
@@ -25,35 +32,102 @@ public final class PropertyResolver {
 
     /**
      * @param property the property name, for error messages
-     * @param value the raw value, possibly a placeholder, possibly {@code null}
+     * @param value the raw value, possibly holding placeholders, possibly {@code null}
      * @return the resolved value, or {@code null} when {@code value} is {@code null}
-     * @throws InvalidPropertyException when a placeholder has no value and no default
+     * @throws InvalidPropertyException when a placeholder is malformed or has no value and no default
      */
     public static String resolve(String property, String value) throws InvalidPropertyException {
-        if (value == null) {
-            return null;
-        }
-        String trimmed = value.trim();
-        if (!trimmed.startsWith("${") || !trimmed.endsWith("}")) {
+        if (value == null || (value.indexOf('$') < 0)) {
             return value;
         }
-        String body = trimmed.substring(2, trimmed.length() - 1);
-        int colon = body.indexOf(':');
-        String key = (colon < 0 ? body : body.substring(0, colon)).trim();
-        String fallback = colon < 0 ? null : body.substring(colon + 1);
-        if (key.isEmpty()) {
-            throw invalid(property, value, "the placeholder names no key");
+        // A value that is one placeholder ignores blanks around it, as it always has.
+        String t = value.trim();
+        String source = t.startsWith("${") && closing(t, 2, t.length()) == t.length() - 1 ? t : value;
+        return new Expansion(property, source).expand(0, source.length());
+    }
+
+    /** @return the index of the brace closing the placeholder whose body starts at {@code from}, or -1 */
+    private static int closing(String s, int from, int to) {
+        int depth = 1;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < to && s.charAt(i + 1) == '$') {
+                i++;
+            } else if (c == '$' && i + 1 < to && s.charAt(i + 1) == '{') {
+                depth++;
+                i++;
+            } else if (c == '}' && --depth == 0) {
+                return i;
+            }
         }
-        Optional<String> found = lookup(key);
-        if (found.isPresent()) {
-            return found.get();
+        return -1;
+    }
+
+    /** One value's expansion: knows the property and the raw value for error messages. */
+    private static final class Expansion {
+        private final String property;
+        private final String value;
+
+        Expansion(String property, String value) {
+            this.property = property;
+            this.value = value;
         }
-        if (fallback != null) {
-            return fallback;
+
+        String expand(int from, int to) throws InvalidPropertyException {
+            StringBuilder out = new StringBuilder(to - from + 16);
+            for (int i = from; i < to; i++) {
+                char c = value.charAt(i);
+                if (c == '\\' && i + 1 < to && value.charAt(i + 1) == '$') {
+                    out.append('$');
+                    i++;
+                } else if (c == '$' && i + 1 < to && value.charAt(i + 1) == '{') {
+                    int end = closing(value, i + 2, to);
+                    if (end < 0) {
+                        throw failure("the placeholder at position " + (i + 1) + " has no closing '}'");
+                    }
+                    out.append(placeholder(i, i + 2, end));
+                    i = end;
+                } else {
+                    out.append(c);
+                }
+            }
+            return out.toString();
         }
-        throw invalid(property, value, "no configuration value for key '" + key
-                + "' (set it in MicroProfile Config, e.g. as environment variable " + envName(key)
-                + ") and the placeholder gives no default");
+
+        private String placeholder(int start, int bodyFrom, int bodyTo) throws InvalidPropertyException {
+            int colon = -1;
+            for (int i = bodyFrom; i < bodyTo; i++) {
+                char c = value.charAt(i);
+                if (c == ':') {
+                    colon = i;
+                    break;
+                }
+                if (c == '$' || c == '{') {
+                    break;
+                }
+            }
+            String key = value.substring(bodyFrom, colon < 0 ? bodyTo : colon).trim();
+            if (key.isEmpty()) {
+                throw failure("the placeholder at position " + (start + 1) + " names no key");
+            }
+            if (key.contains("${")) {
+                throw failure("the placeholder at position " + (start + 1)
+                        + " has a nested placeholder in its key; only a default may hold one");
+            }
+            Optional<String> found = lookup(key);
+            if (found.isPresent()) {
+                return found.get();
+            }
+            if (colon >= 0) {
+                return expand(colon + 1, bodyTo);
+            }
+            throw failure("no configuration value for key '" + key + "' (set it in MicroProfile Config, e.g. as "
+                    + "environment variable " + envName(key) + ") and the placeholder gives no default");
+        }
+
+        private InvalidPropertyException failure(String why) {
+            return invalid(property, Secrets.isSecret(property) ? "***" : value, why);
+        }
     }
 
     private static Optional<String> lookup(String key) {
@@ -85,6 +159,18 @@ public final class PropertyResolver {
     static InvalidPropertyException invalid(String property, String value, String why) {
         return new InvalidPropertyException(
                 "Invalid value for property '" + property + "': '" + value + "': " + why);
+    }
+
+    /** Property names whose values must never appear in a message. */
+    static final class Secrets {
+        private Secrets() {
+        }
+
+        static boolean isSecret(String property) {
+            String p = property.toLowerCase(Locale.ROOT);
+            return p.contains("password") || p.contains("token") || p.contains("secret") || p.contains("seed")
+                    || p.contains("credential") || p.contains("nkey");
+        }
     }
 
     /** Kept in its own class so that a missing MicroProfile Config API fails only here. */

@@ -101,6 +101,26 @@ class NatsActivationSpecTest {
     }
 
     @Test
+    void anEmbeddedPlaceholderInTheSubjectIsResolvedNotSubscribedLiterally() throws Exception {
+        System.setProperty("test.spec.env", "staging");
+        try {
+            assertEquals(java.util.List.of("staging.orders.*", "staging.refunds"),
+                    spec("${test.spec.env}.orders.*,${test.spec.env}.refunds").resolved().subjects());
+            InvalidPropertyException e = assertThrows(InvalidPropertyException.class,
+                    () -> spec("${test.spec.unset.env}.orders.*").validate());
+            assertTrue(e.getMessage().contains("'subject'") && e.getMessage().contains("'test.spec.unset.env'"),
+                    e.getMessage());
+            NatsActivationSpec js = spec("${test.spec.env}.orders");
+            js.setStream("ORDERS_${test.spec.env}");
+            js.setDurable("${test.spec.env}-auditor");
+            assertEquals("ORDERS_staging", js.resolved().jetStream().stream());
+            assertEquals("staging-auditor", js.resolved().jetStream().durable());
+        } finally {
+            System.clearProperty("test.spec.env");
+        }
+    }
+
+    @Test
     void toStringHidesPassword() {
         NatsActivationSpec s = spec("orders");
         s.setUser("svc");
