@@ -15,6 +15,7 @@ import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.Durations;
 import dev.natsjca.api.NatsBatchListener;
+import dev.natsjca.api.NatsKeyValueListener;
 import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.inbound.Deactivation;
 import dev.natsjca.inbound.EndpointActivation;
@@ -143,6 +144,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         natsSpec.validate();
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
         ResolvedActivation resolved = batched(endpointFactory, natsSpec.resolved());
+        requireKeyValueListenerForWatch(endpointFactory, resolved);
         refuseConflictingStreamDeclaration(resolved, new ActivationKey(endpointFactory, spec));
         EndpointActivation previous = activations.remove(new ActivationKey(endpointFactory, spec));
         if (previous != null) {
@@ -220,6 +222,34 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
                     + "(" + NatsServiceListener.class.getSimpleName() + "), which arrive on core NATS, not from a stream");
         }
         return answers;
+    }
+
+    /**
+     * @throws InvalidPropertyException when a bean that takes key-value changes
+     *         ({@link NatsKeyValueListener}) names no bucket, or a watch's bean does not take them
+     */
+    private static void requireKeyValueListenerForWatch(MessageEndpointFactory factory, ResolvedActivation resolved)
+            throws InvalidPropertyException {
+        Class<?> bean = null;
+        try {
+            bean = factory.getEndpointClass();
+        } catch (RuntimeException | AbstractMethodError e) {
+            // a server on an older Connectors version: the bucket property decides
+        }
+        if (bean == null) {
+            return;
+        }
+        boolean takesChanges = NatsKeyValueListener.class.isAssignableFrom(bean);
+        if (takesChanges && resolved.keyValue() == null) {
+            throw new InvalidPropertyException("Invalid value for property 'bucket': none: the message-driven bean "
+                    + bean.getName() + " implements " + NatsKeyValueListener.class.getSimpleName()
+                    + "; name the key-value bucket it watches");
+        }
+        if (!takesChanges && resolved.keyValue() != null) {
+            throw new InvalidPropertyException("Invalid value for property 'bucket': '" + resolved.keyValue().bucket()
+                    + "': the message-driven bean " + bean.getName() + " does not implement "
+                    + NatsKeyValueListener.class.getName() + ", which receives a bucket's changes");
+        }
     }
 
     /**

@@ -33,6 +33,10 @@ import java.util.Objects;
  *        or the bean called {@code term()})
  * @param dropped core: messages the client dropped because the bean fell behind ({@code maxPending}),
  *        or that were received but not delivered when the activation stopped
+ * @param filtered messages that did not match the activation's {@code selector}: not delivered
+ *        (JetStream: acknowledged without delivery)
+ * @param timedOut JetStream: deliveries that ran longer than {@code maxProcessingTime} and were
+ *        counted as failed while the bean still ran
  * @param numPending JetStream: messages in the stream not yet delivered to the consumer
  *        ({@code num_pending}) at the last check, or -1
  * @param numAckPending JetStream: messages delivered and not yet acknowledged
@@ -49,6 +53,7 @@ public record NatsActivationStatus(String name, String source, boolean jetStream
                                    Boolean consumerPresent, Instant lastHeartbeat, int inFlight, int handOffDepth,
                                    Instant lastDelivery, long delivered, long succeeded, long failed,
                                    long redelivered, long deadLettered, long terminated, long dropped,
+                                   long filtered, long timedOut,
                                    long numPending, long numAckPending, long consumerRecreations,
                                    NatsProcessingTime processingTime, boolean ready, boolean live,
                                    String problem) {

@@ -95,6 +95,22 @@ public final class ActivationScheduler {
         }, period.toMillis(), period.toMillis());
     }
 
+    /**
+     * Runs {@code task} on the adapter's timer thread every {@code period} until it returns
+     * false, whether the activation runs or not (for what must go on while deliveries drain);
+     * it must be quick and never block.
+     */
+    public void repeatWhile(Duration period, BooleanSupplier task) {
+        timer.schedule(new GuardedTimerTask(owner) {
+            @Override
+            protected void runGuarded() {
+                if (!task.getAsBoolean()) {
+                    cancel();
+                }
+            }
+        }, period.toMillis(), period.toMillis());
+    }
+
     /** Runs a timer task (that only hands work over) after {@code delay}. */
     void onTimer(TimerTask task, Duration delay) {
         timer.schedule(task, Math.max(0, delay.toMillis()));

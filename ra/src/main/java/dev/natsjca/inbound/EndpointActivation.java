@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.natsjca.api.NatsActivationState;
 import dev.natsjca.config.ConnectionSettings;
+import dev.natsjca.inbound.selector.Selector;
 import dev.natsjca.monitoring.ActivationMonitor;
 import dev.natsjca.monitoring.Stall;
 import dev.natsjca.monitoring.Tracing;
@@ -251,7 +252,7 @@ public abstract class EndpointActivation {
                 }
             }
             try {
-                consume(c, deliveries::accept);
+                consume(c, this::handOver);
             } catch (ConfigurationException e) {
                 stopConsumingQuietly(STOP_FLUSH);
                 refused(e, first);
@@ -640,6 +641,50 @@ public abstract class EndpointActivation {
 
     /** After the endpoint's method threw (or its transaction rolled back). */
     protected abstract void failed(DeliveredMessage delivery, Throwable failure);
+
+    /**
+     * Hands a received message to the delivery workers, unless the activation's selector does not
+     * match it: then {@link #filtered} has it. Runs on the client's dispatcher thread.
+     */
+    private void handOver(Message message) {
+        Selector selector = spec.selector();
+        if (selector != null && !matches(selector, message)) {
+            monitor.filtered();
+            filtered(message);
+            return;
+        }
+        deliveries.accept(message);
+    }
+
+    /** A selector that fails on a message (it should not) must not stop the dispatcher: the message is delivered. */
+    private boolean matches(Selector selector, Message message) {
+        try {
+            return selector.matches(message.getSubject(), message.getHeaders());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": the selector failed on a message on '"
+                    + message.getSubject() + "'; it is delivered", e);
+            return true;
+        }
+    }
+
+    /**
+     * A message the selector did not match: not delivered. Core NATS: nothing more to do;
+     * JetStream acknowledges it.
+     */
+    protected void filtered(Message message) {
+    }
+
+    /**
+     * Watches a delivery while its bean runs: JetStream keeps the messages alive and ends the
+     * delivery at {@code maxProcessingTime}; by default nothing.
+     *
+     * @param messages the delivery's messages
+     * @param timedOut called (once, on another thread) when the delivery ran too long, with the failure to settle it with
+     * @return the watch, closed when the delivery ends
+     */
+    protected DeliveryWatch watch(java.util.List<Message> messages, java.util.function.Consumer<Throwable> timedOut) {
+        return DeliveryWatch.NONE;
+    }
 
     /** The endpoint settled the message itself ({@code term()}): nothing more happens to it. */
     protected void settledByEndpoint(Message message) {

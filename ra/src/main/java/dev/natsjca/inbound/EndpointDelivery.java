@@ -9,8 +9,12 @@ import java.util.function.Consumer;
 import javax.transaction.xa.XAResource;
 
 import dev.natsjca.api.NatsBatchListener;
+import dev.natsjca.api.NatsKeyValueChange;
+import dev.natsjca.api.NatsKeyValueListener;
 import dev.natsjca.api.NatsMessageListener;
 import dev.natsjca.api.NatsServiceListener;
+import dev.natsjca.inbound.kv.KeyValueChange;
+import dev.natsjca.inbound.kv.KeyValueWatch;
 import dev.natsjca.monitoring.ActivationMonitor;
 import dev.natsjca.monitoring.Tracing;
 import io.nats.client.Message;
@@ -32,12 +36,14 @@ final class EndpointDelivery {
     static final Method ON_MESSAGE;
     static final Method ON_REQUEST;
     static final Method ON_MESSAGES;
+    static final Method ON_CHANGE;
 
     static {
         try {
             ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
             ON_REQUEST = NatsServiceListener.class.getMethod("onRequest", dev.natsjca.api.NatsMessage.class);
             ON_MESSAGES = NatsBatchListener.class.getMethod("onMessages", List.class);
+            ON_CHANGE = NatsKeyValueListener.class.getMethod("onChange", NatsKeyValueChange.class);
         } catch (NoSuchMethodException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -63,8 +69,10 @@ final class EndpointDelivery {
     private final Tracing.ConsumerTracing tracing;
     private final Consumer<Message> giveBack;
     private final boolean transacted;
-    /** The listener method: {@code onMessage}, or a service endpoint's {@code onRequest}. */
+    /** The listener method: {@code onMessage}, a service endpoint's {@code onRequest}, ... */
     private final Method method;
+    /** A key-value watch's, whose messages the bean receives as changes; else {@code null}. */
+    private final KeyValueWatch keyValue;
     private volatile boolean traceFailureLogged;
     private final java.util.concurrent.atomic.AtomicBoolean ackAtCommitLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -87,7 +95,9 @@ final class EndpointDelivery {
         this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
                 spec.queueGroup() != null ? spec.queueGroup()
                         : spec.jetStream() != null ? spec.jetStream().durable() : null);
-        this.method = activation.answers() ? ON_REQUEST : spec.batch() != null ? ON_MESSAGES : ON_MESSAGE;
+        this.keyValue = spec.keyValue();
+        this.method = activation.answers() ? ON_REQUEST : keyValue != null ? ON_CHANGE
+                : spec.batch() != null ? ON_MESSAGES : ON_MESSAGE;
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(method);
         } catch (NoSuchMethodException e) {
@@ -168,6 +178,11 @@ final class EndpointDelivery {
         volatile Throwable failure;
         /** A batch to be retried one by one failed: what is to be delivered again; nothing else of it settled. */
         volatile List<Message> again = List.of();
+        /**
+         * Closed by the first settlement: the delivery's own (or its transaction's), or the one
+         * of a delivery that ran past {@code maxProcessingTime}, on the timer's work thread.
+         */
+        private final java.util.concurrent.atomic.AtomicBoolean settling = new java.util.concurrent.atomic.AtomicBoolean();
 
         Outcome(List<DeliveredMessage> delivered, boolean retryOneByOne) {
             this.delivered = delivered;
@@ -175,6 +190,9 @@ final class EndpointDelivery {
         }
 
         void committed() {
+            if (!settling.compareAndSet(false, true)) {
+                return; // settled as failed when it ran too long: what the bean did after counts no more
+            }
             if (retryOneByOne && delivered.get(0).thrown() != null) {
                 // The call threw and its transaction committed all the same (an exception that
                 // keeps it): the messages after the one that threw were never processed, so none
@@ -186,11 +204,29 @@ final class EndpointDelivery {
         }
 
         void failed(Throwable why) {
+            if (!settling.compareAndSet(false, true)) {
+                return;
+            }
             if (retryOneByOne) {
                 failedAsBatch(why);
                 return;
             }
             delivered.forEach(d -> settle(d, why));
+        }
+
+        /**
+         * The delivery ran past {@code maxProcessingTime}: each message is settled as failed now
+         * (nak with backoff, or dead letter), while the bean still runs; never retried one by
+         * one, since the worker is still in the call.
+         *
+         * @return whether this settled it (the delivery had not been settled yet)
+         */
+        boolean timedOut(Throwable why) {
+            if (!settling.compareAndSet(false, true)) {
+                return false;
+            }
+            delivered.forEach(d -> settle(d, why));
+            return true;
         }
 
         private void failedAsBatch(Throwable why) {
@@ -233,6 +269,7 @@ final class EndpointDelivery {
             return List.of();
         }
         long started = monitor.deliveryStarted();
+        DeliveryWatch watch = activation.watch(messages, why -> timedOut(outcome, settlement, why));
         try {
             if (transacted) {
                 endpoint.beforeDelivery(method);
@@ -270,6 +307,7 @@ final class EndpointDelivery {
                 outcome.failure = e; // beforeDelivery/afterDelivery failed
             }
         } finally {
+            watch.close();
             if (settlement != null) {
                 endpoints.release(endpoint); // the settlement below must happen whatever release does
             }
@@ -299,10 +337,27 @@ final class EndpointDelivery {
         return outcome.again;
     }
 
+    /**
+     * A delivery ran past {@code maxProcessingTime} (on a work thread of the activation's timer):
+     * it fails now, and its transaction, when it has one, may no longer commit.
+     */
+    private void timedOut(Outcome outcome, SettlementXAResource settlement, Throwable why) {
+        if (settlement != null) {
+            settlement.timedOut(); // first: a commit racing this must not ack what is nak'ed here
+        }
+        if (outcome.timedOut(why)) {
+            monitor.timedOut();
+            LOG.log(Level.WARNING, "NATS endpoint on {0}: {1}; the bean still runs, and what it does from here on "
+                    + "does not settle the message", activation.describe(), why.getMessage());
+        }
+    }
+
     /** Calls the endpoint's listener method. */
     private void invoke(MessageEndpoint endpoint, List<DeliveredMessage> delivered) {
         if (method == ON_REQUEST) {
             delivered.get(0).returned(((NatsServiceListener) endpoint).onRequest(delivered.get(0)));
+        } else if (method == ON_CHANGE) {
+            ((NatsKeyValueListener) endpoint).onChange(new KeyValueChange(keyValue, delivered.get(0)));
         } else if (method == ON_MESSAGES) {
             ((NatsBatchListener) endpoint).onMessages(java.util.Collections.unmodifiableList(delivered));
         } else {

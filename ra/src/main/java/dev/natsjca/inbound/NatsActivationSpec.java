@@ -1,6 +1,7 @@
 package dev.natsjca.inbound;
 
 import dev.natsjca.api.NatsBatchListener;
+import dev.natsjca.api.NatsKeyValueListener;
 import dev.natsjca.api.NatsMessageListener;
 import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.config.ConnectionProperties;
@@ -8,6 +9,9 @@ import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.PropertyResolver;
 import dev.natsjca.config.Subjects;
 import dev.natsjca.inbound.jetstream.JetStreamSettings;
+import dev.natsjca.inbound.kv.KeyValueWatch;
+import dev.natsjca.inbound.selector.Selector;
+import dev.natsjca.inbound.selector.SelectorSyntaxException;
 import dev.natsjca.inbound.service.ServiceEndpointProperties;
 import dev.natsjca.inbound.service.ServiceSettings;
 import jakarta.resource.ResourceException;
@@ -35,8 +39,9 @@ import jakarta.resource.spi.ResourceAdapter;
  * Every value may be a {@code ${key}} / {@code ${key:default}} MicroProfile Config placeholder.
  * {@link #validate()} rejects bad values naming the property and the value.
  */
-@Activation(messageListeners = {NatsMessageListener.class, NatsServiceListener.class, NatsBatchListener.class})
-public class NatsActivationSpec extends ServiceEndpointProperties implements ActivationSpec {
+@Activation(messageListeners = {NatsMessageListener.class, NatsServiceListener.class, NatsBatchListener.class,
+        NatsKeyValueListener.class})
+public class NatsActivationSpec extends dev.natsjca.streams.StreamDeclarationProperties implements ActivationSpec {
 
     private static final long serialVersionUID = 1L;
 
@@ -44,6 +49,7 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
     static final String QUEUE_GROUP = "queueGroup";
     static final String MAX_CONCURRENCY = "maxConcurrency";
     static final String MAX_PENDING = "maxPending";
+    static final String SELECTOR = "selector";
     /** Default client-side buffer of a core subscription, in messages (jnats' own is 512 Ki). */
     static final int DEFAULT_MAX_PENDING = 10_000;
 
@@ -94,66 +100,17 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
     @ConfigProperty(description = "Where a message goes after maxDeliver failures (must be bound to a stream); unset = terminated and logged")
     private String deadLetterSubject;
 
-    @ConfigProperty(description = "What the adapter does about the stream: none (default: it must exist), ensure "
-            + "(create when absent, update what may change, refuse what may not) or verify (compare, never change)")
-    private String streamDeclaration;
+    @ConfigProperty(description = "Delivers only messages that match this selector (JMS message-selector syntax "
+            + "over headers and $subject tokens); JetStream: others are acknowledged without delivery and counted")
+    private String selector;
 
-    @ConfigProperty(description = "Subjects of the declared stream (comma-separated; default when created: subject)")
-    private String streamSubjects;
+    @ConfigProperty(description = "JetStream: exception types (fully qualified, comma-separated) that dead-letter a "
+            + "message at once, like types annotated @NatsPermanentFailure")
+    private String permanentFailures;
 
-    @ConfigProperty(description = "Storage of the declared stream: file (default when created) or memory")
-    private String streamStorage;
-
-    @ConfigProperty(description = "Replicas of the declared stream (1-5)")
-    private String streamReplicas;
-
-    @ConfigProperty(description = "Retention of the declared stream: limits, interest or workqueue")
-    private String streamRetention;
-
-    @ConfigProperty(description = "Longest a message is kept (ms or ISO-8601; 0 = no limit)")
-    private String streamMaxAge;
-
-    @ConfigProperty(description = "Most messages kept (-1 = no limit)")
-    private String streamMaxMessages;
-
-    @ConfigProperty(description = "Most bytes kept (-1 = no limit)")
-    private String streamMaxBytes;
-
-    @ConfigProperty(description = "Most messages kept per subject (-1 = no limit)")
-    private String streamMaxMessagesPerSubject;
-
-    @ConfigProperty(description = "Largest message accepted, in bytes (-1 = no limit)")
-    private String streamMaxMessageSize;
-
-    @ConfigProperty(description = "What goes when a limit is reached: old (messages) or new (refused)")
-    private String streamDiscard;
-
-    @ConfigProperty(description = "true = discard new applies per subject (with streamDiscard=new and streamMaxMessagesPerSubject)")
-    private String streamDiscardNewPerSubject;
-
-    @ConfigProperty(description = "How long Nats-Msg-Id duplicates are detected (ms or ISO-8601)")
-    private String streamDuplicateWindow;
-
-    @ConfigProperty(description = "true = Nats-Rollup headers may purge a subject or the stream")
-    private String streamAllowRollup;
-
-    @ConfigProperty(description = "true = messages cannot be deleted (cannot be turned off again)")
-    private String streamDenyDelete;
-
-    @ConfigProperty(description = "true = the stream cannot be purged (cannot be turned off again)")
-    private String streamDenyPurge;
-
-    @ConfigProperty(description = "none or s2 (nats-server 2.10+)")
-    private String streamCompression;
-
-    @ConfigProperty(description = "true = per-message TTL (Nats-TTL) allowed (nats-server 2.11+; cannot be turned off again)")
-    private String streamAllowMessageTtl;
-
-    @ConfigProperty(description = "true = atomic batch publish allowed (nats-server 2.12+)")
-    private String streamAllowAtomicPublish;
-
-    @ConfigProperty(description = "Description of the declared stream")
-    private String streamDescription;
+    @ConfigProperty(description = "JetStream: longest a delivery may run (ms or ISO-8601); meanwhile the adapter keeps "
+            + "it alive (inProgress), after it the delivery counts as failed; unset = no keep-alive, no limit")
+    private String maxProcessingTime;
 
     @ConfigProperty(description = "A NatsBatchListener bean: messages per delivery at most (1-1000; default 100)")
     private String maxBatchSize;
@@ -180,7 +137,16 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
      */
     public ResolvedActivation resolved() throws InvalidPropertyException {
         String s = PropertyResolver.resolve(SUBJECT, subject);
-        java.util.List<String> subjects = Subjects.requireSubscribeSubjects(SUBJECT, s == null ? "" : s);
+        KeyValueWatch watch = resolveKeyValueWatch();
+        java.util.List<String> subjects;
+        if (watch == null) {
+            subjects = Subjects.requireSubscribeSubjects(SUBJECT, s == null ? "" : s);
+        } else if (s != null && !s.isBlank()) {
+            throw new InvalidPropertyException("Invalid value for property '" + SUBJECT + "': '" + s + "': a key-value "
+                    + "watch (bucket '" + watch.bucket() + "') follows the keys named by 'keys'; leave subject unset");
+        } else {
+            subjects = watch.subjects();
+        }
         String q = PropertyResolver.resolve(QUEUE_GROUP, queueGroup);
         if (q != null && q.isEmpty()) {
             q = null;
@@ -194,7 +160,7 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
         }
         int concurrency = positiveInt(MAX_CONCURRENCY, PropertyResolver.resolve(MAX_CONCURRENCY, maxConcurrency));
         String mp = PropertyResolver.resolve(MAX_PENDING, maxPending);
-        JetStreamSettings js = JetStreamSettings.resolve(this, subjects, q, concurrency);
+        JetStreamSettings js = JetStreamSettings.resolve(this, subjects, q, concurrency, watch);
         if (js != null && mp != null && !mp.isBlank()) {
             throw new InvalidPropertyException("Invalid value for property '" + MAX_PENDING + "': '" + mp
                     + "': it applies to core NATS only; a JetStream activation is bounded by batchSize and maxAckPending");
@@ -225,7 +191,13 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
             throw new InvalidPropertyException("Invalid value for property '" + BatchSettings.MAX_BATCH_SIZE + "': '"
                     + batch.maxSize() + "': more than maxAckPending (" + js.maxAckPending() + "), so no batch could fill");
         }
-        return new ResolvedActivation(subjects, q, concurrency, pending, js, service, batch);
+        if (watch != null && (service != null || batch != null)) {
+            throw new InvalidPropertyException("Invalid value for property 'bucket': '" + watch.bucket() + "': a "
+                    + "key-value watch delivers each change to a NatsKeyValueListener; "
+                    + (service != null ? "it is not a service endpoint" : "it takes no batches"));
+        }
+        Selector sel = selector(service);
+        return new ResolvedActivation(subjects, q, concurrency, pending, js, service, batch, watch, sel);
     }
 
     /**
@@ -235,6 +207,25 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
      */
     public ConnectionSettings connectionSettings(ConnectionSettings.Builder defaults) throws ResourceException {
         return applyTo(defaults).build();
+    }
+
+    /** @return the parsed selector, or {@code null} when none is set */
+    private Selector selector(ServiceSettings service) throws InvalidPropertyException {
+        String text = PropertyResolver.resolve(SELECTOR, selector);
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        if (service != null) {
+            throw new InvalidPropertyException("Invalid value for property '" + SELECTOR + "': '" + text + "': a "
+                    + "service endpoint ('" + service.name() + "') answers every request it receives; a request it "
+                    + "skipped would go unanswered");
+        }
+        try {
+            return Selector.parse(text);
+        } catch (SelectorSyntaxException e) {
+            throw new InvalidPropertyException("Invalid value for property '" + SELECTOR + "': '" + text + "': "
+                    + e.getMessage());
+        }
     }
 
     private static int positiveInt(String property, String value) throws InvalidPropertyException {
@@ -248,6 +239,30 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
         }
         throw new InvalidPropertyException("Invalid value for property '" + property + "': '" + value
                 + "': must be a whole number of at least 1");
+    }
+
+    public String getSelector() {
+        return selector;
+    }
+
+    public void setSelector(String selector) {
+        this.selector = selector;
+    }
+
+    public String getPermanentFailures() {
+        return permanentFailures;
+    }
+
+    public void setPermanentFailures(String permanentFailures) {
+        this.permanentFailures = permanentFailures;
+    }
+
+    public String getMaxProcessingTime() {
+        return maxProcessingTime;
+    }
+
+    public void setMaxProcessingTime(String maxProcessingTime) {
+        this.maxProcessingTime = maxProcessingTime;
     }
 
     public String getMaxBatchSize() {
@@ -362,192 +377,6 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
         this.deadLetterSubject = deadLetterSubject;
     }
 
-    public String getStreamDeclaration() {
-        return streamDeclaration;
-    }
-
-    public void setStreamDeclaration(String streamDeclaration) {
-        this.streamDeclaration = streamDeclaration;
-    }
-
-    public String getStreamStorage() {
-        return streamStorage;
-    }
-
-    public void setStreamStorage(String streamStorage) {
-        this.streamStorage = streamStorage;
-    }
-
-    public String getStreamReplicas() {
-        return streamReplicas;
-    }
-
-    public void setStreamReplicas(String streamReplicas) {
-        this.streamReplicas = streamReplicas;
-    }
-
-    public String getStreamRetention() {
-        return streamRetention;
-    }
-
-    public void setStreamRetention(String streamRetention) {
-        this.streamRetention = streamRetention;
-    }
-
-    public String getStreamMaxAge() {
-        return streamMaxAge;
-    }
-
-    public void setStreamMaxAge(String streamMaxAge) {
-        this.streamMaxAge = streamMaxAge;
-    }
-
-    public String getStreamMaxMessages() {
-        return streamMaxMessages;
-    }
-
-    public void setStreamMaxMessages(String streamMaxMessages) {
-        this.streamMaxMessages = streamMaxMessages;
-    }
-
-    public String getStreamMaxBytes() {
-        return streamMaxBytes;
-    }
-
-    public void setStreamMaxBytes(String streamMaxBytes) {
-        this.streamMaxBytes = streamMaxBytes;
-    }
-
-    public String getStreamMaxMessagesPerSubject() {
-        return streamMaxMessagesPerSubject;
-    }
-
-    public void setStreamMaxMessagesPerSubject(String streamMaxMessagesPerSubject) {
-        this.streamMaxMessagesPerSubject = streamMaxMessagesPerSubject;
-    }
-
-    public String getStreamMaxMessageSize() {
-        return streamMaxMessageSize;
-    }
-
-    public void setStreamMaxMessageSize(String streamMaxMessageSize) {
-        this.streamMaxMessageSize = streamMaxMessageSize;
-    }
-
-    public String getStreamDiscard() {
-        return streamDiscard;
-    }
-
-    public void setStreamDiscard(String streamDiscard) {
-        this.streamDiscard = streamDiscard;
-    }
-
-    public String getStreamDiscardNewPerSubject() {
-        return streamDiscardNewPerSubject;
-    }
-
-    public void setStreamDiscardNewPerSubject(String streamDiscardNewPerSubject) {
-        this.streamDiscardNewPerSubject = streamDiscardNewPerSubject;
-    }
-
-    public String getStreamDuplicateWindow() {
-        return streamDuplicateWindow;
-    }
-
-    public void setStreamDuplicateWindow(String streamDuplicateWindow) {
-        this.streamDuplicateWindow = streamDuplicateWindow;
-    }
-
-    public String getStreamAllowRollup() {
-        return streamAllowRollup;
-    }
-
-    public void setStreamAllowRollup(String streamAllowRollup) {
-        this.streamAllowRollup = streamAllowRollup;
-    }
-
-    public String getStreamDenyDelete() {
-        return streamDenyDelete;
-    }
-
-    public void setStreamDenyDelete(String streamDenyDelete) {
-        this.streamDenyDelete = streamDenyDelete;
-    }
-
-    public String getStreamDenyPurge() {
-        return streamDenyPurge;
-    }
-
-    public void setStreamDenyPurge(String streamDenyPurge) {
-        this.streamDenyPurge = streamDenyPurge;
-    }
-
-    public String getStreamCompression() {
-        return streamCompression;
-    }
-
-    public void setStreamCompression(String streamCompression) {
-        this.streamCompression = streamCompression;
-    }
-
-    public String getStreamAllowMessageTtl() {
-        return streamAllowMessageTtl;
-    }
-
-    public void setStreamAllowMessageTtl(String streamAllowMessageTtl) {
-        this.streamAllowMessageTtl = streamAllowMessageTtl;
-    }
-
-    public String getStreamAllowAtomicPublish() {
-        return streamAllowAtomicPublish;
-    }
-
-    public void setStreamAllowAtomicPublish(String streamAllowAtomicPublish) {
-        this.streamAllowAtomicPublish = streamAllowAtomicPublish;
-    }
-
-    public String getStreamDescription() {
-        return streamDescription;
-    }
-
-    public void setStreamDescription(String streamDescription) {
-        this.streamDescription = streamDescription;
-    }
-
-    public String getStreamSubjects() {
-        return streamSubjects;
-    }
-
-    public void setStreamSubjects(String streamSubjects) {
-        this.streamSubjects = streamSubjects;
-    }
-
-    /** @return the raw value of a stream declaration property ({@code streamStorage}, ...), by its name */
-    public String streamProperty(String name) {
-        return switch (name) {
-            case "streamSubjects" -> streamSubjects;
-            case "streamStorage" -> streamStorage;
-            case "streamReplicas" -> streamReplicas;
-            case "streamRetention" -> streamRetention;
-            case "streamMaxAge" -> streamMaxAge;
-            case "streamMaxMessages" -> streamMaxMessages;
-            case "streamMaxBytes" -> streamMaxBytes;
-            case "streamMaxMessagesPerSubject" -> streamMaxMessagesPerSubject;
-            case "streamMaxMessageSize" -> streamMaxMessageSize;
-            case "streamDiscard" -> streamDiscard;
-            case "streamDiscardNewPerSubject" -> streamDiscardNewPerSubject;
-            case "streamDuplicateWindow" -> streamDuplicateWindow;
-            case "streamAllowRollup" -> streamAllowRollup;
-            case "streamDenyDelete" -> streamDenyDelete;
-            case "streamDenyPurge" -> streamDenyPurge;
-            case "streamCompression" -> streamCompression;
-            case "streamAllowMessageTtl" -> streamAllowMessageTtl;
-            case "streamAllowAtomicPublish" -> streamAllowAtomicPublish;
-            case "streamDescription" -> streamDescription;
-            default -> throw new IllegalArgumentException(name);
-        };
-    }
-
     @Override
     public ResourceAdapter getResourceAdapter() {
         return resourceAdapter;
@@ -585,6 +414,7 @@ public class NatsActivationSpec extends ServiceEndpointProperties implements Act
     @Override
     public String toString() {
         return "NatsActivationSpec[subject=" + subject + ", queueGroup=" + queueGroup + ", maxConcurrency="
-                + maxConcurrency + ", " + describeConnectionProperties() + "]";
+                + maxConcurrency + (selector == null ? "" : ", selector=" + selector)
+                + (getBucket() == null ? "" : ", bucket=" + getBucket()) + ", " + describeConnectionProperties() + "]";
     }
 }

@@ -3,6 +3,8 @@ package dev.natsjca.inbound;
 import java.util.List;
 
 import dev.natsjca.inbound.jetstream.JetStreamSettings;
+import dev.natsjca.inbound.kv.KeyValueWatch;
+import dev.natsjca.inbound.selector.Selector;
 import dev.natsjca.inbound.service.ServiceSettings;
 
 /**
@@ -15,9 +17,12 @@ import dev.natsjca.inbound.service.ServiceSettings;
  * @param jetStream the JetStream consumer settings, or {@code null} for a core subscription
  * @param service the service the endpoint belongs to, or {@code null}
  * @param batch how deliveries are batched ({@code NatsBatchListener}), or {@code null}: one message each
+ * @param keyValue the key-value watch ({@code NatsKeyValueListener}), or {@code null}
+ * @param selector which messages are delivered, or {@code null}: all
  */
 public record ResolvedActivation(List<String> subjects, String queueGroup, int maxConcurrency, int maxPending,
-                                 JetStreamSettings jetStream, ServiceSettings service, BatchSettings batch) {
+                                 JetStreamSettings jetStream, ServiceSettings service, BatchSettings batch,
+                                 KeyValueWatch keyValue, Selector selector) {
 
     public ResolvedActivation {
         // A batch listener's pulls ask for a batch at least (and a durable's max_batch is raised to it).
@@ -28,7 +33,8 @@ public record ResolvedActivation(List<String> subjects, String queueGroup, int m
 
     /** @return these settings with {@code batch} */
     public ResolvedActivation withBatch(BatchSettings batch) {
-        return new ResolvedActivation(subjects, queueGroup, maxConcurrency, maxPending, jetStream, service, batch);
+        return new ResolvedActivation(subjects, queueGroup, maxConcurrency, maxPending, jetStream, service, batch,
+                keyValue, selector);
     }
 
     /** @return messages one delivery takes at most: 1 unless batched */
@@ -43,6 +49,10 @@ public record ResolvedActivation(List<String> subjects, String queueGroup, int m
 
     /** @return a short description for logs and connection names */
     public String describe() {
+        if (keyValue != null) {
+            return "bucket " + keyValue.bucket() + " keys " + String.join(",", keyValue.keys())
+                    + (jetStream.durable() == null ? "" : " (durable " + jetStream.durable() + ")");
+        }
         if (jetStream != null) {
             return subject() + " (stream " + jetStream.stream() + ", "
                     + (jetStream.durable() == null ? "ephemeral" : "durable " + jetStream.durable()) + ")";

@@ -3,6 +3,7 @@ package dev.natsjca.inbound;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import javax.transaction.xa.XAException;
 import javax.transaction.xa.Xid;
 
 import dev.natsjca.tx.AfterCompletion;
@@ -13,7 +14,8 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 /**
  * Joins one delivery's settlement to the transaction a transacted message-driven bean runs in:
  * a committed transaction settles the message as delivered (a JetStream ack), rollback as failed
- * (nak with backoff, or dead letter). Prepare has nothing to vote on. Handed to {@code createEndpoint}, so the
+ * (nak with backoff, or dead letter). Prepare votes no only for a delivery that ran past its
+ * {@code maxProcessingTime} ({@link #timedOut}). Handed to {@code createEndpoint}, so the
  * container enlists it next to the bean's other resources (e.g. staged outbound publishes, which
  * then leave in the same commit).
  *
@@ -83,8 +85,33 @@ final class SettlementXAResource extends NoRecoveryXAResource {
     private static final long SETTLEMENT_WAIT_SECONDS = 30;
     private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
+    /**
+     * The delivery ran past its {@code maxProcessingTime} and was settled as failed meanwhile: its
+     * transaction may not commit any more (prepare, or a one-phase commit, refuses it), so that
+     * the bean's other work rolls back with it rather than stored for a message that is
+     * redelivered. Said too late (after prepare voted), the transaction commits all the same:
+     * a redelivery then repeats work that was stored (at-least-once).
+     */
+    void timedOut() {
+        timedOut = true;
+    }
+
+    private volatile boolean timedOut;
+
+    private void refuseWhenTimedOut() throws XAException {
+        if (timedOut) {
+            XAException e = new XAException("NATS endpoint on " + owner + ": the delivery ran longer than its "
+                    + "maxProcessingTime and was settled as failed; its transaction may not commit");
+            e.errorCode = XAException.XA_RBTIMEOUT;
+            throw e;
+        }
+    }
+
     @Override
-    public void commit(Xid xid, boolean onePhase) {
+    public void commit(Xid xid, boolean onePhase) throws XAException {
+        if (onePhase) {
+            refuseWhenTimedOut();
+        }
         if (!afterCompletion) {
             settleOnce(onCommit, "commit");
         }
@@ -112,7 +139,8 @@ final class SettlementXAResource extends NoRecoveryXAResource {
     }
 
     @Override
-    public int prepare(Xid xid) {
+    public int prepare(Xid xid) throws XAException {
+        refuseWhenTimedOut();
         return XA_OK;
     }
 

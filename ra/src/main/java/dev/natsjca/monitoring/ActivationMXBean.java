@@ -24,6 +24,8 @@ public interface ActivationMXBean {
     long getRedelivered();
     long getDeadLettered();
     long getTerminated();
+    long getFiltered();
+    long getTimedOut();
     long getDropped();
     long getNumPending();
     long getNumAckPending();

@@ -34,6 +34,8 @@ public final class ActivationMonitor {
     private final LongAdder redelivered = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder terminated = new LongAdder();
+    private final LongAdder filtered = new LongAdder();
+    private final LongAdder timedOut = new LongAdder();
     private final LongAdder consumerRecreations = new LongAdder();
     private final ProcessingTimes processingTimes = new ProcessingTimes();
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
@@ -180,6 +182,16 @@ public final class ActivationMonitor {
         terminated.increment();
     }
 
+    /** A message did not match the selector: not delivered. */
+    public void filtered() {
+        filtered.increment();
+    }
+
+    /** A delivery ran past {@code maxProcessingTime}: counted as failed while the bean still ran. */
+    public void timedOut() {
+        timedOut.increment();
+    }
+
     /** The activation ended: it leaves the registry and JMX. */
     public void close() {
         state(NatsActivationState.STOPPED);
@@ -233,7 +245,7 @@ public final class ActivationMonitor {
                 instant(connectedSinceMillis), isConnected ? server : null, jetStream ? present : null,
                 instant(lastHeartbeatMillis), Math.max(0, inFlight.get()), probe(handOffDepth::getAsInt, 0),
                 instant(lastDeliveryMillis), delivered.sum(), succeeded.sum(), failed.sum(), redelivered.sum(),
-                deadLettered.sum(), terminated.sum(), probe(clientDropped::getAsLong, 0L),
+                deadLettered.sum(), terminated.sum(), probe(clientDropped::getAsLong, 0L), filtered.sum(), timedOut.sum(),
                 jetStream ? numPending : -1, jetStream ? numAckPending : -1, consumerRecreations.sum(),
                 processingTimes.snapshot(), ready, live, problem);
     }

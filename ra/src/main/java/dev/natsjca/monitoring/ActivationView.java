@@ -42,6 +42,8 @@ final class ActivationView implements ActivationMXBean {
     @Override public long getRedelivered() { return now().redelivered(); }
     @Override public long getDeadLettered() { return now().deadLettered(); }
     @Override public long getTerminated() { return now().terminated(); }
+    @Override public long getFiltered() { return now().filtered(); }
+    @Override public long getTimedOut() { return now().timedOut(); }
     @Override public long getDropped() { return now().dropped(); }
     @Override public long getNumPending() { return now().numPending(); }
     @Override public long getNumAckPending() { return now().numAckPending(); }

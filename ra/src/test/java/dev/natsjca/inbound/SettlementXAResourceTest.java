@@ -16,7 +16,7 @@ import dev.natsjca.testing.TestXid;
 class SettlementXAResourceTest {
 
     @Test
-    void aFailingSettlementNeverEscapesCommitOrRollback() {
+    void aFailingSettlementNeverEscapesCommitOrRollback() throws Exception {
         SettlementXAResource commit = new SettlementXAResource("test", null, () -> {
             throw new IllegalStateException("Connection closed");
         }, why -> { }, () -> { });
@@ -29,7 +29,7 @@ class SettlementXAResourceTest {
     }
 
     @Test
-    void aDeliveryIsSettledOnceWhateverTheTransactionManagerCalls() {
+    void aDeliveryIsSettledOnceWhateverTheTransactionManagerCalls() throws Exception {
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
         SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, why -> naks.incrementAndGet(), () -> { });
@@ -42,7 +42,7 @@ class SettlementXAResourceTest {
     }
 
     @Test
-    void aDeliveryWhoseTransactionNeverSettledItIsSettledOnceByTheFallbackAndTheLateOutcomeIsIgnored() {
+    void aDeliveryWhoseTransactionNeverSettledItIsSettledOnceByTheFallbackAndTheLateOutcomeIsIgnored() throws Exception {
         AtomicInteger acks = new AtomicInteger();
         AtomicInteger naks = new AtomicInteger();
         SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, why -> naks.incrementAndGet(), () -> { });
@@ -50,6 +50,22 @@ class SettlementXAResourceTest {
         r.commit(new TestXid(), true); // a late, asynchronous outcome
         assertEquals(0, acks.get(), "acked after the delivery was given up as failed");
         assertEquals(1, naks.get());
+    }
+
+    @Test
+    void aDeliveryThatTimedOutRefusesToPrepareOrCommitInOnePhaseSoItsTransactionRollsBack() throws Exception {
+        AtomicInteger acks = new AtomicInteger();
+        SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, why -> { }, () -> { });
+        assertEquals(javax.transaction.xa.XAResource.XA_OK, r.prepare(new TestXid()), "before the time-out");
+        r.timedOut();
+        javax.transaction.xa.XAException prepare = org.junit.jupiter.api.Assertions.assertThrows(
+                javax.transaction.xa.XAException.class, () -> r.prepare(new TestXid()));
+        assertEquals(javax.transaction.xa.XAException.XA_RBTIMEOUT, prepare.errorCode);
+        javax.transaction.xa.XAException commit = org.junit.jupiter.api.Assertions.assertThrows(
+                javax.transaction.xa.XAException.class, () -> r.commit(new TestXid(), true));
+        assertEquals(javax.transaction.xa.XAException.XA_RBTIMEOUT, commit.errorCode);
+        assertEquals(0, acks.get(), "acked a delivery that timed out");
+        r.commit(new TestXid(), false); // after a prepare that voted yes, the decision stands
     }
 
     /** A settlement resource in a server's registry, recording how it settled and whether it fell back. */
@@ -81,7 +97,7 @@ class SettlementXAResourceTest {
      * consumed whose effects were never stored.
      */
     @Test
-    void inAServerTheAckLeavesOnlyAfterEveryResourceCommitted() {
+    void inAServerTheAckLeavesOnlyAfterEveryResourceCommitted() throws Exception {
         InServer t = new InServer().started(true);
         t.resource.end(t.xid, javax.transaction.xa.XAResource.TMSUCCESS);
         assertEquals(javax.transaction.xa.XAResource.XA_OK, t.resource.prepare(t.xid));
@@ -93,7 +109,7 @@ class SettlementXAResourceTest {
     }
 
     @Test
-    void aTransactionThatDoesNotEndCommittedRedeliversTheMessage() {
+    void aTransactionThatDoesNotEndCommittedRedeliversTheMessage() throws Exception {
         InServer t = new InServer().started(true);
         t.resource.commit(t.xid, true);
         t.registry.complete(jakarta.transaction.Status.STATUS_UNKNOWN); // a heuristic outcome elsewhere
@@ -105,7 +121,7 @@ class SettlementXAResourceTest {
     }
 
     @Test
-    void withoutATransactionToWaitForCommitAcksAtOnce() {
+    void withoutATransactionToWaitForCommitAcksAtOnce() throws Exception {
         InServer t = new InServer().started(false); // no active transaction on this thread
         t.resource.commit(t.xid, true);
         assertEquals(1, t.acks.get());

@@ -120,7 +120,7 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             throw new IllegalStateException("test: the bean is being undeployed");
         }
         created.incrementAndGet();
-        return answer != null ? new AnsweringEndpoint(xaResource)
+        return answer != null ? new AnsweringEndpoint(xaResource) : watching != null ? new WatchingEndpoint(xaResource)
                 : batching ? new BatchingEndpoint(xaResource) : new Endpoint(xaResource);
     }
 
@@ -136,7 +136,8 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
 
     @Override
     public Class<?> getEndpointClass() {
-        return answer != null ? AnsweringEndpoint.class : batching ? BatchingEndpoint.class : Endpoint.class;
+        return answer != null ? AnsweringEndpoint.class : watching != null ? WatchingEndpoint.class
+                : batching ? BatchingEndpoint.class : Endpoint.class;
     }
 
     private volatile boolean batching;
@@ -207,6 +208,41 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
     }
 
 
+
+    /** A key-value change as a watching endpoint received it. */
+    public record Change(String bucket, String key, long revision, io.nats.client.api.KeyValueOperation operation,
+                         String value, long deliveryCount) {
+    }
+
+    private volatile Consumer<dev.natsjca.api.NatsKeyValueChange> watching;
+    private final List<Change> changes = new CopyOnWriteArrayList<>();
+
+    /**
+     * Makes the endpoints {@code NatsKeyValueListener}s: {@code onChange} records the change, then
+     * runs {@code behaviour}. Called before the activation.
+     */
+    public TestEndpointFactory watching(Consumer<dev.natsjca.api.NatsKeyValueChange> behaviour) {
+        this.watching = behaviour;
+        return this;
+    }
+
+    /** @return the changes received, in order */
+    public List<Change> changes() {
+        return changes;
+    }
+
+    private final class WatchingEndpoint extends Endpoint implements dev.natsjca.api.NatsKeyValueListener {
+        WatchingEndpoint(XAResource xa) {
+            super(xa);
+        }
+
+        @Override
+        public void onChange(dev.natsjca.api.NatsKeyValueChange change) {
+            changes.add(new Change(change.bucket(), change.key(), change.revision(), change.operation(),
+                    new String(change.value(), java.nio.charset.StandardCharsets.UTF_8), change.deliveryCount()));
+            watching.accept(change);
+        }
+    }
 
     private volatile java.util.function.Function<NatsMessage, dev.natsjca.api.NatsReply> answer;
 

@@ -15,7 +15,8 @@ import io.nats.client.PublishOptions;
 import io.nats.client.impl.Headers;
 
 /**
- * What happens to a JetStream message whose delivery failed (threw, or rolled back): below
+ * What happens to a JetStream message whose delivery failed (threw, or rolled back): a permanent
+ * failure ({@link PermanentFailures}) goes straight to the dead letter (or {@code term()}); below
  * {@code maxDeliver} deliveries (the server's count) a nak with the backoff delay for that count;
  * from there on a dead letter ({@link DeadLetters}) and then {@code term()}, or, without a
  * dead-letter subject, {@code term()} and a WARNING. A dead letter that cannot be stored never ends
@@ -38,6 +39,7 @@ final class FailedDeliveries {
     private final Supplier<Connection> connection;
     private final Supplier<JetStream> jetStream;
     private volatile boolean deadLetterFailing;
+    private final PermanentFailures permanent;
 
     /**
      * @param owner names the activation in logs
@@ -52,13 +54,18 @@ final class FailedDeliveries {
         this.tracing = tracing;
         this.connection = connection;
         this.jetStream = jetStream;
+        this.permanent = new PermanentFailures(js.permanentFailures());
     }
 
     /** @return whether the message ended (dead-lettered or terminated) rather than coming back */
     boolean settle(Message message, Throwable failure) {
         long deliveries = message.metaData().deliveredCount();
         long sequence = message.metaData().streamSequence();
-        if (deliveries < js.maxDeliver()) {
+        Throwable permanentCause = permanent.find(failure);
+        if (permanentCause != null) {
+            LOG.log(Level.DEBUG, "{0}: delivery {1} of stream sequence {2} failed permanently ({3}); not retried",
+                    owner, deliveries, sequence, permanentCause.getClass().getName());
+        } else if (deliveries < js.maxDeliver()) {
             Duration delay = js.backoffFor(deliveries);
             LOG.log(Level.DEBUG, "{0}: delivery {1} of stream sequence {2} failed ({3}); redelivery in {4}",
                     owner, deliveries, sequence, failure, delay);
@@ -71,11 +78,13 @@ final class FailedDeliveries {
             return false;
         }
         if (js.deadLetterSubject() == null) {
-            LOG.log(Level.WARNING, owner + ": stream sequence " + sequence + " failed " + deliveries
-                    + " times; terminated (no deadLetterSubject): " + DeadLetters.reason(failure), failure);
+            LOG.log(Level.WARNING, owner + ": stream sequence " + sequence + " failed " + (permanentCause != null
+                    ? "permanently" : deliveries + " times") + "; terminated (no deadLetterSubject): "
+                    + DeadLetters.reason(failure), failure);
             message.term();
             monitor.terminated();
-            tracing.event("terminated", "messaging.nats.reason", "maxDeliver reached, no deadLetterSubject");
+            tracing.event("terminated", "messaging.nats.reason", (permanentCause != null ? "permanent failure"
+                    : "maxDeliver reached") + ", no deadLetterSubject");
             return true;
         }
         try {
@@ -100,8 +109,9 @@ final class FailedDeliveries {
         message.term();
         monitor.deadLettered();
         tracing.event("dead_letter", "messaging.nats.dead_letter_subject", js.deadLetterSubject());
-        LOG.log(Level.WARNING, "{0}: stream sequence {1} failed {2} times; moved to {3}: {4}",
-                owner, sequence, deliveries, js.deadLetterSubject(), DeadLetters.reason(failure));
+        LOG.log(Level.WARNING, "{0}: stream sequence {1} failed {2}; moved to {3}: {4}", owner, sequence,
+                permanentCause != null ? "permanently (delivery " + deliveries + ")" : deliveries + " times",
+                js.deadLetterSubject(), DeadLetters.reason(failure));
         return true;
     }
 

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.Timer;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -12,8 +14,11 @@ import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.JetStreamRefusals;
 import dev.natsjca.inbound.ConfigurationException;
 import dev.natsjca.inbound.DeliveredMessage;
+import dev.natsjca.inbound.DeliveryWatch;
 import dev.natsjca.inbound.EndpointActivation;
 import dev.natsjca.inbound.ResolvedActivation;
+import dev.natsjca.inbound.kv.KeyValueBuckets;
+import dev.natsjca.inbound.kv.KeyValueWatch;
 import dev.natsjca.monitoring.ActivationMonitor;
 import dev.natsjca.monitoring.Stall;
 import dev.natsjca.monitoring.Tracing;
@@ -97,6 +102,8 @@ public final class JetStreamActivation extends EndpointActivation {
     private final AtomicBoolean checkPending = new AtomicBoolean();
     private volatile boolean periodicStarted;
     private final FailedDeliveries failures;
+    /** Keeps deliveries alive up to maxProcessingTime; {@code null} when it is not set. */
+    private final ProcessingKeepAlive keepAlive;
     /** From the moment the consumer was found gone until it is set up again. */
     private volatile boolean consumerLost;
 
@@ -121,6 +128,24 @@ public final class JetStreamActivation extends EndpointActivation {
         this.positions = new ConsumerPositions(js.durable() != null);
         this.failures = new FailedDeliveries(js, "NATS endpoint on " + describe(), monitor, tracing,
                 this::connection, () -> jetStream);
+        this.keepAlive = js.maxProcessingTime() == null ? null
+                : new ProcessingKeepAlive(js, scheduler(), this::isRunning, "NATS endpoint on " + describe());
+    }
+
+    @Override
+    protected DeliveryWatch watch(List<Message> messages, Consumer<Throwable> timedOut) {
+        ProcessingKeepAlive k = keepAlive;
+        return k == null ? DeliveryWatch.NONE : k.track(messages, timedOut);
+    }
+
+    /** Not selected: acknowledged, so that it neither comes back nor holds a place in maxAckPending. */
+    @Override
+    protected void filtered(Message message) {
+        try {
+            message.ack();
+        } finally {
+            released(message, true);
+        }
     }
 
     @Override
@@ -246,6 +271,10 @@ public final class JetStreamActivation extends EndpointActivation {
 
     private StreamInfo ensureStream(JetStreamManagement m, io.nats.client.api.ServerInfo server)
             throws ConfigurationException, IOException, JetStreamApiException {
+        KeyValueWatch watch = spec.keyValue();
+        if (watch != null) {
+            return KeyValueBuckets.ensure(connection(), m, watch, "NATS endpoint on " + describe());
+        }
         try {
             return js.streamDeclaration().apply(m, server, "NATS endpoint on " + describe());
         } catch (StreamDeclarationException e) {

@@ -13,6 +13,7 @@ import dev.natsjca.config.Durations;
 import dev.natsjca.config.PropertyResolver;
 import dev.natsjca.config.Subjects;
 import dev.natsjca.inbound.NatsActivationSpec;
+import dev.natsjca.inbound.kv.KeyValueWatch;
 import dev.natsjca.streams.StreamDeclaration;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
@@ -35,16 +36,21 @@ import jakarta.resource.spi.InvalidPropertyException;
  * @param batchSize messages per pull
  * @param deadLetterSubject where exhausted messages go, or {@code null}
  * @param streamDeclaration what the activation declares about its stream
+ * @param permanentFailures exception type names (besides {@code @NatsPermanentFailure} types)
+ *        whose failures are dead-lettered at once
+ * @param maxProcessingTime how long a delivery may run, kept alive meanwhile, before it counts as
+ *        failed; {@code null}: no keep-alive and no limit
  */
 public record JetStreamSettings(String stream, String durable, DeliverPolicy deliverPolicy, long startSequence,
                                 ZonedDateTime startTime, Duration ackWait, int maxDeliver, List<Duration> backoff,
                                 int maxAckPending, int batchSize, String deadLetterSubject,
-                                StreamDeclaration streamDeclaration) {
+                                StreamDeclaration streamDeclaration, List<String> permanentFailures,
+                                Duration maxProcessingTime) {
 
     /** @return these settings with pulls of {@code n} messages (a batch listener's batch, at least) */
     public JetStreamSettings withBatchSize(int n) {
         return new JetStreamSettings(stream, durable, deliverPolicy, startSequence, startTime, ackWait, maxDeliver,
-                backoff, maxAckPending, n, deadLetterSubject, streamDeclaration);
+                backoff, maxAckPending, n, deadLetterSubject, streamDeclaration, permanentFailures, maxProcessingTime);
     }
 
     /**
@@ -52,12 +58,24 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
      * @throws InvalidPropertyException naming the property and its value
      */
     public static JetStreamSettings resolve(NatsActivationSpec spec, List<String> subjects, String queueGroup,
-                                            int maxConcurrency)
+                                            int maxConcurrency, KeyValueWatch watch)
             throws InvalidPropertyException {
         String stream = value(spec, "stream", spec.getStream());
+        if (watch != null) {
+            for (String[] p : new String[][] {{"stream", stream}, {"deliverPolicy", spec.getDeliverPolicy()},
+                    {"streamDeclaration", spec.getStreamDeclaration()}, {"queueGroup", queueGroup}}) {
+                if (p[1] != null && !p[1].isBlank()) {
+                    throw new InvalidPropertyException("Invalid value for property '" + p[0] + "': '" + p[1]
+                            + "': a key-value watch (bucket '" + watch.bucket() + "') consumes the bucket's stream "
+                            + watch.stream() + " from keyValueStart; leave " + p[0] + " unset");
+                }
+            }
+            stream = watch.stream();
+        }
         if (stream == null) {
             for (String[] p : new String[][] {{"durable", spec.getDurable()}, {"deadLetterSubject", spec.getDeadLetterSubject()},
-                    {"maxDeliver", spec.getMaxDeliver()}, {"backoff", spec.getBackoff()}, {"streamDeclaration", spec.getStreamDeclaration()}}) {
+                    {"maxDeliver", spec.getMaxDeliver()}, {"backoff", spec.getBackoff()}, {"streamDeclaration", spec.getStreamDeclaration()},
+                    {"permanentFailures", spec.getPermanentFailures()}, {"maxProcessingTime", spec.getMaxProcessingTime()}}) {
                 if (p[1] != null && !p[1].isBlank()) {
                     throw new InvalidPropertyException("Invalid value for property '" + p[0] + "': '" + p[1]
                             + "': it applies to JetStream only; set 'stream' too");
@@ -85,7 +103,9 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         long startSequence = 0;
         ZonedDateTime startTime = null;
         String dp = value(spec, "deliverPolicy", spec.getDeliverPolicy());
-        if (dp != null) {
+        if (watch != null) {
+            policy = watch.start().deliverPolicy();
+        } else if (dp != null) {
             switch (dp.trim().toLowerCase(Locale.ROOT)) {
                 case "all" -> policy = DeliverPolicy.All;
                 case "new" -> policy = DeliverPolicy.New;
@@ -150,8 +170,24 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         }
         StreamDeclaration declaration = StreamDeclaration.of(stream,
                 value(spec, "streamDeclaration", spec.getStreamDeclaration()), streamProperties::get, subjects);
+        List<String> permanent = new ArrayList<>();
+        String pf = value(spec, "permanentFailures", spec.getPermanentFailures());
+        if (pf != null) {
+            for (String part : pf.split(",")) {
+                String name = part.trim();
+                if (!isClassName(name)) {
+                    throw new InvalidPropertyException("Invalid value for property 'permanentFailures': '" + pf
+                            + "': '" + name + "' is not a fully qualified class name (e.g. "
+                            + "com.example.UnknownOrderTypeException); list exception types, comma-separated");
+                }
+                permanent.add(name);
+            }
+        }
+        String mpt = value(spec, "maxProcessingTime", spec.getMaxProcessingTime());
+        Duration maxProcessingTime = mpt == null ? null : Durations.parsePositive("maxProcessingTime", mpt);
         return new JetStreamSettings(stream, durable, policy, startSequence, startTime, ackWait, maxDeliver,
-                List.copyOf(backoff), maxAckPending, batchSize, dlq, declaration);
+                List.copyOf(backoff), maxAckPending, batchSize, dlq, declaration, List.copyOf(permanent),
+                maxProcessingTime);
     }
 
     /** @return the delay before redelivery after failure number {@code deliveryCount} (1-based) */
@@ -242,6 +278,24 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
     private static String value(NatsActivationSpec spec, String property, String raw) throws InvalidPropertyException {
         String v = PropertyResolver.resolve(property, raw);
         return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    /** @return whether {@code s} is a binary class name: dot-separated Java identifiers */
+    private static boolean isClassName(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (String part : s.split("\\.", -1)) {
+            if (part.isEmpty() || !Character.isJavaIdentifierStart(part.charAt(0))) {
+                return false;
+            }
+            for (int i = 1; i < part.length(); i++) {
+                if (!Character.isJavaIdentifierPart(part.charAt(i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static void name(String property, String value) throws InvalidPropertyException {
