@@ -36,6 +36,11 @@ public final class SampleSubjects {
     public static final String SERVICE_VERSION = "1.0.0";
     /** The elected leader's job publishes {@code {"node":…,"token":…}} here every tick ({@link LeaderTimer}). */
     public static final String LEADER_TICK = "sample.leader.tick";
+    /** Key-value bucket of the sample's settings: any key, UTF-8 values; {@link ConfigWatcher} follows it. */
+    public static final String CONFIG_BUCKET = "sample_config";
+    /** Core request/reply: a key (UTF-8) in, this instance's cached value as JSON out ({@link ConfigReader}). */
+    public static final String CONFIG_GET = "sample.config.get";
+    public static final String CONFIG_QUEUE = "sample-config";
 
     /** On a relay request: the subject to republish the payload to. */
     public static final String RELAY_TO = "Sample-Relay-To";

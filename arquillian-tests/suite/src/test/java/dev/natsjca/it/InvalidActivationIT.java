@@ -16,6 +16,7 @@ import org.jboss.shrinkwrap.api.spec.JavaArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import dev.natsjca.it.broken.BadSelectorListener;
 import dev.natsjca.it.broken.BadServiceNameListener;
 import dev.natsjca.it.broken.BadServiceVersionListener;
 import dev.natsjca.it.broken.BadSubjectListener;
@@ -68,6 +69,11 @@ class InvalidActivationIT {
         return brokenEar("missingstream", MissingStreamListener.class);
     }
 
+    @Deployment(name = "badselector", managed = false, testable = false)
+    static EnterpriseArchive badSelector() {
+        return brokenEar("badselector", BadSelectorListener.class);
+    }
+
     @Deployment(name = "badservicename", managed = false, testable = false)
     static EnterpriseArchive badServiceName() {
         return brokenEar("badservicename", BadServiceNameListener.class);
@@ -101,6 +107,12 @@ class InvalidActivationIT {
     @Test
     void negativeMaxDeliverFailsDeploymentNamingPropertyAndValue() {
         assertDeploymentFails("badmaxdeliver", "maxDeliver", NegativeMaxDeliverListener.BAD_VALUE);
+    }
+
+    @Test
+    void aSelectorThatDoesNotParseFailsDeploymentNamingItAndThePosition() {
+        assertFails("badselector", "Invalid value for property 'selector': '" + BadSelectorListener.BAD_VALUE
+                + "': at position 18");
     }
 
     @Test

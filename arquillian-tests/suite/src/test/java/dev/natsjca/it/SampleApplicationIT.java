@@ -156,6 +156,43 @@ class SampleApplicationIT {
         return s;
     }
 
+    /**
+     * The sample's config cache follows key-value bucket {@code sample_config} (which its watch
+     * creates): a put, a second put and a delete each reach it, with their revisions, and
+     * {@code sample.config.get} answers from it.
+     */
+    @Test
+    void theConfigCacheStaysInStepWithItsBucket(NatsServer nats) throws Exception {
+        awaitSubscribed(nats, "sample.config.get");
+        Await.untilServer(WAIT, "bucket sample_config", () -> client.keyValueManagement().getBucketNames()
+                .contains("sample_config"));
+        io.nats.client.KeyValue kv = client.keyValue("sample_config");
+        String key = "it." + UUID.randomUUID();
+        long first = kv.put(key, "Grüße 1");
+        awaitCached(key, "\"value\":\"Grüße 1\",\"revision\":" + first);
+        long second = kv.put(key, "two");
+        awaitCached(key, "\"value\":\"two\",\"revision\":" + second);
+        kv.delete(key);
+        long deleted = second + 1; // nothing else writes to the bucket: the delete is the next revision
+        awaitCached(key, "\"value\":null,\"revision\":" + deleted);
+    }
+
+    /** Asks sample.config.get for {@code key} until its JSON answer holds {@code expected}. */
+    private void awaitCached(String key, String expected) {
+        String[] last = {""};
+        Await.until(WAIT, () -> "cache answer with " + expected + ", last: " + last[0], () -> {
+            try {
+                Message answer = client.request("sample.config.get", key.getBytes(StandardCharsets.UTF_8),
+                        Duration.ofSeconds(2));
+                last[0] = answer == null ? "(none)" : new String(answer.getData(), StandardCharsets.UTF_8);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            return last[0].contains(expected);
+        });
+    }
+
     private static void awaitSubscribed(NatsServer nats, String subject) {
         awaitSubscribed(nats, subject, 1);
     }
