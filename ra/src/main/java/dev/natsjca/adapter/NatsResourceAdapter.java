@@ -146,6 +146,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         ResolvedActivation resolved = batched(endpointFactory, natsSpec.resolved());
         requireKeyValueListenerForWatch(endpointFactory, resolved);
         refuseConflictingStreamDeclaration(resolved, new ActivationKey(endpointFactory, spec));
+        refuseConflictingSelector(resolved, new ActivationKey(endpointFactory, spec));
         EndpointActivation previous = activations.remove(new ActivationKey(endpointFactory, spec));
         if (previous != null) {
             stop(previous); // first, so that the new one's MBean takes the name back
@@ -339,6 +340,41 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
      * Two activations that declare one stream differently would change it back and forth, each
      * at its every set-up: the second is refused, naming the stream and the settings.
      */
+    /**
+     * A selector consumes and discards what it does not match: activations sharing messages (one
+     * durable, one queue group) must select alike, else each would throw away what the other is
+     * there for. Checked among this adapter's activations; across servers the README says so.
+     *
+     * @throws InvalidPropertyException naming the selector and the other bean
+     */
+    private void refuseConflictingSelector(ResolvedActivation resolved, ActivationKey key)
+            throws InvalidPropertyException {
+        for (Map.Entry<ActivationKey, EndpointActivation> e : activations.entrySet()) {
+            ResolvedActivation other = e.getValue().resolved();
+            if (e.getKey().equals(key) || !sharesMessages(resolved, other)) {
+                continue;
+            }
+            String mine = resolved.selector() == null ? null : resolved.selector().text();
+            String theirs = other.selector() == null ? null : other.selector().text();
+            if (!java.util.Objects.equals(mine, theirs)) {
+                throw new InvalidPropertyException("Invalid value for property 'selector': '" + (mine == null ? "" : mine)
+                        + "': " + other.describe() + " shares its messages with this activation and selects "
+                        + (theirs == null ? "everything" : "'" + theirs + "'") + "; what one selector skips is "
+                        + "acknowledged (JetStream) or dropped (core), lost to the other: give both the same selector");
+            }
+        }
+    }
+
+    /** @return whether the two take messages from one pool: the same durable, or the same queue group and subjects */
+    private static boolean sharesMessages(ResolvedActivation a, ResolvedActivation b) {
+        if (a.jetStream() != null && b.jetStream() != null) {
+            return a.jetStream().durable() != null && a.jetStream().durable().equals(b.jetStream().durable())
+                    && a.jetStream().stream().equals(b.jetStream().stream());
+        }
+        return a.jetStream() == null && b.jetStream() == null && a.queueGroup() != null
+                && a.queueGroup().equals(b.queueGroup()) && a.subjects().equals(b.subjects());
+    }
+
     private void refuseConflictingStreamDeclaration(ResolvedActivation resolved, ActivationKey key)
             throws InvalidPropertyException {
         if (resolved.jetStream() == null) {

@@ -126,7 +126,8 @@ public final class PropertyResolver {
         }
 
         private InvalidPropertyException failure(String why) {
-            return invalid(property, Secrets.isSecret(property) ? "***" : value, why);
+            // A URL's user info is a secret whatever the property's name (nats://admin:s3cret@${host}).
+            return invalid(property, Secrets.isSecret(property) ? "***" : ConnectionSettings.redactText(value), why);
         }
     }
 

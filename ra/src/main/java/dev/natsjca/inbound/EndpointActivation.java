@@ -650,11 +650,20 @@ public abstract class EndpointActivation {
         Selector selector = spec.selector();
         if (selector != null && !matches(selector, message)) {
             monitor.filtered();
+            if (!filteredLogged) {
+                filteredLogged = true; // a selector that names a header no one sends skips everything: say it once
+                LOG.log(Level.INFO, "NATS endpoint on {0}: the first message the selector [{1}] does not match "
+                        + "(on ''{2}'') is {3}; the count is in the activation''s status (Filtered)", describe(),
+                        selector.text(), message.getSubject(), message.isJetStream() ? "acknowledged without delivery"
+                                : "not delivered");
+            }
             filtered(message);
             return;
         }
         deliveries.accept(message);
     }
+
+    private volatile boolean filteredLogged;
 
     /** A selector that fails on a message (it should not) must not stop the dispatcher: the message is delivered. */
     private boolean matches(Selector selector, Message message) {

@@ -269,7 +269,7 @@ final class EndpointDelivery {
             return List.of();
         }
         long started = monitor.deliveryStarted();
-        DeliveryWatch watch = activation.watch(messages, why -> timedOut(outcome, settlement, why));
+        DeliveryWatch watch = watch(messages, outcome, settlement);
         try {
             if (transacted) {
                 endpoint.beforeDelivery(method);
@@ -337,13 +337,24 @@ final class EndpointDelivery {
         return outcome.again;
     }
 
+    /** @return the delivery's watch; none when it cannot be had (the delivery goes on, unwatched) */
+    private DeliveryWatch watch(List<Message> messages, Outcome outcome, SettlementXAResource settlement) {
+        try {
+            return activation.watch(messages, why -> timedOut(outcome, settlement, why));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NATS endpoint on " + activation.describe() + ": could not watch a delivery's "
+                    + "processing time; it runs without keep-alive", e);
+            return DeliveryWatch.NONE;
+        }
+    }
+
     /**
      * A delivery ran past {@code maxProcessingTime} (on a work thread of the activation's timer):
      * it fails now, and its transaction, when it has one, may no longer commit.
      */
     private void timedOut(Outcome outcome, SettlementXAResource settlement, Throwable why) {
-        if (settlement != null) {
-            settlement.timedOut(); // first: a commit racing this must not ack what is nak'ed here
+        if (settlement != null && !settlement.timedOut()) {
+            return; // its transaction voted first: its outcome settles the delivery
         }
         if (outcome.timedOut(why)) {
             monitor.timedOut();

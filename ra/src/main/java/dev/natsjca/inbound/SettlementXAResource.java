@@ -28,8 +28,9 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
  * transaction that does not end committed (rolled back, or its outcome unknown) settles the
  * message as failed: redelivered. Without a registry (outside a server) commit acks at once.
  *
- * <p>Commit and rollback never throw: the transaction's outcome is decided by then, and a
- * settlement that fails (the connection dropped, say) only means JetStream redelivers the message
+ * <p>Rollback, and commit after a prepare, never throw: the transaction's outcome is decided by
+ * then (prepare and a one-phase commit refuse only a delivery that timed out), and a settlement
+ * that fails (the connection dropped, say) only means JetStream redelivers the message
  * after {@code ackWait}: at-least-once. Such a failure is logged.
  */
 final class SettlementXAResource extends NoRecoveryXAResource {
@@ -86,20 +87,26 @@ final class SettlementXAResource extends NoRecoveryXAResource {
     private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
     /**
-     * The delivery ran past its {@code maxProcessingTime} and was settled as failed meanwhile: its
-     * transaction may not commit any more (prepare, or a one-phase commit, refuses it), so that
-     * the bean's other work rolls back with it rather than stored for a message that is
-     * redelivered. Said too late (after prepare voted), the transaction commits all the same:
-     * a redelivery then repeats work that was stored (at-least-once).
+     * The delivery ran past its {@code maxProcessingTime}: unless its transaction has already
+     * voted (prepare, or a one-phase commit, came first), it may not commit any more — prepare or
+     * a one-phase commit refuses it — so the bean's other work rolls back with it instead of being
+     * stored for a message that is redelivered. One decides, never both: after a vote the
+     * transaction settles the delivery, however long its commit takes.
+     *
+     * @return whether the time-out won: the caller settles the delivery as failed
      */
-    void timedOut() {
-        timedOut = true;
+    boolean timedOut() {
+        return phase.compareAndSet(RUNNING, TIMED_OUT);
     }
 
-    private volatile boolean timedOut;
+    private static final int RUNNING = 0;
+    private static final int VOTED = 1;
+    private static final int TIMED_OUT = 2;
+    private final java.util.concurrent.atomic.AtomicInteger phase = new java.util.concurrent.atomic.AtomicInteger();
 
-    private void refuseWhenTimedOut() throws XAException {
-        if (timedOut) {
+    /** @throws XAException {@code XA_RBTIMEOUT} when the delivery timed out before this vote */
+    private void vote() throws XAException {
+        if (!phase.compareAndSet(RUNNING, VOTED) && phase.get() == TIMED_OUT) {
             XAException e = new XAException("NATS endpoint on " + owner + ": the delivery ran longer than its "
                     + "maxProcessingTime and was settled as failed; its transaction may not commit");
             e.errorCode = XAException.XA_RBTIMEOUT;
@@ -110,7 +117,7 @@ final class SettlementXAResource extends NoRecoveryXAResource {
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
         if (onePhase) {
-            refuseWhenTimedOut();
+            vote();
         }
         if (!afterCompletion) {
             settleOnce(onCommit, "commit");
@@ -140,7 +147,7 @@ final class SettlementXAResource extends NoRecoveryXAResource {
 
     @Override
     public int prepare(Xid xid) throws XAException {
-        refuseWhenTimedOut();
+        vote();
         return XA_OK;
     }
 

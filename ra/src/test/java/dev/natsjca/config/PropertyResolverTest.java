@@ -108,5 +108,10 @@ class PropertyResolverTest {
                 () -> PropertyResolver.resolve("password", "s3cr3t${test.pr.missing}"));
         assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
         assertTrue(e.getMessage().contains("test.pr.missing"), e.getMessage());
+        InvalidPropertyException url = assertThrows(InvalidPropertyException.class,
+                () -> PropertyResolver.resolve("serverUrls", "nats://admin:s3cr3t@${test.pr.missing}:4222"));
+        assertFalse(url.getMessage().contains("s3cr3t"), url.getMessage());
+        assertTrue(url.getMessage().contains("'serverUrls'") && url.getMessage().contains("test.pr.missing"),
+                url.getMessage());
     }
 }

@@ -93,10 +93,11 @@ class SelectorDeliveryTest {
     @Test
     void aCoreActivationDeliversOnlyWhatTheSelectorMatches() throws Exception {
         TestEndpointFactory f = new TestEndpointFactory("selective");
-        var spec = Specs.of("sel.>", null, null);
+        var spec = Specs.of("sel.*.*", null, null); // no '>': the monitor's JSON escapes it
         spec.setSelector(SELECTOR);
         started.adapter().endpointActivation(f, spec);
-        awaitConsuming();
+        // Core NATS is at-most-once: publish only once the server has the subscription.
+        Await.until(WAIT, "subscribed", () -> NATS.server().subscriptionCount("sel.*.*") == 1);
         publishMix("sel");
         // One subscription keeps publish order: once the last message is in, so is every earlier one.
         Await.until(WAIT, () -> "the last match: " + bodies(f), () -> bodies(f).contains("match-amount"));
@@ -136,6 +137,36 @@ class SelectorDeliveryTest {
                 () -> started.adapter().endpointActivation(new TestEndpointFactory("bad"), spec));
         assertTrue(e.getMessage().contains("'selector'") && e.getMessage().contains("position"), e.getMessage());
         assertTrue(started.adapter().monitoring().snapshot().activations().isEmpty(), "activated all the same");
+    }
+
+    @Test
+    void activationsSharingADurableOrAQueueGroupMustSelectAlike() throws Exception {
+        client.jetStreamManagement().addStream(StreamConfiguration.builder().name("SHARED").subjects("shared.>").build());
+        var first = Specs.of("shared.>", "SHARED", "shared-worker");
+        first.setSelector("region = 'eu'");
+        started.adapter().endpointActivation(new TestEndpointFactory("eu"), first);
+        var other = Specs.of("shared.>", "SHARED", "shared-worker");
+        other.setSelector("region = 'us'");
+        InvalidPropertyException e = assertThrows(InvalidPropertyException.class,
+                () -> started.adapter().endpointActivation(new TestEndpointFactory("us"), other));
+        assertTrue(e.getMessage().contains("'selector'") && e.getMessage().contains("'region = 'us''")
+                && e.getMessage().contains("region = 'eu'"), e.getMessage());
+        var none = Specs.of("shared.>", "SHARED", "shared-worker");
+        assertThrows(InvalidPropertyException.class,
+                () -> started.adapter().endpointActivation(new TestEndpointFactory("all"), none));
+        var same = Specs.of("shared.>", "SHARED", "shared-worker");
+        same.setSelector("region = 'eu'");
+        started.adapter().endpointActivation(new TestEndpointFactory("eu-2"), same); // alike: shares the work
+
+        var q1 = Specs.of("work.>", null, null);
+        q1.setQueueGroup("workers");
+        q1.setSelector("kind = 'a'");
+        started.adapter().endpointActivation(new TestEndpointFactory("qa"), q1);
+        var q2 = Specs.of("work.>", null, null);
+        q2.setQueueGroup("workers");
+        q2.setSelector("kind = 'b'");
+        assertThrows(InvalidPropertyException.class,
+                () -> started.adapter().endpointActivation(new TestEndpointFactory("qb"), q2));
     }
 
     @Test

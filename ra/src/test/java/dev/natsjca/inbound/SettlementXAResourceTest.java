@@ -56,8 +56,7 @@ class SettlementXAResourceTest {
     void aDeliveryThatTimedOutRefusesToPrepareOrCommitInOnePhaseSoItsTransactionRollsBack() throws Exception {
         AtomicInteger acks = new AtomicInteger();
         SettlementXAResource r = new SettlementXAResource("test", null, acks::incrementAndGet, why -> { }, () -> { });
-        assertEquals(javax.transaction.xa.XAResource.XA_OK, r.prepare(new TestXid()), "before the time-out");
-        r.timedOut();
+        org.junit.jupiter.api.Assertions.assertTrue(r.timedOut(), "the time-out came first: it decides");
         javax.transaction.xa.XAException prepare = org.junit.jupiter.api.Assertions.assertThrows(
                 javax.transaction.xa.XAException.class, () -> r.prepare(new TestXid()));
         assertEquals(javax.transaction.xa.XAException.XA_RBTIMEOUT, prepare.errorCode);
@@ -65,7 +64,21 @@ class SettlementXAResourceTest {
                 javax.transaction.xa.XAException.class, () -> r.commit(new TestXid(), true));
         assertEquals(javax.transaction.xa.XAException.XA_RBTIMEOUT, commit.errorCode);
         assertEquals(0, acks.get(), "acked a delivery that timed out");
-        r.commit(new TestXid(), false); // after a prepare that voted yes, the decision stands
+    }
+
+    @Test
+    void aTimeOutAfterTheTransactionVotedLeavesTheDeliveryToTheTransaction() throws Exception {
+        AtomicInteger acks = new AtomicInteger();
+        SettlementXAResource prepared = new SettlementXAResource("test", null, acks::incrementAndGet, why -> { }, () -> { });
+        assertEquals(javax.transaction.xa.XAResource.XA_OK, prepared.prepare(new TestXid()));
+        org.junit.jupiter.api.Assertions.assertFalse(prepared.timedOut(), "a time-out after the vote must not settle it");
+        prepared.commit(new TestXid(), false);
+        assertEquals(1, acks.get(), "the committed transaction acks");
+
+        SettlementXAResource onePhase = new SettlementXAResource("test", null, acks::incrementAndGet, why -> { }, () -> { });
+        onePhase.commit(new TestXid(), true);
+        org.junit.jupiter.api.Assertions.assertFalse(onePhase.timedOut());
+        assertEquals(2, acks.get());
     }
 
     /** A settlement resource in a server's registry, recording how it settled and whether it fell back. */

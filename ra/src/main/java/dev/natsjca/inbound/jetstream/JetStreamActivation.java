@@ -141,10 +141,16 @@ public final class JetStreamActivation extends EndpointActivation {
     /** Not selected: acknowledged, so that it neither comes back nor holds a place in maxAckPending. */
     @Override
     protected void filtered(Message message) {
+        boolean acked = false;
         try {
             message.ack();
+            acked = true;
+        } catch (RuntimeException e) {
+            // The connection is down, say: the server redelivers it after ackWait, and it is filtered then.
+            LOG.log(Level.DEBUG, "NATS endpoint on {0}: could not ack a message the selector skipped ({1})",
+                    describe(), e.toString());
         } finally {
-            released(message, true);
+            released(message, acked);
         }
     }
 
@@ -157,7 +163,8 @@ public final class JetStreamActivation extends EndpointActivation {
         }
         if (spec.subjects().size() > 1 && !connection.getServerInfo().isSameOrNewerThanVersion(SEVERAL_FILTERS)) {
             // An older server ignores filter_subjects: the consumer would deliver every subject of the stream.
-            throw new ConfigurationException("Invalid value for property 'subject': '" + spec.subject()
+            throw new ConfigurationException("Invalid value for property '" + (spec.keyValue() == null ? "subject"
+                    : "keys") + "': '" + (spec.keyValue() == null ? spec.subject() : String.join(",", spec.keyValue().keys()))
                     + "': several subjects on one JetStream consumer need nats-server " + SEVERAL_FILTERS
                     + " or newer; the server is " + connection.getServerInfo().getVersion()
                     + " (one subject per activation works on it)");
@@ -298,6 +305,10 @@ public final class JetStreamActivation extends EndpointActivation {
     }
 
     private void received(Message message) {
+        ProcessingKeepAlive k = keepAlive;
+        if (k != null) {
+            k.received(message);
+        }
         if (message.isJetStream() && message.metaData().deliveredCount() > 1) {
             monitor().redelivered();
         }
@@ -308,6 +319,10 @@ public final class JetStreamActivation extends EndpointActivation {
 
     /** The message left this activation's hands: ended, or given back to the server. */
     private void released(Message message, boolean ended) {
+        ProcessingKeepAlive k = keepAlive;
+        if (k != null) {
+            k.released(message);
+        }
         if (ended && ofCurrentConsumer(message)) {
             positions.ended(message.metaData().streamSequence());
         }

@@ -180,6 +180,11 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
                             + "': '" + name + "' is not a fully qualified class name (e.g. "
                             + "com.example.UnknownOrderTypeException); list exception types, comma-separated");
                 }
+                if (TOO_BROAD.contains(name)) {
+                    throw new InvalidPropertyException("Invalid value for property 'permanentFailures': '" + pf
+                            + "': " + name + " would make every failure permanent (a lost connection, a rolled-back "
+                            + "transaction too); list the exceptions retrying cannot fix");
+                }
                 permanent.add(name);
             }
         }
@@ -279,6 +284,10 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
         String v = PropertyResolver.resolve(property, raw);
         return v == null || v.isBlank() ? null : v.trim();
     }
+
+    private static final java.util.Set<String> TOO_BROAD = java.util.Set.of("java.lang.Throwable",
+            "java.lang.Exception", "java.lang.RuntimeException", "java.lang.Error", "jakarta.ejb.EJBException",
+            "dev.natsjca.api.NatsException");
 
     /** @return whether {@code s} is a binary class name: dot-separated Java identifiers */
     private static boolean isClassName(String s) {

@@ -25,12 +25,27 @@ final class PermanentFailures {
         this.typeNames = Set.copyOf(typeNames);
     }
 
+    /**
+     * By the annotation's name, not its class: an application that packs its own copy of the API
+     * has an annotation of the same name from another class loader.
+     */
+    private static boolean annotated(Class<?> type) {
+        for (java.lang.annotation.Annotation a : type.getDeclaredAnnotations()) {
+            if (a.annotationType().getName().equals(ANNOTATION)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final String ANNOTATION = NatsPermanentFailure.class.getName();
+
     /** @return the exception that makes {@code failure} permanent, or {@code null} */
     Throwable find(Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = failure; t != null && seen.size() < MAX_DEPTH && seen.add(t); t = t.getCause()) {
             for (Class<?> c = t.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-                if (c.isAnnotationPresent(NatsPermanentFailure.class) || typeNames.contains(c.getName())) {
+                if (typeNames.contains(c.getName()) || annotated(c)) {
                     return t;
                 }
             }

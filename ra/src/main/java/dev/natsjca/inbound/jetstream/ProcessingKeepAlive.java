@@ -3,6 +3,7 @@ package dev.natsjca.inbound.jetstream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,17 +15,18 @@ import dev.natsjca.inbound.DeliveryWatch;
 import io.nats.client.Message;
 
 /**
- * Keeps the deliveries of an activation with a {@code maxProcessingTime} alive while their beans
- * run, so that a short {@code ackWait} does not redeliver a message whose bean is still at work:
- * every {@code ackWait / 3} each delivery that has run that long tells the server it is in
- * progress (the server restarts its ack deadline). A delivery that has run
- * {@code maxProcessingTime} is no longer kept alive: it is counted as failed at once (nak with
- * backoff, or a dead letter), up to one period late.
+ * Keeps the messages of an activation with a {@code maxProcessingTime} alive while they wait for
+ * a worker and while their beans run, so that a short {@code ackWait} does not redeliver a message
+ * the activation is still at: every {@code ackWait / 3} each message received at least that long
+ * ago tells the server it is in progress (the server restarts its ack deadline), for at most
+ * {@code maxProcessingTime} from its receipt while it waits. A delivery that has run
+ * {@code maxProcessingTime} is counted as failed at once (nak with backoff, or a dead letter), up
+ * to one period late; it is no longer kept alive.
  *
  * <p>Threads: one task on the adapter's timer ticks (it only hands work over); the in-progress
  * acks and the time-outs run on the work manager, one round at a time. What is tracked is
- * bounded by the deliveries in flight ({@code maxConcurrency}). The tick stops once the
- * activation stopped and its last delivery ended.
+ * bounded by what the activation holds (the pull's flow control: {@code batchSize} plus the
+ * deliveries in flight). The tick stops once the activation stopped and holds nothing.
  */
 final class ProcessingKeepAlive {
 
@@ -38,6 +40,8 @@ final class ProcessingKeepAlive {
     private final BooleanSupplier running;
     private final String owner;
     private final Set<Tracked> inFlight = ConcurrentHashMap.newKeySet();
+    /** Messages received and not settled (identity: jnats messages do not define equality), with when they came. */
+    private final Map<Message, Long> held = new ConcurrentHashMap<>();
     private final AtomicBoolean ticking = new AtomicBoolean();
     private final AtomicBoolean roundPending = new AtomicBoolean();
 
@@ -65,51 +69,97 @@ final class ProcessingKeepAlive {
      */
     ProcessingKeepAlive(JetStreamSettings js, ActivationScheduler scheduler, BooleanSupplier running, String owner) {
         this.max = js.maxProcessingTime();
+        // A third of ackWait keeps messages alive with room to spare; a quarter of the limit
+        // keeps a time-out close to it when ackWait is much longer.
         Duration third = js.ackWait().dividedBy(3);
-        this.period = third.compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD : third;
+        Duration quarter = max.dividedBy(4);
+        Duration p = third.compareTo(quarter) < 0 ? third : quarter;
+        this.period = p.compareTo(MIN_PERIOD) < 0 ? MIN_PERIOD : p;
         this.periodNanos = period.toNanos();
         this.scheduler = scheduler;
         this.running = running;
         this.owner = owner;
     }
 
+    /** A message came: it is kept alive from now on, until {@link #released}. */
+    void received(Message message) {
+        held.put(message, System.nanoTime());
+        startTicking();
+    }
+
+    /** A message was settled (or given back): no longer kept alive. */
+    void released(Message message) {
+        held.remove(message);
+    }
+
     /** @return the watch of a delivery of {@code messages} that starts now */
     DeliveryWatch track(List<Message> messages, Consumer<Throwable> timedOut) {
         Tracked t = new Tracked(messages, timedOut);
         inFlight.add(t);
+        startTicking();
+        return t;
+    }
+
+    private void startTicking() {
         if (ticking.compareAndSet(false, true)) {
             scheduler.repeatWhile(period, this::tick);
         }
-        return t;
     }
 
     /** On the timer thread: hands a round over, unless one is still pending. */
     private boolean tick() {
-        if (!inFlight.isEmpty() && roundPending.compareAndSet(false, true)) {
+        boolean busy = !inFlight.isEmpty() || !held.isEmpty();
+        if (busy && roundPending.compareAndSet(false, true)) {
             scheduler.runAsWork(this::round, this::round);
         }
-        boolean goOn = running.getAsBoolean() || !inFlight.isEmpty();
-        if (!goOn) {
-            ticking.set(false);
+        if (running.getAsBoolean() || busy) {
+            return true;
         }
-        return goOn;
+        ticking.set(false);
+        // A delivery tracked in the meantime found the tick still on and started none: go on for it.
+        return (!inFlight.isEmpty() || !held.isEmpty()) && ticking.compareAndSet(false, true);
     }
 
-    /** Keeps each delivery alive that has run a period; times out those that have run too long. */
+    /**
+     * Times out the deliveries that have run too long, then keeps alive what has run or waited a
+     * period: a running delivery's messages until it ends, a waiting message for at most
+     * {@code maxProcessingTime} from its receipt (then the server's {@code ackWait} applies again,
+     * so a message no worker takes is not held back from the other consumers for ever).
+     */
     private void round() {
         try {
             long now = System.nanoTime();
+            Set<Message> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             for (Tracked t : inFlight) {
                 long ran = now - t.startedNanos;
                 if (ran >= max.toNanos()) {
                     if (inFlight.remove(t)) {
-                        t.timedOut.accept(new ProcessingTimeExceeded("the delivery of " + describe(t.messages)
-                                + " ran longer than maxProcessingTime (" + max + ")"));
+                        t.messages.forEach(held::remove);
+                        ProcessingTimeExceeded why = new ProcessingTimeExceeded("the delivery of "
+                                + describe(t.messages) + " ran longer than maxProcessingTime (" + max + ")");
+                        // Each on its own: settling may publish a dead letter, which must not hold up the keep-alive.
+                        scheduler.runAsWork(() -> t.timedOut.accept(why), () -> t.timedOut.accept(why));
                     }
-                } else if (ran >= periodNanos) {
-                    for (Message m : t.messages) {
+                    continue;
+                }
+                running.addAll(t.messages);
+                for (Message m : t.messages) {
+                    Long came = held.get(m);
+                    if (now - (came == null ? t.startedNanos : came) >= periodNanos) {
                         inProgress(m);
                     }
+                }
+            }
+            for (java.util.Iterator<Map.Entry<Message, Long>> it = held.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Message, Long> e = it.next();
+                long waited = now - e.getValue();
+                if (running.contains(e.getKey())) {
+                    continue;
+                }
+                if (waited >= max.toNanos()) {
+                    it.remove(); // waited too long: no longer kept alive
+                } else if (waited >= periodNanos) {
+                    inProgress(e.getKey());
                 }
             }
         } finally {

@@ -127,6 +127,21 @@ class LongHandlerTest {
     }
 
     @Test
+    void messagesWaitingBehindASlowBeanAreKeptAliveToo() throws Exception {
+        NatsActivationSpec s = spec("30000");
+        s.setMaxConcurrency("1"); // the next two wait in the hand-off while the first one's bean runs
+        AtomicInteger attempts = slowBean(s);
+        js.publish(name + ".in", "slow-2".getBytes(StandardCharsets.UTF_8));
+        js.publish(name + ".in", "slow-3".getBytes(StandardCharsets.UTF_8));
+        Await.until(WAIT, "both received", () -> consumer().getNumPending() == 0);
+        letAckWaitsPass(5);
+        assertEquals(0, consumer().getRedelivered(), "a waiting message was redelivered");
+        release.countDown();
+        Await.until(WAIT, "acked", () -> consumer().getNumAckPending() == 0 && consumer().getNumPending() == 0);
+        assertEquals(3, attempts.get(), "each message delivered once");
+    }
+
+    @Test
     void withoutMaxProcessingTimeTheSameBeanIsRedelivered() throws Exception {
         // The control: what the keep-alive prevents does happen without it.
         AtomicInteger attempts = slowBean(spec(null));

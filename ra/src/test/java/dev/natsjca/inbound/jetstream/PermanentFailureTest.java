@@ -203,6 +203,9 @@ class PermanentFailureTest {
         InvalidPropertyException e = assertThrows(InvalidPropertyException.class, s::validate);
         assertTrue(e.getMessage().contains("'permanentFailures'") && e.getMessage().contains("'not a class'"),
                 e.getMessage());
+        s.setPermanentFailures("com.example.Good, java.lang.RuntimeException");
+        InvalidPropertyException broad = assertThrows(InvalidPropertyException.class, s::validate);
+        assertTrue(broad.getMessage().contains("every failure permanent"), broad.getMessage());
         NatsActivationSpec core = Specs.of("orders", null, null);
         core.setPermanentFailures("com.example.X");
         InvalidPropertyException c = assertThrows(InvalidPropertyException.class, core::validate);
