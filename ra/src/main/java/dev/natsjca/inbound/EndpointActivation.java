@@ -10,7 +10,6 @@ import java.util.concurrent.TimeoutException;
 
 import dev.natsjca.api.NatsActivationState;
 import dev.natsjca.config.ConnectionSettings;
-import dev.natsjca.inbound.selector.Selector;
 import dev.natsjca.monitoring.ActivationMonitor;
 import dev.natsjca.monitoring.Stall;
 import dev.natsjca.monitoring.Tracing;
@@ -85,6 +84,8 @@ public abstract class EndpointActivation {
     private final ActivationScheduler scheduler;
     private final Options options;
     private final Deliveries deliveries;
+    /** Which messages are delivered; {@code null} without a selector: all. */
+    private final Selection selection;
     private final ActivationMonitor monitor;
     private final Tracing tracing;
 
@@ -132,6 +133,8 @@ public abstract class EndpointActivation {
                 .maxReconnects(-1).build();
         this.deliveries = new Deliveries(this, endpointFactory, workManager, timer, spec.maxConcurrency(),
                 handOffCapacity);
+        this.selection = spec.selector() == null ? null
+                : new Selection(spec.selector(), "NATS endpoint on " + spec.describe(), monitor);
         monitor.probes(deliveries::waiting, () -> droppedMessages() + notDeliveredAtStop(), () -> {
             Stall wedged = deliveries.stall();
             return wedged != null ? wedged : consumerStall();
@@ -647,33 +650,11 @@ public abstract class EndpointActivation {
      * match it: then {@link #filtered} has it. Runs on the client's dispatcher thread.
      */
     private void handOver(Message message) {
-        Selector selector = spec.selector();
-        if (selector != null && !matches(selector, message)) {
-            monitor.filtered();
-            if (!filteredLogged) {
-                filteredLogged = true; // a selector that names a header no one sends skips everything: say it once
-                LOG.log(Level.INFO, "NATS endpoint on {0}: the first message the selector [{1}] does not match "
-                        + "(on ''{2}'') is {3}; the count is in the activation''s status (Filtered)", describe(),
-                        selector.text(), message.getSubject(), message.isJetStream() ? "acknowledged without delivery"
-                                : "not delivered");
-            }
+        if (selection != null && !selection.delivers(message)) {
             filtered(message);
             return;
         }
         deliveries.accept(message);
-    }
-
-    private volatile boolean filteredLogged;
-
-    /** A selector that fails on a message (it should not) must not stop the dispatcher: the message is delivered. */
-    private boolean matches(Selector selector, Message message) {
-        try {
-            return selector.matches(message.getSubject(), message.getHeaders());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "NATS endpoint on " + describe() + ": the selector failed on a message on '"
-                    + message.getSubject() + "'; it is delivered", e);
-            return true;
-        }
     }
 
     /**
