@@ -205,12 +205,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
      */
     private static boolean answers(MessageEndpointFactory factory, ResolvedActivation resolved)
             throws InvalidPropertyException {
-        Class<?> bean = null;
-        try {
-            bean = factory.getEndpointClass();
-        } catch (RuntimeException | AbstractMethodError e) {
-            // a server on an older Connectors version
-        }
+        Class<?> bean = endpointClass(factory);
         boolean answers = bean == null ? resolved.service() != null : NatsServiceListener.class.isAssignableFrom(bean);
         if (!answers && resolved.service() != null) {
             throw new InvalidPropertyException("Invalid value for property 'serviceName': '" + resolved.service().name()
@@ -226,17 +221,24 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     }
 
     /**
+     * @return the bean's class, which decides the listener it implements; {@code null} from a
+     *         server on an older Connectors version (the activation's properties decide then)
+     */
+    private static Class<?> endpointClass(MessageEndpointFactory factory) {
+        try {
+            return factory.getEndpointClass();
+        } catch (RuntimeException | AbstractMethodError e) {
+            return null;
+        }
+    }
+
+    /**
      * @throws InvalidPropertyException when a bean that takes key-value changes
      *         ({@link NatsKeyValueListener}) names no bucket, or a watch's bean does not take them
      */
     private static void requireKeyValueListenerForWatch(MessageEndpointFactory factory, ResolvedActivation resolved)
             throws InvalidPropertyException {
-        Class<?> bean = null;
-        try {
-            bean = factory.getEndpointClass();
-        } catch (RuntimeException | AbstractMethodError e) {
-            // a server on an older Connectors version: the bucket property decides
-        }
+        Class<?> bean = endpointClass(factory);
         if (bean == null) {
             return;
         }
@@ -261,12 +263,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
      */
     private static ResolvedActivation batched(MessageEndpointFactory factory, ResolvedActivation resolved)
             throws InvalidPropertyException {
-        Class<?> bean = null;
-        try {
-            bean = factory.getEndpointClass();
-        } catch (RuntimeException | AbstractMethodError e) {
-            // a server on an older Connectors version
-        }
+        Class<?> bean = endpointClass(factory);
         if (bean == null) {
             return resolved;
         }

@@ -46,6 +46,17 @@ public final class PropertyResolver {
         return new Expansion(property, source).expand(0, source.length());
     }
 
+    /**
+     * @param property the property name, for error messages
+     * @param value the raw value, possibly holding placeholders, possibly {@code null}
+     * @return the resolved value without blanks around it, or {@code null} when unset or blank
+     * @throws InvalidPropertyException when a placeholder is malformed or has no value and no default
+     */
+    public static String resolveSet(String property, String value) throws InvalidPropertyException {
+        String v = resolve(property, value);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
     /** @return the index of the brace closing the placeholder whose body starts at {@code from}, or -1 */
     private static int closing(String s, int from, int to) {
         int depth = 1;

@@ -115,6 +115,10 @@ class NatsActivationSpecTest {
             js.setDurable("${test.spec.env}-auditor");
             assertEquals("ORDERS_staging", js.resolved().jetStream().stream());
             assertEquals("staging-auditor", js.resolved().jetStream().durable());
+            NatsActivationSpec core = spec("orders");
+            core.setDurable("${test.spec.unset.durable:}"); // stands for nothing: a core activation
+            core.setMaxDeliver("${test.spec.unset.max:}");
+            assertNull(core.resolved().jetStream());
         } finally {
             System.clearProperty("test.spec.env");
         }

@@ -62,9 +62,11 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
             throws InvalidPropertyException {
         String stream = value(spec, "stream", spec.getStream());
         if (watch != null) {
-            for (String[] p : new String[][] {{"stream", stream}, {"deliverPolicy", spec.getDeliverPolicy()},
-                    {"streamDeclaration", spec.getStreamDeclaration()}, {"queueGroup", queueGroup}}) {
-                if (p[1] != null && !p[1].isBlank()) {
+            for (String[] p : new String[][] {{"stream", stream},
+                    {"deliverPolicy", value(spec, "deliverPolicy", spec.getDeliverPolicy())},
+                    {"streamDeclaration", value(spec, "streamDeclaration", spec.getStreamDeclaration())},
+                    {"queueGroup", queueGroup}}) {
+                if (p[1] != null) {
                     throw new InvalidPropertyException("Invalid value for property '" + p[0] + "': '" + p[1]
                             + "': a key-value watch (bucket '" + watch.bucket() + "') consumes the bucket's stream "
                             + watch.stream() + " from keyValueStart; leave " + p[0] + " unset");
@@ -76,14 +78,14 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
             for (String[] p : new String[][] {{"durable", spec.getDurable()}, {"deadLetterSubject", spec.getDeadLetterSubject()},
                     {"maxDeliver", spec.getMaxDeliver()}, {"backoff", spec.getBackoff()}, {"streamDeclaration", spec.getStreamDeclaration()},
                     {"permanentFailures", spec.getPermanentFailures()}, {"maxProcessingTime", spec.getMaxProcessingTime()}}) {
-                if (p[1] != null && !p[1].isBlank()) {
+                if (value(spec, p[0], p[1]) != null) { // resolved: a placeholder may stand for nothing
                     throw new InvalidPropertyException("Invalid value for property '" + p[0] + "': '" + p[1]
                             + "': it applies to JetStream only; set 'stream' too");
                 }
             }
             for (String name : StreamDeclaration.PROPERTIES) {
                 String v = spec.streamProperty(name);
-                if (v != null && !v.isBlank()) {
+                if (value(spec, name, v) != null) {
                     throw new InvalidPropertyException("Invalid value for property '" + name + "': '" + v
                             + "': it declares a JetStream stream; set 'stream' and 'streamDeclaration' too");
                 }
@@ -281,8 +283,7 @@ public record JetStreamSettings(String stream, String durable, DeliverPolicy del
     }
 
     private static String value(NatsActivationSpec spec, String property, String raw) throws InvalidPropertyException {
-        String v = PropertyResolver.resolve(property, raw);
-        return v == null || v.isBlank() ? null : v.trim();
+        return PropertyResolver.resolveSet(property, raw);
     }
 
     private static final java.util.Set<String> TOO_BROAD = java.util.Set.of("java.lang.Throwable",

@@ -116,8 +116,7 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
     }
 
     private static String value(String property, String raw) throws InvalidPropertyException {
-        String v = PropertyResolver.resolve(property, raw);
-        return v == null || v.isBlank() ? null : v.trim();
+        return PropertyResolver.resolveSet(property, raw);
     }
 
     public String getBucket() {

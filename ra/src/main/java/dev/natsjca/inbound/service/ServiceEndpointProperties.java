@@ -98,8 +98,7 @@ public class ServiceEndpointProperties extends ConnectionProperties {
     }
 
     private static String value(String property, String raw) throws InvalidPropertyException {
-        String v = PropertyResolver.resolve(property, raw);
-        return v == null || v.isBlank() ? null : v.trim();
+        return PropertyResolver.resolveSet(property, raw);
     }
 
     private static Map<String, String> metadata(String property, String value) throws InvalidPropertyException {
