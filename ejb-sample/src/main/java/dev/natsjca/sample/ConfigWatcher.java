@@ -16,11 +16,13 @@ import jakarta.ejb.TransactionAttributeType;
  * Keeps {@link ConfigCache} in step with the key-value bucket {@value SampleSubjects#CONFIG_BUCKET}:
  * the last value of every key at start (the watch's {@code lastValue} start), then every put,
  * delete and purge. No durable: each instance keeps its own copy, rebuilt from the bucket when it
- * starts. The bucket is created when absent.
+ * starts. The bucket is created when absent, with {@code sample.replicas} replicas (3 on the
+ * three-node cluster), as the sample's stream and leader bucket.
  */
 @MessageDriven(messageListenerInterface = NatsKeyValueListener.class, activationConfig = {
         @ActivationConfigProperty(propertyName = "bucket", propertyValue = SampleSubjects.CONFIG_BUCKET),
         @ActivationConfigProperty(propertyName = "bucketDeclaration", propertyValue = "ensure"),
+        @ActivationConfigProperty(propertyName = "bucketReplicas", propertyValue = "${sample.replicas:1}"),
         @ActivationConfigProperty(propertyName = "keyValueStart", propertyValue = "lastValue"),
         @ActivationConfigProperty(propertyName = "connectionName", propertyValue = "sample config") })
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)

@@ -201,6 +201,30 @@ class ClusterFailoverTest {
     }
 
     @Test
+    void anEphemeralConsumerAndAWatchesBucketAreReplicatedLikeTheirStreamSoANodeLossMovesThem() throws Exception {
+        try (Connection client = Nats.connect(Options.builder().server(cluster.node(1).url()).build())) {
+            createStream(client, 1);
+            started = new StartedAdapter(cluster.urls(), 8);
+            started.adapter().endpointActivation(new TestEndpointFactory("ephemeral"),
+                    Specs.of("cluster.orders", STREAM, null));
+            NatsActivationSpec watch = new NatsActivationSpec();
+            watch.setBucket("cluster_config");
+            watch.setBucketDeclaration("ensure");
+            watch.setBucketReplicas("3");
+            started.adapter().endpointActivation(new TestEndpointFactory("watch").watching(c -> { }), watch);
+            JetStreamManagement jsm = client.jetStreamManagement();
+            Await.untilServer(WAIT, "an ephemeral consumer of three replicas on " + STREAM, () ->
+                    jsm.getConsumers(STREAM).stream().anyMatch(ci -> ci.getConsumerConfiguration().getDurable() == null
+                            && ci.getConsumerConfiguration().getNumReplicas() == 3));
+            Await.untilServer(WAIT, "bucket cluster_config with three replicas", () ->
+                    jsm.getStreamInfo("KV_cluster_config").getConfiguration().getReplicas() == 3);
+            Await.untilServer(WAIT, "the watch's ephemeral consumer with three replicas", () ->
+                    jsm.getConsumers("KV_cluster_config").stream()
+                            .anyMatch(ci -> ci.getConsumerConfiguration().getNumReplicas() == 3));
+        }
+    }
+
+    @Test
     void aLameDuckNodeIsLeftBeforeItClosesAnyoneWithoutAWarningAndNothingIsLost() throws Exception {
         NatsServer duck = cluster.node(0);
         try (Connection client = Nats.connect(Options.builder().server(cluster.node(1).url()).build())) {

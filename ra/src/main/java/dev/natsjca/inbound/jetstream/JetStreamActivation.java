@@ -92,6 +92,8 @@ public final class JetStreamActivation extends EndpointActivation {
     private volatile String consumerName;
     /** When the stream was created, as seen when consuming started: a change means its sequences started over. */
     private volatile ZonedDateTime streamCreated;
+    /** The stream's replicas, as seen when consuming started: an ephemeral consumer gets as many. */
+    private volatile int streamReplicas;
 
     private final ConsumerPositions positions;
     /**
@@ -191,6 +193,7 @@ public final class JetStreamActivation extends EndpointActivation {
                 forgetPositions();
             }
             streamCreated = created;
+            streamReplicas = stream.getConfiguration().getReplicas();
             jetStream = connection.jetStream();
             ConsumerInfo info = setUpConsumer(m);
             positions.ackFloor(info.getAckFloor().getStreamSequence());
@@ -224,8 +227,16 @@ public final class JetStreamActivation extends EndpointActivation {
         if (js.durable() == null) {
             String known = consumerName;
             ConsumerInfo existing = known == null ? null : info(m, known);
-            return existing != null ? existing : m.addOrUpdateConsumer(js.stream(), js.newConsumer(spec.subjects(),
-                    resumeFrom));
+            if (existing != null) {
+                return existing;
+            }
+            ConsumerConfiguration fresh = js.newConsumer(spec.subjects(), resumeFrom);
+            if (streamReplicas > 1) {
+                // As replicated as its stream, as a durable is: losing one node (a lame duck, a
+                // crash) then moves its leader instead of taking the consumer down with it.
+                fresh = ConsumerConfiguration.builder(fresh).numReplicas(streamReplicas).build();
+            }
+            return m.addOrUpdateConsumer(js.stream(), fresh);
         }
         ConsumerInfo existing = info(m, js.durable());
         if (existing == null) {

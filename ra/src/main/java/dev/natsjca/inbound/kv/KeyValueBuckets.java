@@ -12,8 +12,8 @@ import io.nats.client.api.StreamInfo;
 
 /**
  * Finds a watch's bucket, creating it (with jnats' and the server's defaults: one value per key,
- * file storage, one replica) when the watch says {@code bucketDeclaration=ensure}; an existing
- * bucket is never changed.
+ * file storage; {@code bucketReplicas} replicas, default one) when the watch says
+ * {@code bucketDeclaration=ensure}; an existing bucket is never changed.
  */
 public final class KeyValueBuckets {
 
@@ -35,8 +35,13 @@ public final class KeyValueBuckets {
         StreamInfo info = find(jsm, watch);
         if (info == null && watch.ensureBucket()) {
             try {
-                connection.keyValueManagement().create(KeyValueConfiguration.builder().name(watch.bucket()).build());
-                LOG.log(Level.INFO, "{0}: created key-value bucket {1}", owner, watch.bucket());
+                KeyValueConfiguration.Builder config = KeyValueConfiguration.builder().name(watch.bucket());
+                if (watch.replicas() > 0) {
+                    config.replicas(watch.replicas());
+                }
+                connection.keyValueManagement().create(config.build());
+                LOG.log(Level.INFO, "{0}: created key-value bucket {1} ({2} replica(s))", owner, watch.bucket(),
+                        Math.max(1, watch.replicas()));
             } catch (JetStreamApiException e) {
                 if (e.getApiErrorCode() != STREAM_NAME_IN_USE) {
                     throw e;

@@ -12,8 +12,9 @@ import io.nats.client.support.NatsKeyValueUtil;
  * @param keys the key patterns ({@code *} one token, {@code >} the rest), no two overlapping
  * @param start where a new watch starts
  * @param ensureBucket whether the activation creates the bucket when it does not exist
+ * @param replicas the replicas of a bucket the activation creates; 0 for the server's default
  */
-public record KeyValueWatch(String bucket, List<String> keys, Start start, boolean ensureBucket) {
+public record KeyValueWatch(String bucket, List<String> keys, Start start, boolean ensureBucket, int replicas) {
 
     /** Where a watch that has no consumer yet starts; a durable watch that exists resumes instead. */
     public enum Start {

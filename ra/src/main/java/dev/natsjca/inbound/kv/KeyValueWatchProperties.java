@@ -28,6 +28,7 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
     static final String KEYS = "keys";
     static final String KEY_VALUE_START = "keyValueStart";
     static final String BUCKET_DECLARATION = "bucketDeclaration";
+    static final String BUCKET_REPLICAS = "bucketReplicas";
 
     @ConfigProperty(description = "Makes the bean (a NatsKeyValueListener) watch this key-value bucket: letters, "
             + "digits, - and _")
@@ -44,6 +45,10 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
             + "defaults, when it does not; an existing bucket is left as it is)")
     private String bucketDeclaration;
 
+    @ConfigProperty(description = "Replicas (1-5) of a bucket bucketDeclaration=ensure creates (default 1); an "
+            + "existing bucket keeps its own")
+    private String bucketReplicas;
+
     /**
      * @return the watch, or {@code null} when {@code bucket} is not set (then neither may the others be)
      * @throws InvalidPropertyException naming the property and its value
@@ -53,8 +58,10 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
         String k = value(KEYS, keys);
         String s = value(KEY_VALUE_START, keyValueStart);
         String d = value(BUCKET_DECLARATION, bucketDeclaration);
+        String r = value(BUCKET_REPLICAS, bucketReplicas);
         if (b == null) {
-            for (String[] other : new String[][] {{KEYS, k}, {KEY_VALUE_START, s}, {BUCKET_DECLARATION, d}}) {
+            for (String[] other : new String[][] {{KEYS, k}, {KEY_VALUE_START, s}, {BUCKET_DECLARATION, d},
+                    {BUCKET_REPLICAS, r}}) {
                 if (other[1] != null) {
                     throw new InvalidPropertyException("Invalid value for property '" + other[0] + "': '" + other[1]
                             + "': it applies to a key-value watch, and property '" + BUCKET + "' is not set");
@@ -112,7 +119,24 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
             throw new InvalidPropertyException("Invalid value for property '" + BUCKET_DECLARATION + "': '" + d
                     + "': expected none or ensure");
         }
-        return new KeyValueWatch(b, List.copyOf(patterns), start, d != null && d.equalsIgnoreCase("ensure"));
+        boolean ensure = d != null && d.equalsIgnoreCase("ensure");
+        int replicas = 0;
+        if (r != null) {
+            try {
+                replicas = Integer.parseInt(r);
+            } catch (NumberFormatException e) {
+                replicas = -1;
+            }
+            if (replicas < 1 || replicas > 5) {
+                throw new InvalidPropertyException("Invalid value for property '" + BUCKET_REPLICAS + "': '" + r
+                        + "': must be a whole number from 1 to 5");
+            }
+            if (!ensure) {
+                throw new InvalidPropertyException("Invalid value for property '" + BUCKET_REPLICAS + "': '" + r
+                        + "': it applies to a bucket the watch creates; set bucketDeclaration=ensure too");
+            }
+        }
+        return new KeyValueWatch(b, List.copyOf(patterns), start, ensure, replicas);
     }
 
     private static String value(String property, String raw) throws InvalidPropertyException {
@@ -133,6 +157,14 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
 
     public void setBucketDeclaration(String bucketDeclaration) {
         this.bucketDeclaration = bucketDeclaration;
+    }
+
+    public String getBucketReplicas() {
+        return bucketReplicas;
+    }
+
+    public void setBucketReplicas(String bucketReplicas) {
+        this.bucketReplicas = bucketReplicas;
     }
 
     public String getKeys() {

@@ -233,6 +233,13 @@ class KeyValueWatchTest {
         s = spec(null, null, null);
         s.setBucketDeclaration("always");
         assertMessage(s, "'bucketDeclaration'", "'always'");
+        s = spec(null, null, null);
+        s.setBucketDeclaration("ensure");
+        s.setBucketReplicas("7");
+        assertMessage(s, "'bucketReplicas'", "'7'", "1 to 5");
+        s = spec(null, null, null);
+        s.setBucketReplicas("3");
+        assertMessage(s, "'bucketReplicas'", "bucketDeclaration=ensure");
         s = spec("a.>,a.b", null, null);
         assertMessage(s, "'keys'");
     }
