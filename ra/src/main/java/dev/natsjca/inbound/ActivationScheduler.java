@@ -83,16 +83,13 @@ public final class ActivationScheduler {
      * runs; it must be quick and never block.
      */
     public void repeat(Duration period, Runnable task) {
-        timer.schedule(new GuardedTimerTask(owner) {
-            @Override
-            protected void runGuarded() {
-                if (running.getAsBoolean()) {
-                    task.run();
-                } else {
-                    cancel();
-                }
+        repeatWhile(period, () -> {
+            if (!running.getAsBoolean()) {
+                return false;
             }
-        }, period.toMillis(), period.toMillis());
+            task.run();
+            return true;
+        });
     }
 
     /**

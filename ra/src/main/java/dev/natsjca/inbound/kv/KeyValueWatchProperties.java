@@ -54,11 +54,11 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
      * @throws InvalidPropertyException naming the property and its value
      */
     protected KeyValueWatch resolveKeyValueWatch() throws InvalidPropertyException {
-        String b = value(BUCKET, bucket);
-        String k = value(KEYS, keys);
-        String s = value(KEY_VALUE_START, keyValueStart);
-        String d = value(BUCKET_DECLARATION, bucketDeclaration);
-        String r = value(BUCKET_REPLICAS, bucketReplicas);
+        String b = PropertyResolver.resolveSet(BUCKET, bucket);
+        String k = PropertyResolver.resolveSet(KEYS, keys);
+        String s = PropertyResolver.resolveSet(KEY_VALUE_START, keyValueStart);
+        String d = PropertyResolver.resolveSet(BUCKET_DECLARATION, bucketDeclaration);
+        String r = PropertyResolver.resolveSet(BUCKET_REPLICAS, bucketReplicas);
         if (b == null) {
             for (String[] other : new String[][] {{KEYS, k}, {KEY_VALUE_START, s}, {BUCKET_DECLARATION, d},
                     {BUCKET_REPLICAS, r}}) {
@@ -137,10 +137,6 @@ public class KeyValueWatchProperties extends ServiceEndpointProperties {
             }
         }
         return new KeyValueWatch(b, List.copyOf(patterns), start, ensure, replicas);
-    }
-
-    private static String value(String property, String raw) throws InvalidPropertyException {
-        return PropertyResolver.resolveSet(property, raw);
     }
 
     public String getBucket() {
