@@ -16,7 +16,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * between a client and the server without touching either:
  * <ul>
  * <li>{@link #blackhole()}: connections stay open but no byte passes either way, the way a
- *     half-open connection looks to a client (a peer gone without a FIN, a silent network);</li>
+ *     silent network looks to a client (a link down, a peer gone without a FIN): writes succeed
+ *     until the buffers are full, and nothing is lost. What was sent passes, in order, after
+ *     {@link #restore()}, as TCP's retransmissions deliver it when the path heals. (Dropping
+ *     those bytes would leave client and server with different pictures of the connection, a
+ *     state no TCP network can produce);</li>
  * <li>{@link #cut()}: every connection is reset and new ones are refused until {@link #restore()};</li>
  * <li>{@link #restore()}: bytes flow again and connections are accepted.</li>
  * </ul>
@@ -30,6 +34,8 @@ public final class TcpProxy implements AutoCloseable {
     private volatile boolean flowing = true;
     private volatile boolean accepting = true;
     private volatile boolean closed;
+    /** Pumps wait on it while blackholed. */
+    private final Object gate = new Object();
 
     /** @param targetPort the nats-server's client port on 127.0.0.1 */
     public TcpProxy(int targetPort) {
@@ -54,7 +60,7 @@ public final class TcpProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /** Keeps connections open but lets nothing through: a half-open connection. */
+    /** Keeps connections open but lets nothing through, holding what was sent: a silent network. */
     public void blackhole() {
         flowing = false;
     }
@@ -67,12 +73,18 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(s);
         }
         sockets.clear();
+        synchronized (gate) {
+            gate.notifyAll();
+        }
     }
 
-    /** Lets bytes flow and accepts connections again. */
+    /** Lets bytes flow (what was held first) and accepts connections again. */
     public void restore() {
         accepting = true;
-        flowing = true;
+        synchronized (gate) {
+            flowing = true;
+            gate.notifyAll();
+        }
     }
 
     @Override
@@ -113,14 +125,18 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    // While blackholed, bytes read are dropped: the sender sees its writes succeed.
-                    if (flowing) {
-                        out.write(buffer, 0, n);
-                        out.flush();
+                    // While blackholed, this pump stops reading: the sender's writes fill the
+                    // socket buffers, and pass once restored.
+                    if (!awaitFlowing(to)) {
+                        break;
                     }
+                    out.write(buffer, 0, n);
+                    out.flush();
                 }
             } catch (IOException e) {
                 // the other side went away, or cut()
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);
@@ -128,6 +144,16 @@ public final class TcpProxy implements AutoCloseable {
         }, "tcp-proxy-pump-" + from.getPort());
         t.setDaemon(true);
         t.start();
+    }
+
+    /** @return whether bytes may pass to {@code to}; false once it or the proxy is closed */
+    private boolean awaitFlowing(Socket to) throws InterruptedException {
+        synchronized (gate) {
+            while (!flowing && !closed && !to.isClosed()) {
+                gate.wait(200); // woken by restore() or cut(); the timeout only rechecks a socket closed elsewhere
+            }
+        }
+        return !closed && !to.isClosed();
     }
 
     private static void closeQuietly(AutoCloseable c) {
