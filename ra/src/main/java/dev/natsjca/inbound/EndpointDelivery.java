@@ -219,12 +219,15 @@ final class EndpointDelivery {
          * (nak with backoff, or dead letter), while the bean still runs; never retried one by
          * one, since the worker is still in the call.
          *
+         * @param claimed runs first when this settles it, before any message is settled (so a
+         *        count it keeps is there before a redelivery can be seen)
          * @return whether this settled it (the delivery had not been settled yet)
          */
-        boolean timedOut(Throwable why) {
+        boolean timedOut(Throwable why, Runnable claimed) {
             if (!settling.compareAndSet(false, true)) {
                 return false;
             }
+            claimed.run();
             delivered.forEach(d -> settle(d, why));
             return true;
         }
@@ -356,11 +359,11 @@ final class EndpointDelivery {
         if (settlement != null && !settlement.timedOut()) {
             return; // its transaction voted first: its outcome settles the delivery
         }
-        if (outcome.timedOut(why)) {
+        outcome.timedOut(why, () -> {
             monitor.timedOut();
             LOG.log(Level.WARNING, "NATS endpoint on {0}: {1}; the bean still runs, and what it does from here on "
                     + "does not settle the message", activation.describe(), why.getMessage());
-        }
+        });
     }
 
     /** Calls the endpoint's listener method. */

@@ -103,6 +103,16 @@ public final class TestWorkManager implements WorkManager {
         }
     }
 
+    /** @return how many of its threads run work now */
+    public int busyThreads() {
+        return executor.getActiveCount();
+    }
+
+    /** @return how many of its threads there are */
+    public int threads() {
+        return executor.getMaximumPoolSize();
+    }
+
     /** Stops the threads, waiting a bounded time. */
     public void shutdown() throws InterruptedException {
         executor.shutdownNow();

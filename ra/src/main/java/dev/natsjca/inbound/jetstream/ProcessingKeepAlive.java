@@ -23,9 +23,14 @@ import io.nats.client.Message;
  * {@code maxProcessingTime} is counted as failed at once (nak with backoff, or a dead letter), up
  * to one period late; it is no longer kept alive.
  *
- * <p>Threads: one task on the adapter's timer ticks (it only hands work over); the in-progress
- * acks and the time-outs run on the work manager, one round at a time. What is tracked is
- * bounded by what the activation holds (the pull's flow control: {@code batchSize} plus the
+ * <p>Threads: one task on the adapter's timer ticks and hands a round over to the work manager,
+ * one round at a time; the round sends the in-progress acks and hands each time-out over as work
+ * of its own (settling may publish a dead letter). When the work manager has not started the
+ * round by the next tick (its threads all taken, often by this
+ * activation's own long beans), the tick sends the in-progress acks itself: they are
+ * non-blocking publishes (bounded by jnats' outgoing-queue timeout), and waiting for a thread
+ * would let {@code ackWait} pass, the redelivery this class is there to prevent. What is tracked
+ * is bounded by what the activation holds (the pull's flow control: {@code batchSize} plus the
  * deliveries in flight). The tick stops once the activation stopped and holds nothing.
  */
 final class ProcessingKeepAlive {
@@ -44,6 +49,8 @@ final class ProcessingKeepAlive {
     private final Map<Message, Long> held = new ConcurrentHashMap<>();
     private final AtomicBoolean ticking = new AtomicBoolean();
     private final AtomicBoolean roundPending = new AtomicBoolean();
+    /** {@link System#nanoTime()} when the pending round was handed over; read only by the tick. */
+    private volatile long roundHandedOverNanos;
 
     /** One delivery being watched. */
     private final class Tracked implements DeliveryWatch {
@@ -109,8 +116,17 @@ final class ProcessingKeepAlive {
     /** On the timer thread: hands a round over, unless one is still pending. */
     private boolean tick() {
         boolean busy = !inFlight.isEmpty() || !held.isEmpty();
-        if (busy && roundPending.compareAndSet(false, true)) {
-            scheduler.runAsWork(this::round, this::round);
+        if (busy) {
+            long now = System.nanoTime();
+            if (roundPending.compareAndSet(false, true)) {
+                roundHandedOverNanos = now;
+                scheduler.runAsWork(this::round, this::round);
+            } else if (now - roundHandedOverNanos >= periodNanos / 2) {
+                // Handed over at an earlier tick and not started (half a period: timer jitter
+                // must not make it two ticks): no thread for it, and the acks cannot wait for one.
+                // The first ack so goes at most two periods (2/3 ackWait) after a receipt.
+                keepAlive(now);
+            }
         }
         if (running.getAsBoolean() || busy) {
             return true;
@@ -129,41 +145,55 @@ final class ProcessingKeepAlive {
     private void round() {
         try {
             long now = System.nanoTime();
-            Set<Message> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-            for (Tracked t : inFlight) {
-                long ran = now - t.startedNanos;
-                if (ran >= max.toNanos()) {
-                    if (inFlight.remove(t)) {
-                        t.messages.forEach(held::remove);
-                        ProcessingTimeExceeded why = new ProcessingTimeExceeded("the delivery of "
-                                + describe(t.messages) + " ran longer than maxProcessingTime (" + max + ")");
-                        // Each on its own: settling may publish a dead letter, which must not hold up the keep-alive.
-                        scheduler.runAsWork(() -> t.timedOut.accept(why), () -> t.timedOut.accept(why));
-                    }
-                    continue;
-                }
-                running.addAll(t.messages);
-                for (Message m : t.messages) {
-                    Long came = held.get(m);
-                    if (now - (came == null ? t.startedNanos : came) >= periodNanos) {
-                        inProgress(m);
-                    }
-                }
-            }
-            for (java.util.Iterator<Map.Entry<Message, Long>> it = held.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<Message, Long> e = it.next();
-                long waited = now - e.getValue();
-                if (running.contains(e.getKey())) {
-                    continue;
-                }
-                if (waited >= max.toNanos()) {
-                    it.remove(); // waited too long: no longer kept alive
-                } else if (waited >= periodNanos) {
-                    inProgress(e.getKey());
-                }
-            }
+            timeOut(now);
+            keepAlive(now);
         } finally {
             roundPending.set(false);
+        }
+    }
+
+    /** Hands each delivery that has run {@code maxProcessingTime} over to be settled as failed. */
+    private void timeOut(long now) {
+        for (Tracked t : inFlight) {
+            if (now - t.startedNanos >= max.toNanos() && inFlight.remove(t)) {
+                t.messages.forEach(held::remove);
+                ProcessingTimeExceeded why = new ProcessingTimeExceeded("the delivery of "
+                        + describe(t.messages) + " ran longer than maxProcessingTime (" + max + ")");
+                // Each on its own: settling may publish a dead letter, which must not hold up the keep-alive.
+                scheduler.runAsWork(() -> t.timedOut.accept(why), () -> t.timedOut.accept(why));
+            }
+        }
+    }
+
+    /**
+     * Sends an in-progress ack for each message that has run or waited a period. Safe to run on
+     * the timer thread and in a round at once: an extra ack only restarts a deadline again.
+     */
+    private void keepAlive(long now) {
+        Set<Message> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Tracked t : inFlight) {
+            if (now - t.startedNanos >= max.toNanos()) {
+                continue; // timed out: the next round settles it
+            }
+            running.addAll(t.messages);
+            for (Message m : t.messages) {
+                Long came = held.get(m);
+                if (now - (came == null ? t.startedNanos : came) >= periodNanos) {
+                    inProgress(m);
+                }
+            }
+        }
+        for (java.util.Iterator<Map.Entry<Message, Long>> it = held.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Message, Long> e = it.next();
+            long waited = now - e.getValue();
+            if (running.contains(e.getKey())) {
+                continue;
+            }
+            if (waited >= max.toNanos()) {
+                it.remove(); // waited too long: no longer kept alive
+            } else if (waited >= periodNanos) {
+                inProgress(e.getKey());
+            }
         }
     }
 

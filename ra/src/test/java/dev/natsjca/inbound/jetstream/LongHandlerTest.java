@@ -142,6 +142,36 @@ class LongHandlerTest {
     }
 
     @Test
+    void aWorkManagerWithNoThreadFreeDoesNotStopTheKeepAlive() throws Exception {
+        NatsActivationSpec s = spec("30000");
+        s.setMaxConcurrency("1");
+        AtomicInteger attempts = slowBean(s);
+        // Every thread taken (the bean's and the rest, by other work): a keep-alive round handed
+        // to the work manager now waits in its queue until the test ends.
+        for (int i = 0; i < started.workManager().threads(); i++) {
+            started.workManager().scheduleWork(new jakarta.resource.spi.work.Work() {
+                @Override
+                public void run() {
+                    try {
+                        release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+
+                @Override
+                public void release() {
+                }
+            });
+        }
+        Await.until(WAIT, () -> "every thread busy: " + started.workManager().busyThreads(),
+                () -> started.workManager().busyThreads() == started.workManager().threads());
+        letAckWaitsPass(5);
+        assertEquals(0, consumer().getRedelivered(), "redelivered while no thread was free");
+        assertEquals(1, attempts.get());
+    }
+
+    @Test
     void withoutMaxProcessingTimeTheSameBeanIsRedelivered() throws Exception {
         // The control: what the keep-alive prevents does happen without it.
         AtomicInteger attempts = slowBean(spec(null));
