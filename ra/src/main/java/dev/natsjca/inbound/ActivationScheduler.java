@@ -7,6 +7,8 @@ import java.util.TimerTask;
 import java.util.function.BooleanSupplier;
 
 import jakarta.resource.spi.work.Work;
+import jakarta.resource.spi.work.WorkAdapter;
+import jakarta.resource.spi.work.WorkEvent;
 import jakarta.resource.spi.work.WorkException;
 import jakarta.resource.spi.work.WorkManager;
 
@@ -38,9 +40,17 @@ public final class ActivationScheduler {
     /**
      * Runs {@code task} on a work-manager thread.
      *
-     * @param rejected runs instead (on the calling thread) when the work manager refuses the work
+     * @param rejected runs instead, once, when the work manager refuses the work: at once on the
+     *        calling thread, or later on the thread that tells (a work manager may accept work
+     *        and reject it afterwards, when it could not start it)
      */
     public void runAsWork(Runnable task, Runnable rejected) {
+        java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable refusedOnce = () -> {
+            if (refused.compareAndSet(false, true)) {
+                rejected.run();
+            }
+        };
         try {
             workManager.scheduleWork(new Work() {
                 @Override
@@ -55,10 +65,17 @@ public final class ActivationScheduler {
                 @Override
                 public void release() {
                 }
+            }, WorkManager.INDEFINITE, null, new WorkAdapter() {
+                @Override
+                public void workRejected(WorkEvent e) {
+                    LOG.log(Level.DEBUG, "{0}: the work manager rejected a background task it had accepted ({1})",
+                            owner, String.valueOf(e.getException()));
+                    refusedOnce.run();
+                }
             });
         } catch (WorkException | RuntimeException e) {
             LOG.log(Level.DEBUG, "{0}: the work manager refused a background task ({1})", owner, e.toString());
-            rejected.run();
+            refusedOnce.run();
         }
     }
 

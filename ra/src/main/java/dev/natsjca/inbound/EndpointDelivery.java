@@ -227,8 +227,11 @@ final class EndpointDelivery {
             if (!settling.compareAndSet(false, true)) {
                 return false;
             }
-            claimed.run();
-            delivered.forEach(d -> settle(d, why));
+            try {
+                claimed.run();
+            } finally {
+                delivered.forEach(d -> settle(d, why)); // whatever the count or the log does
+            }
             return true;
         }
 

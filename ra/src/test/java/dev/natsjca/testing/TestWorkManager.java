@@ -25,6 +25,7 @@ public final class TestWorkManager implements WorkManager {
     private final ThreadPoolExecutor executor;
     private final AtomicInteger rejectNext = new AtomicInteger();
     private final AtomicInteger rejected = new AtomicInteger();
+    private final AtomicInteger rejectLater = new AtomicInteger();
 
     public TestWorkManager(int threads, int queue) {
         AtomicInteger n = new AtomicInteger();
@@ -69,6 +70,15 @@ public final class TestWorkManager implements WorkManager {
         rejectNext.set(n);
     }
 
+    /**
+     * The next {@code n} scheduleWork calls are accepted, and then rejected through their
+     * listener without running, as a server's whose start timeout passed (without a listener
+     * the work is lost, as it would be there).
+     */
+    public void rejectLater(int n) {
+        rejectLater.set(n);
+    }
+
     /** @return how many scheduleWork calls were rejected so far */
     public int rejected() {
         return rejected.get();
@@ -80,6 +90,17 @@ public final class TestWorkManager implements WorkManager {
         if (rejectNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             rejected.incrementAndGet();
             throw new WorkRejectedException("test: the work manager rejects this work");
+        }
+        if (rejectLater.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            rejected.incrementAndGet();
+            if (listener != null) {
+                listener.workAccepted(new WorkEvent(this, WorkEvent.WORK_ACCEPTED, work, null));
+                Thread t = new Thread(() -> listener.workRejected(new WorkEvent(this, WorkEvent.WORK_REJECTED, work,
+                        new WorkRejectedException("test: the work could not start in time"))), THREAD_PREFIX + "rejecter");
+                t.setDaemon(true);
+                t.start();
+            }
+            return;
         }
         try {
             executor.execute(() -> {

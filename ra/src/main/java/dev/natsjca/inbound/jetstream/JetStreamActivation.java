@@ -143,6 +143,7 @@ public final class JetStreamActivation extends EndpointActivation {
     /** Not selected: acknowledged, so that it neither comes back nor holds a place in maxAckPending. */
     @Override
     protected void filtered(Message message) {
+        settling(message);
         boolean acked = false;
         try {
             message.ack();
@@ -328,6 +329,14 @@ public final class JetStreamActivation extends EndpointActivation {
         }
     }
 
+    /** The message is about to be acked, nak'ed or ended: the keep-alive lets go of it first. */
+    private void settling(Message message) {
+        ProcessingKeepAlive k = keepAlive;
+        if (k != null) {
+            k.released(message);
+        }
+    }
+
     /** The message left this activation's hands: ended, or given back to the server. */
     private void released(Message message, boolean ended) {
         ProcessingKeepAlive k = keepAlive;
@@ -485,6 +494,7 @@ public final class JetStreamActivation extends EndpointActivation {
      */
     @Override
     protected void notTaken(Message message) {
+        settling(message);
         try {
             message.nakWithDelay(GIVE_BACK_DELAY); // redelivered to whoever consumes next
         } finally {
@@ -495,6 +505,7 @@ public final class JetStreamActivation extends EndpointActivation {
     @Override
     protected void delivered(DeliveredMessage delivery) {
         Message message = delivery.message();
+        settling(message);
         try {
             message.ack();
         } finally {
@@ -510,6 +521,7 @@ public final class JetStreamActivation extends EndpointActivation {
     @Override
     protected void failed(DeliveredMessage delivery, Throwable failure) {
         Message message = delivery.message();
+        settling(message);
         boolean ended = false;
         try {
             ended = failures.settle(message, failure);

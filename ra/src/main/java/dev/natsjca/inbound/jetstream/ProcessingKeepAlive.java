@@ -17,21 +17,23 @@ import io.nats.client.Message;
 /**
  * Keeps the messages of an activation with a {@code maxProcessingTime} alive while they wait for
  * a worker and while their beans run, so that a short {@code ackWait} does not redeliver a message
- * the activation is still at: every {@code ackWait / 3} each message received at least that long
- * ago tells the server it is in progress (the server restarts its ack deadline), for at most
- * {@code maxProcessingTime} from its receipt while it waits. A delivery that has run
- * {@code maxProcessingTime} is counted as failed at once (nak with backoff, or a dead letter), up
- * to one period late; it is no longer kept alive.
+ * the activation is still at: every {@code ackWait / 3} (a period) each message received at least
+ * half a period ago tells the server it is in progress (the server restarts its ack deadline), for
+ * at most {@code maxProcessingTime} from its receipt while it waits. A delivery that has run
+ * {@code maxProcessingTime} is counted as failed (nak with backoff, or a dead letter), up to one
+ * period late when a work-manager thread is free, and kept alive until then.
  *
  * <p>Threads: one task on the adapter's timer ticks and hands a round over to the work manager,
  * one round at a time; the round sends the in-progress acks and hands each time-out over as work
- * of its own (settling may publish a dead letter). When the work manager has not started the
- * round by the next tick (its threads all taken, often by this
- * activation's own long beans), the tick sends the in-progress acks itself: they are
- * non-blocking publishes (bounded by jnats' outgoing-queue timeout), and waiting for a thread
- * would let {@code ackWait} pass, the redelivery this class is there to prevent. What is tracked
- * is bounded by what the activation holds (the pull's flow control: {@code batchSize} plus the
- * deliveries in flight). The tick stops once the activation stopped and holds nothing.
+ * of its own (settling may publish a dead letter). When the round handed over at an earlier tick
+ * has not started (every thread taken, often by this activation's own long beans), or the work
+ * manager refused it, the tick sends the in-progress acks itself: waiting for a thread would let
+ * {@code ackWait} pass, the redelivery this class is there to prevent. So a message's first ack
+ * goes at most about two periods after its receipt. On the timer the acks must not block: a
+ * message whose connection's outgoing queue is half full is skipped there (jnats would wait for
+ * room), and a round that started and is slow is left to finish. What is tracked is bounded by
+ * what the activation holds (the pull's flow control: {@code batchSize} plus the deliveries in
+ * flight). The tick stops once the activation stopped and holds nothing.
  */
 final class ProcessingKeepAlive {
 
@@ -51,6 +53,8 @@ final class ProcessingKeepAlive {
     private final AtomicBoolean roundPending = new AtomicBoolean();
     /** {@link System#nanoTime()} when the pending round was handed over; read only by the tick. */
     private volatile long roundHandedOverNanos;
+    /** Whether the pending round has started on a work-manager thread. */
+    private volatile boolean roundStarted;
 
     /** One delivery being watched. */
     private final class Tracked implements DeliveryWatch {
@@ -94,7 +98,7 @@ final class ProcessingKeepAlive {
         startTicking();
     }
 
-    /** A message was settled (or given back): no longer kept alive. */
+    /** A message is being settled (or given back): no longer kept alive; called again after is harmless. */
     void released(Message message) {
         held.remove(message);
     }
@@ -113,19 +117,27 @@ final class ProcessingKeepAlive {
         }
     }
 
-    /** On the timer thread: hands a round over, unless one is still pending. */
+    /**
+     * On the timer thread: hands a round over, unless one is still pending; when the pending one
+     * was handed over at an earlier tick and has not started, sends the acks itself.
+     */
     private boolean tick() {
         boolean busy = !inFlight.isEmpty() || !held.isEmpty();
         if (busy) {
             long now = System.nanoTime();
             if (roundPending.compareAndSet(false, true)) {
+                roundStarted = false;
                 roundHandedOverNanos = now;
-                scheduler.runAsWork(this::round, this::round);
-            } else if (now - roundHandedOverNanos >= periodNanos / 2) {
-                // Handed over at an earlier tick and not started (half a period: timer jitter
-                // must not make it two ticks): no thread for it, and the acks cannot wait for one.
-                // The first ack so goes at most two periods (2/3 ackWait) after a receipt.
-                keepAlive(now);
+                scheduler.runAsWork(this::round, () -> {
+                    keepAlive(now, true); // refused: the acks here, time-outs at a later round
+                    roundPending.set(false);
+                });
+            } else if (!roundStarted && now - roundHandedOverNanos >= periodNanos / 2) {
+                // Handed over at an earlier tick (half a period: timer jitter must not make it two
+                // ticks) and not started: no thread for it, and the acks cannot wait for one. A
+                // round that started and is slow (publishing into a full outgoing queue) is left
+                // to finish: the timer must not block on it too.
+                keepAlive(now, true);
             }
         }
         if (running.getAsBoolean() || busy) {
@@ -137,16 +149,18 @@ final class ProcessingKeepAlive {
     }
 
     /**
-     * Times out the deliveries that have run too long, then keeps alive what has run or waited a
-     * period: a running delivery's messages until it ends, a waiting message for at most
-     * {@code maxProcessingTime} from its receipt (then the server's {@code ackWait} applies again,
-     * so a message no worker takes is not held back from the other consumers for ever).
+     * Times out the deliveries that have run too long, then keeps alive what has run or waited
+     * half a period: a running delivery's messages until it ends (or its time-out is settled), a
+     * waiting message for at most {@code maxProcessingTime} from its receipt (then the server's
+     * {@code ackWait} applies again, so a message no worker takes is not held back from the other
+     * consumers for ever).
      */
     private void round() {
+        roundStarted = true;
         try {
             long now = System.nanoTime();
             timeOut(now);
-            keepAlive(now);
+            keepAlive(now, false);
         } finally {
             roundPending.set(false);
         }
@@ -166,38 +180,49 @@ final class ProcessingKeepAlive {
     }
 
     /**
-     * Sends an in-progress ack for each message that has run or waited a period. Safe to run on
-     * the timer thread and in a round at once: an extra ack only restarts a deadline again.
+     * Sends an in-progress ack for each message that has run or waited half a period (so that,
+     * the ticks being a period apart, none waits more than two periods for its first). A running
+     * delivery past its time-out that no round has claimed yet is kept alive as well: until its
+     * time-out is settled (or the bean returns and settles it) the server must not redeliver it.
+     * Safe to run on the timer thread and in a round at once: an extra ack only restarts a
+     * deadline again.
+     *
+     * @param onTimer whether on the timer thread, which must not block: a message whose
+     *        connection's outgoing queue is half full is skipped (the publish could wait for room)
      */
-    private void keepAlive(long now) {
+    private void keepAlive(long now, boolean onTimer) {
+        long due = periodNanos / 2;
         Set<Message> running = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Tracked t : inFlight) {
-            if (now - t.startedNanos >= max.toNanos()) {
-                continue; // timed out: the next round settles it
-            }
             running.addAll(t.messages);
             for (Message m : t.messages) {
                 Long came = held.get(m);
-                if (now - (came == null ? t.startedNanos : came) >= periodNanos) {
-                    inProgress(m);
+                if (came == null) {
+                    // Being settled (released before its ack or nak is published): an in-progress
+                    // ack after a nak would cut its backoff to ackWait. (One read just before the
+                    // release still may; it costs that one shortened backoff, nothing else.)
+                    continue;
+                }
+                if (now - came >= due) {
+                    inProgress(m, onTimer);
                 }
             }
         }
-        for (java.util.Iterator<Map.Entry<Message, Long>> it = held.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Message, Long> e = it.next();
+        for (Map.Entry<Message, Long> e : held.entrySet()) {
             long waited = now - e.getValue();
             if (running.contains(e.getKey())) {
                 continue;
             }
-            if (waited >= max.toNanos()) {
-                it.remove(); // waited too long: no longer kept alive
-            } else if (waited >= periodNanos) {
-                inProgress(e.getKey());
+            if (waited >= due && waited < max.toNanos()) { // waited longer: no longer kept alive, until a worker takes it
+                inProgress(e.getKey(), onTimer);
             }
         }
     }
 
-    private void inProgress(Message m) {
+    private void inProgress(Message m, boolean onTimer) {
+        if (onTimer && outgoingQueueHalfFull(m.getConnection())) {
+            return;
+        }
         try {
             m.inProgress();
         } catch (RuntimeException e) {
@@ -205,6 +230,10 @@ final class ProcessingKeepAlive {
             LOG.log(Level.DEBUG, "{0}: could not keep stream sequence {1} in progress ({2})", owner,
                     m.metaData().streamSequence(), e.toString());
         }
+    }
+
+    private static boolean outgoingQueueHalfFull(io.nats.client.Connection c) {
+        return c != null && c.outgoingPendingMessageCount() > c.getOptions().getMaxMessagesInOutgoingQueue() / 2;
     }
 
     private static String describe(List<Message> messages) {

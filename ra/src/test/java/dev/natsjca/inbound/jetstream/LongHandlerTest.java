@@ -146,14 +146,54 @@ class LongHandlerTest {
         NatsActivationSpec s = spec("30000");
         s.setMaxConcurrency("1");
         AtomicInteger attempts = slowBean(s);
-        // Every thread taken (the bean's and the rest, by other work): a keep-alive round handed
-        // to the work manager now waits in its queue until the test ends.
+        CountDownLatch freed = takeEveryThread();
+        // Received now, it waits behind the bean: its first in-progress ack can only come from the timer.
+        js.publish(name + ".in", "slow-2".getBytes(StandardCharsets.UTF_8));
+        Await.until(WAIT, "the second received", () -> consumer().getNumPending() == 0);
+        letAckWaitsPass(5);
+        assertEquals(0, consumer().getRedelivered(), "redelivered while no thread was free");
+        assertEquals(1, attempts.get());
+        freed.countDown();
+        release.countDown();
+        Await.until(WAIT, "both acked", () -> consumer().getNumAckPending() == 0 && attempts.get() == 2);
+        assertEquals(2, status().succeeded());
+        assertEquals(0, consumer().getRedelivered());
+    }
+
+    @Test
+    void aTimeOutNoThreadCanSettleKeepsItsDeliveryAliveUntilOneCan() throws Exception {
+        NatsActivationSpec s = spec("1500");
+        s.setMaxConcurrency("1");
+        s.setMaxDeliver("1");
+        AtomicInteger attempts = slowBean(s);
+        CountDownLatch freed = takeEveryThread();
+        letAckWaitsPass(5); // past maxProcessingTime, with no thread to settle the time-out
+        assertEquals(0, consumer().getRedelivered(), "redelivered before its time-out was settled");
+        assertEquals(0, status().timedOut());
+        freed.countDown(); // the bean still runs: the time-out settles it, one dead letter
+        Await.until(WAIT, "the dead letter", () -> {
+            try {
+                return jsm.getStreamInfo(name + "DLQ").getStreamState().getMsgCount() == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertEquals(1, status().timedOut());
+        assertEquals(1, attempts.get());
+    }
+
+    /**
+     * Takes every thread of the work manager not taken yet (the bean holds one) until the latch it
+     * returns is counted down: work handed to it meanwhile waits in its queue.
+     */
+    private CountDownLatch takeEveryThread() throws Exception {
+        CountDownLatch freed = new CountDownLatch(1);
         for (int i = 0; i < started.workManager().threads(); i++) {
             started.workManager().scheduleWork(new jakarta.resource.spi.work.Work() {
                 @Override
                 public void run() {
                     try {
-                        release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        freed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -166,9 +206,7 @@ class LongHandlerTest {
         }
         Await.until(WAIT, () -> "every thread busy: " + started.workManager().busyThreads(),
                 () -> started.workManager().busyThreads() == started.workManager().threads());
-        letAckWaitsPass(5);
-        assertEquals(0, consumer().getRedelivered(), "redelivered while no thread was free");
-        assertEquals(1, attempts.get());
+        return freed;
     }
 
     @Test
