@@ -14,11 +14,9 @@ import javax.transaction.xa.XAResource;
 import dev.natsjca.config.ConnectionProperties;
 import dev.natsjca.config.ConnectionSettings;
 import dev.natsjca.config.Durations;
-import dev.natsjca.api.NatsBatchListener;
-import dev.natsjca.api.NatsKeyValueListener;
-import dev.natsjca.api.NatsServiceListener;
 import dev.natsjca.inbound.Deactivation;
 import dev.natsjca.inbound.EndpointActivation;
+import dev.natsjca.inbound.ListenerKind;
 import dev.natsjca.inbound.NatsActivationSpec;
 import dev.natsjca.inbound.ResolvedActivation;
 import dev.natsjca.inbound.core.CoreSubscriptionActivation;
@@ -143,8 +141,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         NatsActivationSpec natsSpec = (NatsActivationSpec) spec;
         natsSpec.validate();
         ConnectionSettings settings = natsSpec.connectionSettings(connectionDefaults());
-        ResolvedActivation resolved = batched(endpointFactory, natsSpec.resolved());
-        requireKeyValueListenerForWatch(endpointFactory, resolved);
+        ResolvedActivation resolved = withListener(endpointFactory, natsSpec.resolved());
         refuseConflictingStreamDeclaration(resolved, new ActivationKey(endpointFactory, spec));
         refuseConflictingSelector(resolved, new ActivationKey(endpointFactory, spec));
         EndpointActivation previous = activations.remove(new ActivationKey(endpointFactory, spec));
@@ -156,7 +153,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
         EndpointActivation activation;
         ServiceInstance.Endpoint joined = null;
         try {
-            if (answers(endpointFactory, resolved)) {
+            if (resolved.listener() == ListenerKind.REQUEST) {
                 joined = joinService(endpointFactory, resolved);
                 activation = new ServiceEndpointActivation(endpointFactory, resolved, settings, wm, t, monitor,
                         monitoring.tracing(), joined);
@@ -198,96 +195,24 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
     }
 
     /**
-     * @return whether the bean answers requests ({@link NatsServiceListener}); when the server
-     *         does not tell the bean's class, whether it was given a service name
-     * @throws InvalidPropertyException for service properties on a bean that does not answer, or
-     *         an answering bean on a JetStream consumer
+     * @return {@code resolved} with the listener the bean implements ({@link ListenerKind#of},
+     *         which checks it against the properties) and, for a bean that takes batches and sets
+     *         no batch properties, the default batch settings
      */
-    private static boolean answers(MessageEndpointFactory factory, ResolvedActivation resolved)
+    private static ResolvedActivation withListener(MessageEndpointFactory factory, ResolvedActivation resolved)
             throws InvalidPropertyException {
-        Class<?> bean = endpointClass(factory);
-        boolean answers = bean == null ? resolved.service() != null : NatsServiceListener.class.isAssignableFrom(bean);
-        if (!answers && resolved.service() != null) {
-            throw new InvalidPropertyException("Invalid value for property 'serviceName': '" + resolved.service().name()
-                    + "': the message-driven bean " + bean.getName() + " does not implement "
-                    + NatsServiceListener.class.getName() + ", whose method returns the reply");
-        }
-        if (answers && resolved.jetStream() != null) {
-            throw new InvalidPropertyException("Invalid value for property 'stream': '" + resolved.jetStream().stream()
-                    + "': the message-driven bean " + (bean == null ? "" : bean.getName() + " ") + "answers requests "
-                    + "(" + NatsServiceListener.class.getSimpleName() + "), which arrive on core NATS, not from a stream");
-        }
-        return answers;
-    }
-
-    /**
-     * @return the bean's class, which decides the listener it implements; {@code null} from a
-     *         server on an older Connectors version (the activation's properties decide then)
-     */
-    private static Class<?> endpointClass(MessageEndpointFactory factory) {
-        try {
-            return factory.getEndpointClass();
-        } catch (RuntimeException | AbstractMethodError e) {
-            return null;
-        }
-    }
-
-    /**
-     * @throws InvalidPropertyException when a bean that takes key-value changes
-     *         ({@link NatsKeyValueListener}) names no bucket, or a watch's bean does not take them
-     */
-    private static void requireKeyValueListenerForWatch(MessageEndpointFactory factory, ResolvedActivation resolved)
-            throws InvalidPropertyException {
-        Class<?> bean = endpointClass(factory);
-        if (bean == null) {
-            return;
-        }
-        boolean takesChanges = NatsKeyValueListener.class.isAssignableFrom(bean);
-        if (takesChanges && resolved.keyValue() == null) {
-            throw new InvalidPropertyException("Invalid value for property 'bucket': none: the message-driven bean "
-                    + bean.getName() + " implements " + NatsKeyValueListener.class.getSimpleName()
-                    + "; name the key-value bucket it watches");
-        }
-        if (!takesChanges && resolved.keyValue() != null) {
-            throw new InvalidPropertyException("Invalid value for property 'bucket': '" + resolved.keyValue().bucket()
-                    + "': the message-driven bean " + bean.getName() + " does not implement "
-                    + NatsKeyValueListener.class.getName() + ", which receives a bucket's changes");
-        }
-    }
-
-    /**
-     * @return {@code resolved} with batch settings (the defaults, unless set) when the bean takes
-     *         batches ({@link NatsBatchListener}); when the server does not tell the bean's class,
-     *         batched when batch properties are set
-     * @throws InvalidPropertyException for batch properties on a bean that takes single messages
-     */
-    private static ResolvedActivation batched(MessageEndpointFactory factory, ResolvedActivation resolved)
-            throws InvalidPropertyException {
-        Class<?> bean = endpointClass(factory);
-        if (bean == null) {
-            return resolved;
-        }
-        boolean batches = NatsBatchListener.class.isAssignableFrom(bean);
-        if (batches && NatsServiceListener.class.isAssignableFrom(bean)) {
-            throw new InvalidPropertyException("The message-driven bean " + bean.getName() + " implements both "
-                    + NatsBatchListener.class.getSimpleName() + " and " + NatsServiceListener.class.getSimpleName()
-                    + "; a bean takes batches or answers requests");
-        }
-        if (!batches && resolved.batch() != null) {
-            throw new InvalidPropertyException("Invalid value for property 'maxBatchSize': the message-driven bean "
-                    + bean.getName() + " does not implement " + NatsBatchListener.class.getName()
-                    + " (maxBatchSize and maxBatchWait apply to beans that take batches)");
-        }
-        if (!batches || resolved.batch() != null) {
-            return resolved;
+        ListenerKind kind = ListenerKind.of(factory, resolved);
+        if (kind != ListenerKind.BATCH || resolved.batch() != null) {
+            return resolved.withListener(kind);
         }
         dev.natsjca.inbound.BatchSettings defaults = dev.natsjca.inbound.BatchSettings.DEFAULT;
         if (resolved.jetStream() != null && defaults.maxSize() > resolved.jetStream().maxAckPending()) {
             throw new InvalidPropertyException("Invalid value for property 'maxAckPending': '"
-                    + resolved.jetStream().maxAckPending() + "': below the batch listener " + bean.getName()
-                    + "'s default maxBatchSize of " + defaults.maxSize() + "; set maxBatchSize to at most maxAckPending");
+                    + resolved.jetStream().maxAckPending() + "': below the batch listener "
+                    + ListenerKind.beanClass(factory).getName() + "'s default maxBatchSize of " + defaults.maxSize()
+                    + "; set maxBatchSize to at most maxAckPending");
         }
-        return resolved.withBatch(defaults);
+        return resolved.withBatch(defaults).withListener(kind);
     }
 
     /** @return the bean's endpoint in its service, or {@code null} when it names no service */
@@ -319,10 +244,9 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
 
     /** @return the name operators see for an activation: the bean's class name, else the server's activation name */
     private static String beanName(MessageEndpointFactory factory, ResolvedActivation resolved) {
-        Class<?> bean = null;
+        Class<?> bean = ListenerKind.beanClass(factory);
         String activationName = null;
         try {
-            bean = factory.getEndpointClass();
             activationName = factory.getActivationName();
         } catch (RuntimeException | AbstractMethodError e) {
             // a server on an older Connectors version: the description names it then

@@ -619,15 +619,6 @@ public abstract class EndpointActivation {
     protected abstract boolean settlesInTransaction();
 
     /**
-     * @return whether the endpoints answer requests ({@code NatsServiceListener}: their method
-     *         returns the reply) rather than consume ({@code NatsMessageListener}); constant per
-     *         class, asked while constructing
-     */
-    protected boolean answers() {
-        return false;
-    }
-
-    /**
      * Checks what an answering endpoint returned while its transaction is still open.
      *
      * @return why the reply cannot be sent (then the transaction rolls back), or {@code null}

@@ -9,7 +9,6 @@ import java.util.function.Consumer;
 import javax.transaction.xa.XAResource;
 
 import dev.natsjca.api.NatsBatchListener;
-import dev.natsjca.api.NatsKeyValueChange;
 import dev.natsjca.api.NatsKeyValueListener;
 import dev.natsjca.api.NatsMessageListener;
 import dev.natsjca.api.NatsServiceListener;
@@ -33,22 +32,6 @@ import jakarta.resource.spi.endpoint.MessageEndpointFactory;
 final class EndpointDelivery {
 
     private static final System.Logger LOG = EndpointActivation.LOG;
-    static final Method ON_MESSAGE;
-    static final Method ON_REQUEST;
-    static final Method ON_MESSAGES;
-    static final Method ON_CHANGE;
-
-    static {
-        try {
-            ON_MESSAGE = NatsMessageListener.class.getMethod("onMessage", dev.natsjca.api.NatsMessage.class);
-            ON_REQUEST = NatsServiceListener.class.getMethod("onRequest", dev.natsjca.api.NatsMessage.class);
-            ON_MESSAGES = NatsBatchListener.class.getMethod("onMessages", List.class);
-            ON_CHANGE = NatsKeyValueListener.class.getMethod("onChange", NatsKeyValueChange.class);
-        } catch (NoSuchMethodException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** The endpoints of the worker that delivers. */
     interface Endpoints {
         /** @return the worker's endpoint for deliveries that do not settle in a transaction, or {@code null} (stopping) */
@@ -70,6 +53,7 @@ final class EndpointDelivery {
     private final Consumer<Message> giveBack;
     private final boolean transacted;
     /** The listener method: {@code onMessage}, a service endpoint's {@code onRequest}, ... */
+    private final ListenerKind kind;
     private final Method method;
     /** A key-value watch's, whose messages the bean receives as changes; else {@code null}. */
     private final KeyValueWatch keyValue;
@@ -85,19 +69,14 @@ final class EndpointDelivery {
         this.activation = activation;
         this.monitor = activation.monitor();
         this.giveBack = giveBack;
-        Class<?> bean;
-        try {
-            bean = endpointFactory.getEndpointClass();
-        } catch (RuntimeException | AbstractMethodError e) {
-            bean = null; // a server on an older Connectors version: the adapter's class loader then
-        }
+        Class<?> bean = ListenerKind.beanClass(endpointFactory); // null: the adapter's class loader then
         ResolvedActivation spec = activation.resolved();
         this.tracing = activation.tracing().consumer(bean == null ? null : bean.getClassLoader(), spec.subject(),
                 spec.queueGroup() != null ? spec.queueGroup()
                         : spec.jetStream() != null ? spec.jetStream().durable() : null);
         this.keyValue = spec.keyValue();
-        this.method = activation.answers() ? ON_REQUEST : keyValue != null ? ON_CHANGE
-                : spec.batch() != null ? ON_MESSAGES : ON_MESSAGE;
+        this.kind = spec.listener();
+        this.method = kind.method();
         try {
             this.transacted = endpointFactory.isDeliveryTransacted(method);
         } catch (NoSuchMethodException e) {
@@ -286,7 +265,7 @@ final class EndpointDelivery {
                 outcome.failure = e;
                 delivered.forEach(d -> d.thrown(e)); // a transaction may still commit (an exception that keeps it)
             }
-            if (outcome.failure == null && method == ON_REQUEST) {
+            if (outcome.failure == null && kind == ListenerKind.REQUEST) {
                 // A reply that cannot be sent must be known before the transaction completes,
                 // so that the bean's staged work rolls back instead of committing unanswered.
                 RuntimeException unsendable = activation.unsendable(delivered.get(0));
@@ -371,14 +350,11 @@ final class EndpointDelivery {
 
     /** Calls the endpoint's listener method. */
     private void invoke(MessageEndpoint endpoint, List<DeliveredMessage> delivered) {
-        if (method == ON_REQUEST) {
-            delivered.get(0).returned(((NatsServiceListener) endpoint).onRequest(delivered.get(0)));
-        } else if (method == ON_CHANGE) {
-            ((NatsKeyValueListener) endpoint).onChange(new KeyValueChange(keyValue, delivered.get(0)));
-        } else if (method == ON_MESSAGES) {
-            ((NatsBatchListener) endpoint).onMessages(java.util.Collections.unmodifiableList(delivered));
-        } else {
-            ((NatsMessageListener) endpoint).onMessage(delivered.get(0));
+        switch (kind) {
+            case REQUEST -> delivered.get(0).returned(((NatsServiceListener) endpoint).onRequest(delivered.get(0)));
+            case CHANGE -> ((NatsKeyValueListener) endpoint).onChange(new KeyValueChange(keyValue, delivered.get(0)));
+            case BATCH -> ((NatsBatchListener) endpoint).onMessages(java.util.Collections.unmodifiableList(delivered));
+            case MESSAGE -> ((NatsMessageListener) endpoint).onMessage(delivered.get(0));
         }
     }
 

@@ -197,7 +197,8 @@ public class NatsActivationSpec extends dev.natsjca.streams.StreamDeclarationPro
                     + (service != null ? "it is not a service endpoint" : "it takes no batches"));
         }
         Selector sel = selector(service);
-        return new ResolvedActivation(subjects, q, concurrency, pending, js, service, batch, watch, sel);
+        return new ResolvedActivation(subjects, q, concurrency, pending, js, service, batch, watch, sel,
+                ListenerKind.implied(service, batch, watch));
     }
 
     /**

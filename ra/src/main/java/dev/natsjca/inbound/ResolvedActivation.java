@@ -19,10 +19,12 @@ import dev.natsjca.inbound.service.ServiceSettings;
  * @param batch how deliveries are batched ({@code NatsBatchListener}), or {@code null}: one message each
  * @param keyValue the key-value watch ({@code NatsKeyValueListener}), or {@code null}
  * @param selector which messages are delivered, or {@code null}: all
+ * @param listener the listener the bean implements: what the properties imply until the
+ *        adapter knows the bean's class ({@link ListenerKind#of})
  */
 public record ResolvedActivation(List<String> subjects, String queueGroup, int maxConcurrency, int maxPending,
                                  JetStreamSettings jetStream, ServiceSettings service, BatchSettings batch,
-                                 KeyValueWatch keyValue, Selector selector) {
+                                 KeyValueWatch keyValue, Selector selector, ListenerKind listener) {
 
     public ResolvedActivation {
         // A batch listener's pulls ask for a batch at least (and a durable's max_batch is raised to it).
@@ -34,7 +36,13 @@ public record ResolvedActivation(List<String> subjects, String queueGroup, int m
     /** @return these settings with {@code batch} */
     public ResolvedActivation withBatch(BatchSettings batch) {
         return new ResolvedActivation(subjects, queueGroup, maxConcurrency, maxPending, jetStream, service, batch,
-                keyValue, selector);
+                keyValue, selector, listener);
+    }
+
+    /** @return these settings for a bean that implements {@code listener} */
+    public ResolvedActivation withListener(ListenerKind listener) {
+        return new ResolvedActivation(subjects, queueGroup, maxConcurrency, maxPending, jetStream, service, batch,
+                keyValue, selector, listener);
     }
 
     /** @return messages one delivery takes at most: 1 unless batched */

@@ -120,7 +120,8 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
             throw new IllegalStateException("test: the bean is being undeployed");
         }
         created.incrementAndGet();
-        return answer != null ? new AnsweringEndpoint(xaResource) : watching != null ? new WatchingEndpoint(xaResource)
+        return answer != null ? new AnsweringEndpoint(xaResource)
+                : watching != null ? (batching ? new WatchingBatchingEndpoint(xaResource) : new WatchingEndpoint(xaResource))
                 : batching ? new BatchingEndpoint(xaResource) : new Endpoint(xaResource);
     }
 
@@ -136,7 +137,8 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
 
     @Override
     public Class<?> getEndpointClass() {
-        return answer != null ? AnsweringEndpoint.class : watching != null ? WatchingEndpoint.class
+        return answer != null ? AnsweringEndpoint.class
+                : watching != null ? (batching ? WatchingBatchingEndpoint.class : WatchingEndpoint.class)
                 : batching ? BatchingEndpoint.class : Endpoint.class;
     }
 
@@ -231,7 +233,19 @@ public final class TestEndpointFactory implements MessageEndpointFactory {
         return changes;
     }
 
-    private final class WatchingEndpoint extends Endpoint implements dev.natsjca.api.NatsKeyValueListener {
+    /** A watching bean that takes batches too ({@link #watching} and {@link #batching}): records each batch. */
+    private final class WatchingBatchingEndpoint extends WatchingEndpoint implements dev.natsjca.api.NatsBatchListener {
+        WatchingBatchingEndpoint(XAResource xa) {
+            super(xa);
+        }
+
+        @Override
+        public void onMessages(List<NatsMessage> messages) {
+            batchSizes.add(messages.size());
+        }
+    }
+
+    private class WatchingEndpoint extends Endpoint implements dev.natsjca.api.NatsKeyValueListener {
         WatchingEndpoint(XAResource xa) {
             super(xa);
         }

@@ -53,11 +53,6 @@ public final class ServiceEndpointActivation extends CoreSubscriptionActivation 
         this.endpoint = endpoint;
     }
 
-    @Override
-    protected boolean answers() {
-        return true;
-    }
-
     /** The reply waits for the transaction's outcome: sent when it committed, an error otherwise. */
     @Override
     protected boolean settlesInTransaction() {

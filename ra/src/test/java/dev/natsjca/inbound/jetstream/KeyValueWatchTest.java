@@ -117,6 +117,18 @@ class KeyValueWatchTest {
     }
 
     @Test
+    void aWatchingBeanThatAlsoTakesBatchesGetsEachChangeOnItsOwn() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            kv.put("k" + i, Integer.toString(i).getBytes(StandardCharsets.UTF_8));
+        }
+        // Waiting in the stream, the 20 would fill a batch: each must still reach onChange.
+        TestEndpointFactory f = new TestEndpointFactory("watch-" + bucket, m -> { }).watching(c -> { }).batching();
+        activate(f, spec(null, "lastValue", null));
+        Await.until(WAIT, () -> "20 changes: " + describe(f.changes()), () -> f.changes().size() == 20);
+        assertEquals(List.of(), f.batchSizes(), "a watch calls onChange only");
+    }
+
+    @Test
     void lastValueStartDeliversTheLastValueOfEachKeyFirstThenNewChanges() throws Exception {
         kv.put("a", "a1".getBytes(StandardCharsets.UTF_8));
         kv.put("a", "a2".getBytes(StandardCharsets.UTF_8));
