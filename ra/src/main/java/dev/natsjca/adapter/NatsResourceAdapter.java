@@ -212,7 +212,7 @@ public class NatsResourceAdapter extends ConnectionProperties implements Resourc
                     + ListenerKind.beanClass(factory).getName() + "'s default maxBatchSize of " + defaults.maxSize()
                     + "; set maxBatchSize to at most maxAckPending");
         }
-        return resolved.withBatch(defaults).withListener(kind);
+        return resolved.withListener(kind).withBatch(defaults);
     }
 
     /** @return the bean's endpoint in its service, or {@code null} when it names no service */

@@ -72,7 +72,8 @@ public enum ListenerKind {
      * @throws InvalidPropertyException naming the property and its value when they do not go
      *         with the bean: batch settings on a bean that takes single messages, a bucket on
      *         one that takes no changes (or none on one that does), a service name on one that
-     *         does not answer, an answering bean on a stream, a bean that both batches and answers
+     *         does not answer, an answering bean on a stream, a bean that answers and also
+     *         batches or takes changes
      */
     public static ListenerKind of(MessageEndpointFactory factory, ResolvedActivation resolved)
             throws InvalidPropertyException {
@@ -85,10 +86,11 @@ public enum ListenerKind {
         boolean batches = BATCH.listener.isAssignableFrom(bean);
         boolean answers = REQUEST.listener.isAssignableFrom(bean);
         boolean takesChanges = CHANGE.listener.isAssignableFrom(bean);
-        if (batches && answers) {
+        if (answers && (batches || takesChanges)) {
+            Class<?> other = batches ? NatsBatchListener.class : NatsKeyValueListener.class;
             throw new InvalidPropertyException("The message-driven bean " + bean.getName() + " implements both "
-                    + NatsBatchListener.class.getSimpleName() + " and " + NatsServiceListener.class.getSimpleName()
-                    + "; a bean takes batches or answers requests");
+                    + other.getSimpleName() + " and " + NatsServiceListener.class.getSimpleName() + "; a bean "
+                    + (batches ? "takes batches" : "takes a bucket's changes") + " or answers requests");
         }
         if (!batches && resolved.batch() != null) {
             throw new InvalidPropertyException("Invalid value for property 'maxBatchSize': the message-driven bean "

@@ -27,6 +27,11 @@ public record ResolvedActivation(List<String> subjects, String queueGroup, int m
                                  KeyValueWatch keyValue, Selector selector, ListenerKind listener) {
 
     public ResolvedActivation {
+        // Deliveries batch by `batch`, EndpointDelivery calls by `listener`: a batch reaching a
+        // single-message method would ack all but its first message undelivered.
+        if (batch != null && listener != ListenerKind.BATCH) {
+            throw new IllegalStateException("batch settings for a " + listener + " listener");
+        }
         // A batch listener's pulls ask for a batch at least (and a durable's max_batch is raised to it).
         if (batch != null && jetStream != null && jetStream.batchSize() < batch.maxSize()) {
             jetStream = jetStream.withBatchSize(batch.maxSize());
