@@ -52,9 +52,8 @@ final class EndpointDelivery {
     private final Tracing.ConsumerTracing tracing;
     private final Consumer<Message> giveBack;
     private final boolean transacted;
-    /** The listener method: {@code onMessage}, a service endpoint's {@code onRequest}, ... */
+    /** The bean's listener: which method each delivery calls ({@link ListenerKind#method()}). */
     private final ListenerKind kind;
-    private final Method method;
     /** A key-value watch's, whose messages the bean receives as changes; else {@code null}. */
     private final KeyValueWatch keyValue;
     private volatile boolean traceFailureLogged;
@@ -76,11 +75,10 @@ final class EndpointDelivery {
                         : spec.jetStream() != null ? spec.jetStream().durable() : null);
         this.keyValue = spec.keyValue();
         this.kind = spec.listener();
-        this.method = kind.method();
         try {
-            this.transacted = endpointFactory.isDeliveryTransacted(method);
+            this.transacted = endpointFactory.isDeliveryTransacted(kind.method());
         } catch (NoSuchMethodException e) {
-            throw new ResourceException("The endpoint does not implement " + method, e);
+            throw new ResourceException("The endpoint does not implement " + kind.method(), e);
         }
     }
 
@@ -257,7 +255,7 @@ final class EndpointDelivery {
         DeliveryWatch watch = watch(messages, outcome, settlement);
         try {
             if (transacted) {
-                endpoint.beforeDelivery(method);
+                endpoint.beforeDelivery(kind.method());
             }
             try {
                 invoke(endpoint, delivered);

@@ -337,12 +337,8 @@ public final class JetStreamActivation extends EndpointActivation {
         }
     }
 
-    /** The message left this activation's hands: ended, or given back to the server. */
+    /** The message left this activation's hands (after {@link #settling}): ended, or given back to the server. */
     private void released(Message message, boolean ended) {
-        ProcessingKeepAlive k = keepAlive;
-        if (k != null) {
-            k.released(message);
-        }
         if (ended && ofCurrentConsumer(message)) {
             positions.ended(message.metaData().streamSequence());
         }
@@ -515,6 +511,7 @@ public final class JetStreamActivation extends EndpointActivation {
 
     @Override
     protected void settledByEndpoint(Message message) {
+        settling(message);
         released(message, true);
     }
 
